@@ -1,0 +1,3 @@
+from surveykit.cli.app import run
+
+run()

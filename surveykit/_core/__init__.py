@@ -1,0 +1,1 @@
+"""numpy/scipy kernels: no pandas, no surveykit imports above ``errors``."""

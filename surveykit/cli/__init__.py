@@ -1,0 +1,1 @@
+"""Command line: only this package knows about the command line."""

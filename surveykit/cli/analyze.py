@@ -1,0 +1,29 @@
+"""`surveykit analyze [SPEC]`: the whole pipeline, ending in a report folder."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from surveykit.analysis import analyze as run_analysis
+from surveykit.cli._common import handled
+
+
+def analyze(
+    spec: Optional[Path] = typer.Argument(None, help="Analysis spec (YAML). Default: the shipped demo."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides the spec's 'data'."),
+    instrument: Optional[Path] = typer.Option(None, "--instrument", help="Instrument YAML; overrides the spec's."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder. Default: reports/<spec name>/."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Report language: zh or en. Default: the spec's."),
+) -> None:
+    """Run an analysis spec and write report.html, report.md, results.json and manifest.json."""
+    with handled():
+        command = "surveykit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        result = run_analysis(spec, data=data, instrument=instrument, command=command)
+        out_dir = out if out is not None else Path("reports") / result.spec.name
+        for path in result.write(out_dir, lang=lang):
+            typer.echo(str(path))

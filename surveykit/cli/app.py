@@ -1,0 +1,42 @@
+"""The `surveykit` command: one typer app, one module per command."""
+
+from __future__ import annotations
+
+import typer
+
+from surveykit._version import __version__
+from surveykit.cli._common import STATE
+from surveykit.cli.analyze import analyze
+from surveykit.cli.simulate import simulate
+from surveykit.cli.validate import validate
+
+app = typer.Typer(
+    name="surveykit",
+    help="From questionnaire to published, reproducible survey result.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"surveykit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    STATE["debug"] = debug
+
+
+app.command()(analyze)
+app.command()(simulate)
+app.command()(validate)
+
+
+def run() -> None:  # console-script entry point
+    app()

@@ -1,0 +1,152 @@
+"""Validation of survey data against its instrument: what blocks analysis, what to know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from surveykit.data.survey import SurveyData
+from surveykit.errors import DataError
+from surveykit.results import ResultMixin, Summary, to_jsonable
+
+__all__ = ["Problem", "ValidationReport", "validate"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``severity`` is "error" (blocks analysis), "warning" or "info"."""
+
+    severity: Literal["error", "warning", "info"]
+    kind: str
+    message: str
+    column: str | None = None
+    rows: tuple[int, ...] = ()  # 1-based data rows (first few)
+
+
+@dataclass(frozen=True)
+class ValidationReport(ResultMixin):
+    source: str | None
+    n_rows: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks the analysis."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    def raise_if_blocking(self) -> None:
+        if not self.ok:
+            first = self.errors[0]
+            n_more = len(self.errors) - 1
+            more = f" ({n_more} more blocking problem(s); run 'surveykit validate')" if n_more else ""
+            raise DataError(f"{self.source}: {first.message}{more}")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"severity": p.severity, "kind": p.kind, "column": p.column, "message": p.message}
+                             for p in self.problems], columns=["severity", "kind", "column", "message"])
+
+    def to_dict(self) -> dict:
+        return to_jsonable({"source": self.source, "n_rows": self.n_rows, "ok": self.ok,
+                            "problems": [p.__dict__ for p in self.problems]})
+
+    def _repr_line(self) -> str:
+        return f"ValidationReport ok={self.ok} problems={len(self.problems)}"
+
+    def summary(self) -> Summary:
+        return Summary(title=f"Validation of {self.source} ({self.n_rows} rows): "
+                             f"{'can be analysed' if self.ok else 'BLOCKING PROBLEMS'}",
+                       tables=(("Findings", self.to_frame()),))
+
+
+def _rows(mask: pd.Series, limit: int = 10) -> tuple[int, ...]:
+    return tuple(int(i) + 1 for i in np.flatnonzero(mask.to_numpy())[:limit])
+
+
+def validate(data: SurveyData) -> ValidationReport:
+    """Check a SurveyData against its instrument.
+
+    Blocking (``error``): instrument items missing from the file, item columns entirely
+    empty, out-of-range codes (values neither on the scale nor declared missing).
+    Informational: declared missing codes found, unknown columns, duplicate respondent ids,
+    constant items, wholly empty rows.
+    """
+    ins = data.instrument
+    if ins is None:
+        raise DataError("validate() needs a SurveyData read with an instrument.")
+    probs: list[Problem] = []
+    frame = data.frame
+    for m in data.matches:
+        if m.column is None:
+            is_item = m.variable in ins.item_ids
+            probs.append(Problem(
+                "error" if is_item else "warning", "missing_column",
+                f"{'Item' if is_item else 'Respondent variable'} '{m.variable}' of instrument '{ins.id}' is not "
+                "a column of the data (matched by id, alias or label); add the column or declare an alias.",
+                column=m.variable))
+    for it in ins.items:
+        if it.id not in frame.columns:
+            continue
+        col = frame[it.id]
+        sc = ins.scale_of(it.id)
+        if col.isna().all():
+            probs.append(Problem("error", "empty_item",
+                                 f"Item '{it.id}' has no valid answer in any row; "
+                                 "check the column or the missing codes.",
+                                 column=it.id))
+            continue
+        bad = col.notna() & ~col.isin(sc.points)
+        if bad.any():
+            vc = col[bad].value_counts().sort_index()
+            desc = ", ".join(f"{v:g} ({c} row{'s' if c != 1 else ''})" for v, c in vc.items())
+            rows = _rows(bad)
+            probs.append(Problem(
+                "error", "out_of_range",
+                f"Item '{it.id}' has values outside its scale {sc.min}-{sc.max}: {desc}; first at data row(s) "
+                f"{', '.join(map(str, rows[:5]))}. Declare them as missing codes in the scale or recode the data.",
+                column=it.id, rows=rows))
+        if col.nunique(dropna=True) == 1:
+            probs.append(Problem("warning", "constant_item",
+                                 f"Item '{it.id}' has the same answer in every row ({col.dropna().iloc[0]:g}).",
+                                 column=it.id))
+    for item, codes in data.missing_code_counts.items():
+        desc = ", ".join(f"{k} ({v} rows)" for k, v in codes.items())
+        probs.append(Problem("info", "missing_codes",
+                             f"Item '{item}': declared missing codes found and set to missing: {desc}.", column=item))
+    items_present = [i for i in ins.item_ids if i in frame.columns]
+    if items_present:
+        empty = frame[items_present].isna().all(axis=1)
+        if empty.any():
+            probs.append(Problem("warning", "empty_rows",
+                                 f"{int(empty.sum())} row(s) have no answer to any item "
+                                 f"(rows {', '.join(map(str, _rows(empty)))}).",
+                                 rows=_rows(empty)))
+    id_vars = [r.id for r in ins.respondent if r.type == "id" and r.id in frame.columns]
+    for v in id_vars:
+        dup = frame[v].duplicated(keep=False) & frame[v].notna()
+        if dup.any():
+            probs.append(Problem("error", "duplicate_id",
+                                 f"Respondent id column '{v}' has duplicated values "
+                                 f"({', '.join(map(str, frame.loc[dup, v].unique()[:5]))}) in rows "
+                                 f"{', '.join(map(str, _rows(dup)))}; remove the duplicate respondents.",
+                                 column=v, rows=_rows(dup)))
+    for r in ins.respondent:
+        if r.type == "categorical" and r.id in frame.columns:
+            col = pd.to_numeric(frame[r.id], errors="coerce")
+            bad = col.notna() & ~col.isin(list(r.codes))
+            if bad.any():
+                probs.append(Problem("warning", "unknown_code",
+                                     f"Respondent variable '{r.id}' has codes not declared in the instrument: "
+                                     f"{', '.join(f'{v:g}' for v in sorted(col[bad].unique()))}.", column=r.id))
+    if data.unknown_columns:
+        probs.append(Problem("info", "unknown_columns",
+                             f"{len(data.unknown_columns)} column(s) are not in the instrument and were kept "
+                             f"as they are: {', '.join(data.unknown_columns[:10])}"
+                             f"{' ...' if len(data.unknown_columns) > 10 else ''}."))
+    return ValidationReport(source=data.source, n_rows=len(frame), problems=tuple(probs))

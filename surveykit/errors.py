@@ -1,0 +1,66 @@
+"""Exceptions and warnings of surveykit.
+
+Imports nothing from surveykit.  Every exception derives from :class:`SurveykitError`;
+those about a wrong argument or input value also derive from :class:`ValueError` so that
+ordinary ``except ValueError`` code keeps working (the scikit-learn habit).  Every
+warning derives from :class:`SurveykitWarning`; analyses collect the warnings they raise
+and store them on their result so that they reach the report.
+"""
+
+from __future__ import annotations
+
+
+class SurveykitError(Exception):
+    """Base class of every error surveykit raises on purpose."""
+
+
+class InstrumentError(SurveykitError, ValueError):
+    """An instrument file or object is malformed (names the key path and what is expected)."""
+
+
+class ReadError(SurveykitError, ValueError):
+    """A data file cannot be read (names the file and what to do)."""
+
+
+class DataError(SurveykitError, ValueError):
+    """Data do not fit what the analysis needs (names the column/row and what to do)."""
+
+
+class SpecError(SurveykitError, ValueError):
+    """An analysis spec is malformed (names the key and what is expected)."""
+
+
+class ModelSpecificationError(SurveykitError, ValueError):
+    """A model in lavaan syntax is malformed or not identified (names the line)."""
+
+
+class EstimationError(SurveykitError):
+    """Estimation could not produce a result at all."""
+
+
+class SurveykitWarning(UserWarning):
+    """Base class of every warning surveykit raises."""
+
+
+class ConvergenceWarning(SurveykitWarning):
+    """The optimizer stopped without meeting its convergence criterion."""
+
+
+class HeywoodCaseWarning(SurveykitWarning):
+    """A variance estimate is negative or a standardized loading exceeds 1 in absolute value."""
+
+
+class NonPositiveDefiniteWarning(SurveykitWarning):
+    """A sample or model-implied matrix is not positive definite."""
+
+
+class MissingDataWarning(SurveykitWarning):
+    """Rows or values were dropped or treated as missing."""
+
+
+class ScreeningWarning(SurveykitWarning):
+    """Respondents were flagged or excluded by a screening rule."""
+
+
+class DataQualityWarning(SurveykitWarning):
+    """The data were read, but something about them deserves attention."""

@@ -1,0 +1,23 @@
+"""Instrument layer: questionnaires as validated data (knows no files of responses)."""
+
+from surveykit.instrument.schema import (
+    Construct,
+    Instrument,
+    Item,
+    RespondentVariable,
+    Scale,
+    Text,
+    instrument_from_dict,
+    load_instrument,
+)
+
+__all__ = [
+    "Construct",
+    "Instrument",
+    "Item",
+    "RespondentVariable",
+    "Scale",
+    "Text",
+    "instrument_from_dict",
+    "load_instrument",
+]

@@ -1,0 +1,256 @@
+"""The instrument schema: constructs, items, scales and respondent variables as data.
+
+An instrument is a YAML file (read with ``yaml.safe_load`` only) validated by the
+pydantic models below.  Every text a respondent or reader sees is bilingual: Chinese
+(``zh``) is primary, English (``en``) stands beside it.  Nothing here knows about
+files of responses (that is :mod:`surveykit.io`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from surveykit._yaml import read_yaml
+from surveykit.errors import InstrumentError
+
+__all__ = [
+    "Text",
+    "Scale",
+    "Item",
+    "Construct",
+    "RespondentVariable",
+    "Instrument",
+    "load_instrument",
+    "instrument_from_dict",
+]
+
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in Chinese (primary) and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Source(_Strict):
+    """Where in the source paper an item or construct comes from."""
+
+    section: str = Field(min_length=1, description="section of the paper, e.g. '二、第一'")
+    quote: str | None = Field(default=None, description="the sentence or phrase operationalized")
+
+
+class Scale(_Strict):
+    """A response scale: consecutive integer points with labels, plus declared missing codes."""
+
+    min: int
+    max: int
+    labels: dict[int, Text]
+    missing: dict[int, Text] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scale:
+        if self.max <= self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        outside = [k for k in self.labels if not self.min <= k <= self.max]
+        if outside:
+            raise ValueError(f"labels {outside} lie outside the scale {self.min}-{self.max}")
+        clash = [k for k in self.missing if self.min <= k <= self.max]
+        if clash:
+            raise ValueError(
+                f"missing codes {clash} lie inside the scale {self.min}-{self.max}; "
+                "choose codes outside the scale"
+            )
+        return self
+
+    @property
+    def points(self) -> list[int]:
+        return list(range(self.min, self.max + 1))
+
+    def reverse(self, value: float) -> float:
+        """The reverse-keyed value: ``min + max - value``."""
+        return self.min + self.max - value
+
+
+class Item(_Strict):
+    """One questionnaire item."""
+
+    id: str
+    text: Text
+    reverse: bool = False
+    scale: str | None = Field(default=None, description="scale key; default: the instrument's default_scale")
+    aliases: tuple[str, ...] = ()
+    source: Source
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"item id {v!r} must be a letter or '_' followed by letters, digits or '_'")
+        return v
+
+
+class Construct(_Strict):
+    """A latent construct measured by items."""
+
+    code: str
+    name: Text
+    definition: Text
+    source: Source
+    items: tuple[Item, ...] = Field(min_length=3)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"construct code {v!r} must be an identifier such as 'IDE'")
+        return v
+
+
+class RespondentVariable(_Strict):
+    """A non-item variable a survey carries (region, role, duration ...)."""
+
+    id: str
+    label: Text
+    type: Literal["categorical", "numeric", "duration", "id"]
+    codes: dict[int, Text] = Field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> RespondentVariable:
+        if self.type == "categorical" and not self.codes:
+            raise ValueError(f"categorical variable {self.id!r} needs 'codes'")
+        return self
+
+
+class Instrument(_Strict):
+    """A whole questionnaire: scales, constructs with items, respondent variables."""
+
+    id: str
+    version: str
+    title: Text
+    description: Text
+    source: str = Field(description="bibliographic reference of the paper the instrument operationalizes")
+    default_scale: str
+    scales: dict[str, Scale]
+    constructs: tuple[Construct, ...] = Field(min_length=1)
+    respondent: tuple[RespondentVariable, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> Instrument:
+        if self.default_scale not in self.scales:
+            raise ValueError(
+                f"default_scale {self.default_scale!r} is not one of the scales {sorted(self.scales)}"
+            )
+        seen: dict[str, str] = {}
+        codes: set[str] = set()
+        for c in self.constructs:
+            if c.code in codes:
+                raise ValueError(f"construct code {c.code!r} appears twice")
+            codes.add(c.code)
+            for it in c.items:
+                for name in (it.id, *it.aliases):
+                    if name in seen:
+                        raise ValueError(f"item name {name!r} is used twice ({seen[name]} and {c.code})")
+                    seen[name] = c.code
+                if it.scale is not None and it.scale not in self.scales:
+                    raise ValueError(f"item {it.id!r} uses unknown scale {it.scale!r}")
+        for r in self.respondent:
+            if r.id in seen:
+                raise ValueError(f"respondent variable {r.id!r} has the same name as an item")
+        return self
+
+    # -- convenience accessors ------------------------------------------------------
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(it for c in self.constructs for it in c.items)
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [it.id for it in self.items]
+
+    def construct(self, code: str) -> Construct:
+        for c in self.constructs:
+            if c.code == code:
+                return c
+        raise KeyError(code)
+
+    def construct_of(self, item_id: str) -> Construct:
+        for c in self.constructs:
+            if any(it.id == item_id for it in c.items):
+                return c
+        raise KeyError(item_id)
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def scale_of(self, item_id: str) -> Scale:
+        it = self.item(item_id)
+        return self.scales[it.scale or self.default_scale]
+
+    def respondent_variable(self, var_id: str) -> RespondentVariable:
+        for r in self.respondent:
+            if r.id == var_id:
+                return r
+        raise KeyError(var_id)
+
+    def measurement_syntax(self, constructs: list[str] | None = None) -> str:
+        """The CFA measurement model in lavaan syntax, one line per construct."""
+        chosen = self.constructs if constructs is None else [self.construct(c) for c in constructs]
+        return "\n".join(f"{c.code} =~ " + " + ".join(it.id for it in c.items) for c in chosen)
+
+
+def _loc(err: dict) -> str:
+    parts = []
+    for p in err["loc"]:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts) or "(top level)"
+
+
+def _format_validation_error(exc: ValidationError, where: str) -> str:
+    errs = exc.errors()
+    first = errs[0]
+    msg = first["msg"].removeprefix("Value error, ")
+    more = f" ({len(errs) - 1} more problem(s) after this one)" if len(errs) > 1 else ""
+    return f"{where}: key '{_loc(first)}': {msg}. Fix that key in the instrument file{more}."
+
+
+def instrument_from_dict(data: object, *, where: str = "instrument") -> Instrument:
+    """Validate a mapping (as loaded from YAML) into an :class:`Instrument`."""
+    if not isinstance(data, dict):
+        raise InstrumentError(
+            f"{where}: the top level must be a mapping with keys such as 'id', 'scales', 'constructs', "
+            f"not {type(data).__name__}."
+        )
+    try:
+        return Instrument.model_validate(data)
+    except ValidationError as exc:
+        raise InstrumentError(_format_validation_error(exc, where)) from None
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Read and validate an instrument YAML file (``yaml.safe_load`` only)."""
+    p = Path(path)
+    data = read_yaml(p, what="Instrument file", error=InstrumentError)
+    return instrument_from_dict(data, where=f"Instrument file {p}")

@@ -1,0 +1,34 @@
+"""Reading and writing data files (the io layer; knows no instruments).
+
+:func:`read_file` reads SPSS (.sav, .zsav, .por), Stata (.dta), SAS (.sas7bdat, .xpt),
+CSV/TSV (UTF-8, UTF-8 with BOM, GB18030, Big5; detected), Excel (.xlsx) and Parquet
+files into a :class:`RawData`: the raw frame (declared user-missing codes kept as codes)
+and a :class:`FileMetadata` with variable labels, value labels, missing-value
+declarations, measurement levels, the encoding and notes on what the reader did.
+:func:`iter_chunks` streams the same in chunks.  :func:`write_sav`, :func:`write_csv`,
+:func:`atomic_write_bytes` and :func:`atomic_write_text` write atomically.  Every
+failure to read is a :class:`~surveykit.errors.ReadError` naming the file and what to do.
+
+pyreadstat is imported by :mod:`surveykit.io._pyreadstat` only.
+"""
+
+from __future__ import annotations
+
+from surveykit.io.atomic import atomic_write_bytes, atomic_write_text
+from surveykit.io.formats import SUPPORTED_EXTENSIONS
+from surveykit.io.metadata import FileMetadata, RawData, VariableMeta
+from surveykit.io.read import iter_chunks, read_file
+from surveykit.io.write import write_csv, write_sav
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "FileMetadata",
+    "RawData",
+    "VariableMeta",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "iter_chunks",
+    "read_file",
+    "write_csv",
+    "write_sav",
+]

@@ -1,0 +1,1 @@
+"""Plots: take result objects, return figures; never compute statistics."""

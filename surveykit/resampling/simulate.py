@@ -1,0 +1,273 @@
+"""Simulating survey data from a population structural model written down as data.
+
+The population (a YAML file, validated by :class:`Population`) states, in the standardized
+metric, the correlations of the exogenous constructs, the structural paths (lavaan syntax
+with fixed values), every item's loading, and the latent-response thresholds that turn a
+continuous response into a Likert category.  Generation:
+
+1. exogenous construct scores ~ N(0, Phi);
+2. endogenous constructs in causal order: ``eta = sum(beta * x) + zeta`` with the residual
+   variance chosen so that every construct has variance 1 (paths stay standardized);
+3. latent responses ``y* = lambda * eta + sqrt(1 - lambda^2) * e``, cut at the thresholds
+   into categories ``min..max`` of the item's scale (keyed direction); a reverse-keyed item
+   is stored as the respondent answers it, ``min + max - category``;
+4. optional careless respondents (straight-liners, random fast responders) and declared
+   missing codes placed at random.
+
+Every draw comes from one ``numpy.random.Generator`` seeded by ``rng``; the same seed gives
+the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from surveykit._yaml import read_yaml
+from surveykit.errors import ModelSpecificationError, SpecError
+from surveykit.instrument import Instrument
+from surveykit.instrument.schema import Text
+from surveykit.sem.syntax import parse_syntax
+
+__all__ = ["Population", "SimulatedSurvey", "load_population", "simulate", "population_paths"]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LatentSpec(_M):
+    correlation_default: float = Field(0.3, gt=-1, lt=1)
+    correlations: dict[str, float] = Field(default_factory=dict, description="'A B': r for exogenous pairs")
+    paths: str = Field(description="standardized structural paths in lavaan syntax with values, e.g. 'Y ~ 0.4*X'")
+
+
+class MeasurementSpec(_M):
+    loading: float = Field(0.75, gt=0, lt=1)
+    loadings: dict[str, float] = Field(default_factory=dict)
+    thresholds: tuple[float, ...] = Field(description="increasing cut points, one fewer than the scale points")
+
+    @model_validator(mode="after")
+    def _inc(self) -> MeasurementSpec:
+        if list(self.thresholds) != sorted(self.thresholds):
+            raise ValueError("thresholds must be increasing")
+        bad = {k: v for k, v in self.loadings.items() if not 0 < abs(v) < 1}
+        if bad:
+            raise ValueError(f"loadings must lie strictly between -1 and 1: {bad}")
+        return self
+
+
+class MissingSpec(_M):
+    rate: float = Field(0.0, ge=0, lt=0.5)
+    codes: dict[int, float] = Field(default_factory=dict, description="missing code -> relative frequency")
+
+
+class CarelessSpec(_M):
+    straight_liners: float = Field(0.0, ge=0, lt=0.5)
+    speeders: float = Field(0.0, ge=0, lt=0.5)
+    speeder_seconds: tuple[float, float] = (40.0, 150.0)
+
+
+class RespondentSpec(_M):
+    categorical: dict[str, dict[int, float]] = Field(default_factory=dict)
+    lognormal: dict[str, tuple[float, float, float, float]] = Field(
+        default_factory=dict, description="variable -> (meanlog, sdlog, min, max), rounded to integers"
+    )
+
+
+class Population(_M):
+    name: str
+    description: Text
+    instrument: str
+    n: int = Field(600, gt=0)
+    seed: int = 1
+    latent: LatentSpec
+    measurement: MeasurementSpec
+    missing: MissingSpec = MissingSpec()
+    careless: CarelessSpec = CarelessSpec()
+    respondent: RespondentSpec = RespondentSpec()
+
+
+def load_population(path: str | Path) -> Population:
+    p = Path(path)
+    data = read_yaml(p, what="Population file", error=SpecError)
+    try:
+        return Population.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(x) for x in e["loc"])
+        raise SpecError(f"Population file {p}: key '{loc}': {e['msg']}. Fix that key.") from None
+
+
+def population_paths(pop: Population) -> list[tuple[str, str, float]]:
+    """The structural paths as (outcome, predictor, standardized value)."""
+    out = []
+    for r in parse_syntax(pop.latent.paths):
+        if r.op != "~" or r.fixed is None:
+            raise ModelSpecificationError(
+                f"Population paths line {r.line}: write every path as 'Y ~ value*X' (got '{r.lhs} {r.op} {r.rhs}')."
+            )
+        out.append((r.lhs, r.rhs, float(r.fixed)))
+    return out
+
+
+@dataclass(frozen=True)
+class SimulatedSurvey:
+    """Simulated responses and the true values they were generated from."""
+
+    frame: pd.DataFrame  # as a respondent file: ids, items as answered (codes), respondent variables
+    latent: pd.DataFrame  # true construct scores
+    continuous: pd.DataFrame  # latent responses y* (keyed direction), for checks of the estimator
+    careless: pd.Series  # "", "straight_liner" or "speeder"
+    true_paths: dict[str, float]  # "Y~X" -> standardized value
+    true_loadings: dict[str, float]
+    seed: int
+    notes: tuple[str, ...] = field(default=())
+
+
+def _exogenous_cov(names: list[str], spec: LatentSpec) -> np.ndarray:
+    k = len(names)
+    phi = np.full((k, k), spec.correlation_default)
+    np.fill_diagonal(phi, 1.0)
+    for pair, r in spec.correlations.items():
+        a, _, b = pair.replace("~~", " ").partition(" ")
+        a, b = a.strip(), b.strip()
+        if a not in names or b not in names:
+            raise SpecError(f"latent.correlations key '{pair}' must name two exogenous constructs of {names}.")
+        i, j = names.index(a), names.index(b)
+        phi[i, j] = phi[j, i] = r
+    if np.linalg.eigvalsh(phi).min() <= 0:
+        raise SpecError("latent correlations of the exogenous constructs do not form a positive definite matrix.")
+    return phi
+
+
+def simulate(population: Population, instrument: Instrument, *, n: int | None = None, rng=None) -> SimulatedSurvey:
+    """Draw a survey of ``n`` respondents from ``population`` (see module docstring).
+
+    ``rng`` is an int seed or a ``numpy.random.Generator``; default: the population's seed.
+    """
+    seed = population.seed if rng is None else rng
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(seed)
+    n = population.n if n is None else int(n)
+    codes = [c.code for c in instrument.constructs]
+    paths = population_paths(population)
+    for y, x, _ in paths:
+        for v in (y, x):
+            if v not in codes:
+                raise SpecError(f"Population path '{y} ~ {x}' names {v!r}, which is not a construct of the instrument.")
+    endo = list(dict.fromkeys(y for y, _, _ in paths))
+    exo = [c for c in codes if c not in endo]
+    # causal order of endogenous constructs
+    order: list[str] = []
+    pending = list(endo)
+    while pending:
+        ready = [y for y in pending if all(x not in pending for yy, x, _ in paths if yy == y)]
+        if not ready:
+            raise SpecError("The population paths contain a feedback loop; simulation needs a recursive model.")
+        order += ready
+        pending = [y for y in pending if y not in ready]
+    names = exo + order
+    cov = np.zeros((len(names), len(names)))
+    ne = len(exo)
+    cov[:ne, :ne] = _exogenous_cov(exo, population.latent)
+    eta = np.zeros((n, len(names)))
+    eta[:, :ne] = gen.multivariate_normal(np.zeros(ne), cov[:ne, :ne], size=n, method="cholesky")
+    for y in order:
+        j = names.index(y)
+        beta = np.zeros(len(names))
+        for yy, x, b in paths:
+            if yy == y:
+                beta[names.index(x)] = b
+        explained = float(beta @ cov @ beta)
+        psi = 1.0 - explained
+        if psi <= 0:
+            raise SpecError(f"The paths into {y} explain {explained:.3f} >= 1 of its variance; lower them.")
+        cov[j, :] = beta @ cov
+        cov[:, j] = cov[j, :]
+        cov[j, j] = 1.0
+        eta[:, j] = eta @ beta + np.sqrt(psi) * gen.standard_normal(n)
+    latent = pd.DataFrame(eta, columns=names)[codes]
+
+    meas = population.measurement
+    items = instrument.items
+    cont = {}
+    frame = {}
+    loadings = {}
+    for it in items:
+        lam = meas.loadings.get(it.id, meas.loading)
+        loadings[it.id] = lam
+        c = instrument.construct_of(it.id).code
+        ystar = lam * latent[c].to_numpy() + np.sqrt(1 - lam**2) * gen.standard_normal(n)
+        cont[it.id] = ystar
+        sc = instrument.scale_of(it.id)
+        if len(meas.thresholds) != sc.max - sc.min:
+            raise SpecError(
+                f"measurement.thresholds has {len(meas.thresholds)} cut points; item '{it.id}' has "
+                f"{sc.max - sc.min + 1} scale points and needs {sc.max - sc.min}."
+            )
+        cat = sc.min + np.searchsorted(np.asarray(meas.thresholds), ystar)
+        frame[it.id] = sc.reverse(cat) if it.reverse else cat
+    resp = pd.DataFrame(frame)
+
+    # careless respondents
+    kind = np.array([""] * n, dtype=object)
+    u = gen.random(n)
+    car = population.careless
+    kind[u < car.straight_liners] = "straight_liner"
+    kind[(u >= car.straight_liners) & (u < car.straight_liners + car.speeders)] = "speeder"
+    sc0 = instrument.scales[instrument.default_scale]
+    for i in np.flatnonzero(kind == "straight_liner"):
+        resp.iloc[i, :] = gen.integers(sc0.min, sc0.max + 1)
+    for i in np.flatnonzero(kind == "speeder"):
+        resp.iloc[i, :] = gen.integers(sc0.min, sc0.max + 1, size=resp.shape[1])
+
+    # declared missing codes
+    ms = population.missing
+    if ms.rate > 0 and ms.codes:
+        mcodes = np.array(list(ms.codes))
+        probs = np.array(list(ms.codes.values()), dtype=float)
+        probs /= probs.sum()
+        hit = gen.random(resp.shape) < ms.rate
+        draws = gen.choice(mcodes, size=resp.shape, p=probs)
+        arr = resp.to_numpy().copy()
+        arr[hit] = draws[hit]
+        resp = pd.DataFrame(arr, columns=resp.columns)
+
+    # respondent variables
+    out = pd.DataFrame(index=range(n))
+    rvars = {r.id: r for r in instrument.respondent}
+    for r in instrument.respondent:
+        if r.type == "id":
+            out[r.id] = np.arange(1, n + 1)
+    for var, probs_map in population.respondent.categorical.items():
+        if var not in rvars:
+            raise SpecError(f"respondent.categorical names {var!r}, not a respondent variable of the instrument.")
+        vals = np.array(list(probs_map))
+        pr = np.array(list(probs_map.values()), dtype=float)
+        out[var] = gen.choice(vals, size=n, p=pr / pr.sum())
+    for var, (ml, sl, lo, hi) in population.respondent.lognormal.items():
+        if var not in rvars:
+            raise SpecError(f"respondent.lognormal names {var!r}, not a respondent variable of the instrument.")
+        v = np.clip(np.round(gen.lognormal(ml, sl, size=n)), lo, hi)
+        if rvars[var].type == "duration":
+            fast = kind == "speeder"
+            a, b = car.speeder_seconds
+            v[fast] = np.round(gen.uniform(a, b, size=int(fast.sum())))
+        out[var] = v.astype(int)
+    first = [c for c in out.columns if rvars.get(c) is not None and rvars[c].type == "id"]
+    rest = [c for c in out.columns if c not in first]
+    frame_all = pd.concat([out[first], resp, out[rest]], axis=1)
+    true_paths = {f"{y}~{x}": b for y, x, b in paths}
+    return SimulatedSurvey(
+        frame=frame_all,
+        latent=latent,
+        continuous=pd.DataFrame(cont),
+        careless=pd.Series(kind, name="careless"),
+        true_paths=true_paths,
+        true_loadings=loadings,
+        seed=int(seed) if not isinstance(seed, np.random.Generator) else -1,
+    )

@@ -1,0 +1,178 @@
+"""The result base class and ``Summary``: compute, then format.
+
+Every result object is immutable and gets its text and notebook display from
+:class:`ResultMixin`: ``__str__`` is the text summary, ``_repr_html_`` the HTML one and
+``__repr__`` one line.  :class:`Summary` is the only place where numbers are rounded.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number"]
+
+
+def format_number(x: Any, digits: int = 3) -> str:
+    """Format one number for display (never used on returned data)."""
+    if x is None:
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        if math.isnan(x):
+            return ""
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        if x != 0 and abs(x) < 10 ** (-digits):
+            return f"{x:.{digits}g}" if abs(x) >= 1e-300 else "0"
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A titled list of tables and notes that renders as text, HTML or Markdown."""
+
+    title: str
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    digits: int = 3
+
+    def _fmt(self, df: pd.DataFrame) -> pd.DataFrame:
+        out = df.copy()
+        for c in out.columns:
+            out[c] = [format_number(v, self.digits) for v in out[c]]
+        return out
+
+    def as_text(self) -> str:
+        lines = [self.title, "=" * max(len(self.title), 8)]
+        for name, df in self.tables:
+            lines += ["", name, "-" * max(len(name), 4), self._fmt(df).to_string(index=False)]
+        if self.notes:
+            lines.append("")
+            lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def as_markdown(self) -> str:
+        parts = [f"### {self.title}"]
+        for name, df in self.tables:
+            f = self._fmt(df)
+            head = "| " + " | ".join(map(str, f.columns)) + " |"
+            sep = "|" + "|".join("---" for _ in f.columns) + "|"
+            body = [
+                "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in f.itertuples(index=False)
+            ]
+            parts += ["", f"**{name}**", "", head, sep, *body]
+        for n in self.notes:
+            parts += ["", f"*Note.* {n}"]
+        return "\n".join(parts) + "\n"
+
+    def as_html(self) -> str:
+        esc = html.escape
+        parts = [f"<div class='sk-summary'><h4>{esc(self.title)}</h4>"]
+        for name, df in self.tables:
+            f = self._fmt(df)
+            parts.append(f"<table><caption>{esc(name)}</caption><thead><tr>")
+            parts += [f"<th scope='col'>{esc(str(c))}</th>" for c in f.columns]
+            parts.append("</tr></thead><tbody>")
+            for row in f.itertuples(index=False):
+                parts.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>")
+            parts.append("</tbody></table>")
+        parts += [f"<p class='note'>{esc(n)}</p>" for n in self.notes]
+        parts.append("</div>")
+        return "".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+
+class ResultMixin:
+    """Display for every result: subclasses implement ``summary()`` and ``_repr_line()``."""
+
+    def summary(self) -> Summary:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _repr_line(self) -> str:
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def __repr__(self) -> str:
+        return f"<{self._repr_line()}>"
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numbers, arrays and frames to JSON-safe Python objects (NaN/inf become None)."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.to_dict())
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if obj is None or isinstance(obj, str):
+        return obj
+    if hasattr(obj, "to_dict"):
+        return to_jsonable(obj.to_dict())
+    return str(obj)
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON: sorted keys are NOT used (order is meaningful); stable float repr."""
+    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+class WarningLog(list):
+    """Warnings recorded during an analysis, as (category name, message) pairs."""
+
+
+class capture_warnings:
+    """Record the surveykit warnings raised inside the block, then re-issue them.
+
+    ``with capture_warnings() as log: ...`` leaves ``log`` holding ``(category, message)``
+    tuples in the order raised, so that a result can store them and the report show them.
+    """
+
+    def __enter__(self) -> WarningLog:
+        import warnings
+
+        self._cm = warnings.catch_warnings(record=True)
+        self._records = self._cm.__enter__()
+        warnings.simplefilter("always")
+        self.log = WarningLog()
+        return self.log
+
+    def __exit__(self, *exc: object) -> None:
+        import warnings
+
+        from surveykit.errors import SurveykitWarning
+
+        records = list(self._records)
+        self._cm.__exit__(*exc)
+        for w in records:
+            if issubclass(w.category, SurveykitWarning):
+                self.log.append((w.category.__name__, str(w.message)))
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
