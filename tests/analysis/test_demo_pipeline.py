@@ -67,12 +67,12 @@ def test_cfa_fit_is_reported_in_lavaan_vocabulary(demo):
     m = demo.results["measurement"]
     f = m["fit"]
     assert m["converged"]
-    assert f["df"] == 40 * 41 / 2 - (40 + 32 + 8 + 28)
+    assert f["df"] == 42 * 43 / 2 - (42 + 34 + 8 + 28)
     for key in ("chisq", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic"):
         assert key in f
     assert f["rmsea_ci_lower"] <= f["rmsea"] <= f["rmsea_ci_upper"]
     assert f["cfi"] > 0.95 and f["srmr"] < 0.05  # the population model holds exactly
-    assert len(m["loadings"]) == 40
+    assert len(m["loadings"]) == 42
 
 
 def test_structural_paths_recover_the_population(demo):

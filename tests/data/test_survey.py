@@ -117,16 +117,17 @@ def test_text_in_item_column_is_a_clear_error(tmp_path, ins):
 def test_careless_indices_by_hand():
     ins = sk.load_instrument(sk.datasets.demo_instrument_path())
     ids = ins.item_ids
-    frame = pd.DataFrame([[3] * 40, [1, 2] * 20, [4] * 20 + [5] * 20], columns=ids, dtype=float)
+    assert len(ids) == 42
+    frame = pd.DataFrame([[3] * 42, [1, 2] * 21, [4] * 21 + [5] * 21], columns=ids, dtype=float)
     frame.loc[2, ids[0]] = np.nan
     frame["duration_sec"] = [100, 500, 700]
     data = sk.SurveyData(frame=frame, instrument=ins)
     idx = careless_indices(data)
-    assert idx["longstring"].tolist() == [40, 1, 20]
+    assert idx["longstring"].tolist() == [42, 1, 21]
     assert idx["irv"][0] == 0.0
-    assert idx["irv"][1] == pytest.approx(np.std([1, 2] * 20, ddof=1))
-    assert idx["prop_missing"].tolist() == [0, 0, 1 / 40]
-    res = screen(data, [ScreeningRule(rule="longstring", min_run=40), ScreeningRule(rule="speed", min_seconds=180)])
+    assert idx["irv"][1] == pytest.approx(np.std([1, 2] * 21, ddof=1))
+    assert idx["prop_missing"].tolist() == [0, 0, 1 / 42]
+    res = screen(data, [ScreeningRule(rule="longstring"), ScreeningRule(rule="speed", min_seconds=180)])
     assert res.n_before == 3 and res.n_after == 2
     assert res.counts()["flagged"].tolist() == [1, 1]
     assert res.excluded.tolist() == [True, False, False]

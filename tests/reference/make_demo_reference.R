@@ -6,10 +6,10 @@
 # Usage (from tests/reference/):   Rscript make_demo_reference.R [OUTDIR]
 #
 # data/demo_keyed.csv is the analysis sample of the shipped demo survey (simulated;
-# 572 respondents after screening, reverse-keyed items recoded, declared missing
+# 577 respondents after screening, reverse-keyed items recoded, declared missing
 # codes as NA), exported by surveykit.  This script fits, with lavaan defaults
 # (ML, listwise deletion, marker identification, expected information):
-#   * the eight-factor, 40-item measurement model (demo_cfa_ml.json)
+#   * the eight-factor, 42-item measurement model (demo_cfa_ml.json)
 #   * the structural model of analyses/demo.yaml (H1-H6, := indirect effects)
 #     (demo_sem_ml.json)
 # and writes every parameter (est, se, z, pvalue, CI, std.lv, std.all) and the fit
@@ -28,9 +28,11 @@ dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 demo <- read.csv(file.path("data", "demo_keyed.csv"))
 
 constructs <- c("IDE", "ORG", "CAP", "STY", "INT", "INS", "MEC", "EXE")
+# items per construct in instruments/execution_capacity.yaml (MEC and EXE have six)
+n_items <- c(IDE = 5, ORG = 5, CAP = 5, STY = 5, INT = 5, INS = 5, MEC = 6, EXE = 6)
 measure <- function(codes) {
   paste(vapply(codes, function(k) {
-    paste0(k, " =~ ", paste0(tolower(k), "_", 1:5, collapse = " + "))
+    paste0(k, " =~ ", paste0(tolower(k), "_", seq_len(n_items[[k]]), collapse = " + "))
   }, character(1)), collapse = "\n")
 }
 
