@@ -14,10 +14,10 @@ from scipy import stats
 from surveykit._core.fit import rmsea, rmsea_ci, rmsea_pvalue
 from surveykit.errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
 from surveykit.results import ResultMixin, Summary, to_jsonable
-from surveykit.sem.defined import compile_expression, delta_method
 from surveykit.sem.estimate import Optimum, SampleMoments
 from surveykit.sem.partable import ParTable
 from surveykit.sem.ram import RamModel, ml_discrepancy
+from surveykit.sem.solution import Solution
 
 __all__ = ["SEMResult", "compute_result"]
 
@@ -42,6 +42,7 @@ class SEMResult(ResultMixin):
     _implied: pd.DataFrame = field(repr=False)
     _sample: pd.DataFrame = field(repr=False)
     _vcov: np.ndarray = field(repr=False)
+    _theta: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     warnings: tuple[tuple[str, str], ...] = ()
 
     # -- accessors -------------------------------------------------------------------
@@ -152,89 +153,41 @@ def compute_result(
     sigma, C, _ = model.implied(theta)
     A, S = model.matrices(theta)
     var_total = np.diag(C)
-    sd_total = np.sqrt(np.where(var_total > 0, var_total, np.nan))
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if np.isfinite(vcov).all() else np.full(len(theta), np.nan)
 
-    est, se, std_lv, std_all = [], [], [], []
-    for row in t.itertuples():
-        k = int(row.free) - 1
-        e = float(theta[k]) if k >= 0 else float(row.ustart)
-        est.append(e)
-        se.append(float(se_all[k]) if k >= 0 else 0.0)
-        a, b = idx[row.lhs], idx[row.rhs]
-        if row.op == "=~":
-            std_lv.append(e * sd_total[a] / (sd_total[b] if row.rhs in lv else 1.0))
-            std_all.append(e * sd_total[a] / sd_total[b])
-        elif row.op == "~":
-            std_lv.append(e * (sd_total[b] if row.rhs in lv else 1.0) / (sd_total[a] if row.lhs in lv else 1.0))
-            std_all.append(e * sd_total[b] / sd_total[a])
-        elif a == b:
-            std_lv.append(e / var_total[a] if row.lhs in lv else e)
-            std_all.append(e / var_total[a])
-        else:
-            da = math.sqrt(S[a, a]) if S[a, a] > 0 else float("nan")
-            db = math.sqrt(S[b, b]) if S[b, b] > 0 else float("nan")
-            std_all.append(e / (da * db))
-            std_lv.append(e / ((da if row.lhs in lv else 1.0) * (db if row.rhs in lv else 1.0)))
+    sol = Solution.build(pt, model)
+    est = sol.estimates(theta)
+    se = np.where(sol.free >= 0, se_all[sol.free.clip(0)], 0.0)
+    std_lv, std_all = sol.standardized(theta)
     df = pd.DataFrame(
         {
             "lhs": t["lhs"].to_numpy(), "op": t["op"].to_numpy(), "rhs": t["rhs"].to_numpy(),
             "label": t["label"].to_numpy(), "est": est, "se": se,
         }
     )
-    free = t["free"].to_numpy() > 0
-    z = np.where(free, df["est"] / df["se"].replace(0, np.nan), np.nan)
+    free = sol.free >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(free, est / np.where(se > 0, se, np.nan), np.nan)
     df["z"] = z
     df["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(z)), np.nan)
-    df["ci_lower"] = np.where(free, df["est"] - _Z975 * df["se"], df["est"])
-    df["ci_upper"] = np.where(free, df["est"] + _Z975 * df["se"], df["est"])
+    df["ci_lower"] = np.where(free, est - _Z975 * se, est)
+    df["ci_upper"] = np.where(free, est + _Z975 * se, est)
     df["std_lv"] = std_lv
     df["std_all"] = std_all
 
     # defined parameters
-    if pt.defined:
-        lab_rows = t[t["label"] != ""]
-        labels = {}
-        for r in lab_rows.itertuples():
-            labels.setdefault(r.label, (int(r.free) - 1, float(r.ustart) if r.free == 0 else None, r.Index))
-        known = set(labels)
-        funcs = []
-        env_names: dict[str, int] = {}
-        for d in pt.defined:
-            funcs.append(compile_expression(d.rhs, known, line=d.line))
-            known.add(d.lhs)
-
-        def env_of(th: np.ndarray, values_override: dict | None = None) -> dict:
-            env: dict = {}
-            for lab, (k, fixed, _i) in labels.items():
-                env[lab] = th[k] if k >= 0 else fixed
-            # defined parameters may use earlier defined ones
-            for d, (f, _) in zip(pt.defined, funcs):
-                env[d.lhs] = f(env)
-            return env
-
-        vals, ses = delta_method(funcs, env_of, theta, vcov if np.isfinite(vcov).all() else np.zeros_like(vcov))
-        if not np.isfinite(vcov).all():
-            ses = np.full_like(ses, np.nan)
-
-        def std_env(col: str) -> dict:
-            env: dict = {}
-            for lab, (_k, _fixed, i) in labels.items():
-                env[lab] = df.loc[i, col]
-            for d, (f, _) in zip(pt.defined, funcs):
-                env[d.lhs] = f(env)
-            return env
-
-        env_lv, env_all = std_env("std_lv"), std_env("std_all")
-        drows = []
-        for d, v, s_ in zip(pt.defined, vals, ses):
-            zz = v / s_ if s_ > 0 else np.nan
-            drows.append(dict(lhs=d.lhs, op=":=", rhs=d.rhs, label=d.lhs, est=v, se=s_, z=zz,
-                              pvalue=2 * stats.norm.sf(abs(zz)) if np.isfinite(zz) else np.nan,
-                              ci_lower=v - _Z975 * s_, ci_upper=v + _Z975 * s_,
-                              std_lv=float(np.real(env_lv[d.lhs])), std_all=float(np.real(env_all[d.lhs]))))
-        df = pd.concat([df, pd.DataFrame(drows)], ignore_index=True)
-        del env_names
+    if sol.n_defined:
+        vals, ses = sol.defined_with_se(theta, vcov)
+        d_lv, d_all = sol.defined_values(std_lv), sol.defined_values(std_all)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zz = vals / np.where(ses > 0, ses, np.nan)
+        drows = pd.DataFrame({
+            "lhs": [d.lhs for d in pt.defined], "op": ":=", "rhs": [d.rhs for d in pt.defined],
+            "label": [d.lhs for d in pt.defined], "est": vals, "se": ses, "z": zz,
+            "pvalue": 2 * stats.norm.sf(np.abs(zz)), "ci_lower": vals - _Z975 * ses,
+            "ci_upper": vals + _Z975 * ses, "std_lv": d_lv, "std_all": d_all,
+        })
+        df = pd.concat([df, drows], ignore_index=True)
 
     # R-squared: observed non-x variables and endogenous latents
     endo_lv = set(t.loc[t["op"] == "~", "lhs"]) & lv
@@ -332,5 +285,6 @@ def compute_result(
         _implied=pd.DataFrame(sigma, index=list(sm.names), columns=list(sm.names)),
         _sample=pd.DataFrame(s, index=list(sm.names), columns=list(sm.names)),
         _vcov=vcov,
+        _theta=np.array(theta, dtype=float),
         warnings=tuple(warning_log),
     )
