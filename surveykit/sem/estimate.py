@@ -41,6 +41,7 @@ class SampleMoments:
     mean: np.ndarray
     nobs: int
     n_total: int
+    data: np.ndarray | None = None  # the complete rows used (n, p), for resampling
 
 
 def sample_moments(frame: pd.DataFrame, names: tuple[str, ...]) -> SampleMoments:
@@ -87,7 +88,7 @@ def sample_moments(frame: pd.DataFrame, names: tuple[str, ...]) -> SampleMoments
             f"(smallest eigenvalue {eig.min():.3g}); some variables are linear combinations of others. "
             "Remove redundant variables."
         )
-    return SampleMoments(names=tuple(names), cov=cov, mean=mean, nobs=n, n_total=n_total)
+    return SampleMoments(names=tuple(names), cov=cov, mean=mean, nobs=n, n_total=n_total, data=x)
 
 
 def starting_values(pt: ParTable, model: RamModel, s: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ class SEMResult(ResultMixin):
     _sample: pd.DataFrame = field(repr=False)
     _vcov: np.ndarray = field(repr=False)
     _theta: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    _data: np.ndarray | None = field(repr=False, default=None)  # complete rows used, columns = partable.ov_names
     warnings: tuple[tuple[str, str], ...] = ()
 
     # -- accessors -------------------------------------------------------------------
@@ -286,5 +287,6 @@ def compute_result(
         _sample=pd.DataFrame(s, index=list(sm.names), columns=list(sm.names)),
         _vcov=vcov,
         _theta=np.array(theta, dtype=float),
+        _data=sm.data,
         warnings=tuple(warning_log),
     )
