@@ -9,7 +9,7 @@ import pandas as pd
 
 from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.results import capture_warnings
-from surveykit.sem.estimate import expected_vcov, optimize_ml, sample_moments, starting_values
+from surveykit.sem.estimate import optimize, sample_moments, standard_vcov, starting_values
 from surveykit.sem.partable import build_partable
 from surveykit.sem.ram import RamModel
 from surveykit.sem.results import SEMResult, compute_result
@@ -18,7 +18,7 @@ __all__ = ["cfa", "sem"]
 
 Estimator = Literal["ML", "MLR", "WLSMV", "ULS", "GLS"]
 Missing = Literal["listwise", "fiml"]
-_SUPPORTED_NOW = {"ML"}
+_SUPPORTED_NOW = {"ML", "GLS", "ULS"}
 
 
 def _frame_of(data) -> pd.DataFrame:
@@ -47,6 +47,9 @@ def sem(
     std_lv: bool = False,
     fixed_x: bool = True,
     orthogonal: bool = False,
+    meanstructure: bool | None = None,
+    group: str | None = None,
+    group_equal: tuple[str, ...] | list[str] = (),
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -54,15 +57,23 @@ def sem(
     to 1), free residual variances, covarying exogenous latent variables and pure
     outcomes, exogenous observed covariates fixed at their sample (co)variances
     (``fixed.x``), the N-divisor sample covariance, and standard errors from the expected
-    information.
+    information.  ``group`` fits the model in every group of that column (groups in order of
+    first appearance, as lavaan); ``group_equal`` constrains kinds of parameters equal across
+    groups ("loadings", "intercepts", "residuals", "means", "lv.variances", ...); a mean
+    structure is added automatically when intercepts are constrained.
 
-    Validated against: lavaan 0.6.14 ``sem()``/``cfa()`` (Holzinger-Swineford CFA,
-    PoliticalDemocracy SEM with ``:=`` indirect effects, an observed-variable path model).
+    Estimators: "ML" (normal-theory maximum likelihood), "GLS" (normal-theory generalized
+    least squares, weight S^-1) and "ULS" (unweighted least squares, normal-theory sandwich
+    standard errors).
+
+    Validated against: lavaan 0.6.14 ``sem()``/``cfa()`` (Holzinger-Swineford CFA with ML, GLS,
+    ULS, std.lv and a mean structure; PoliticalDemocracy SEM with ``:=`` indirect effects; an
+    observed-variable path model; multi-group CFA with group.equal constraints).
 
     Parameters
     ----------
     model : str
-        lavaan model syntax (``=~``, ``~``, ``~~``, ``:=``, labels and fixed values).
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, ``:=``, labels and fixed values).
     data : DataFrame or SurveyData
         One row per respondent; rows with missing values on model variables are dropped
         (``missing="listwise"``) and the number dropped is reported as a warning.
@@ -79,23 +90,35 @@ def sem(
     _check_choice("missing", missing, Missing)
     if estimator not in _SUPPORTED_NOW:
         raise SpecError(
-            f"estimator={estimator!r} is not available yet in this version; use estimator='ML'."
+            f"estimator={estimator!r} is not available yet in this version; use 'ML', 'GLS' or 'ULS'."
         )
     if missing != "listwise":
         raise SpecError("missing='fiml' is not available yet in this version; use missing='listwise'.")
     if not isinstance(model, str):
         raise ModelSpecificationError("model must be lavaan syntax given as a string.")
+    if group_equal and group is None:
+        raise SpecError("group_equal needs group= (the column that defines the groups).")
     frame = _frame_of(data)
+    if meanstructure is None:
+        meanstructure = group is not None  # lavaan: a mean structure by default with several groups
     with capture_warnings() as log:
-        pt0 = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal)
-        sm = sample_moments(frame, pt0.ov_names)
-        cov = pd.DataFrame(sm.cov, index=list(sm.names), columns=list(sm.names))
-        pt = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal, sample_cov=cov)
-        ram = RamModel.from_partable(pt)
-        theta0 = starting_values(pt, ram, sm.cov)
-        opt = optimize_ml(ram, theta0, sm.cov)
-        vcov, _ = expected_vcov(ram, opt.theta, sm.nobs)
-        result = compute_result(syntax=model, estimator=estimator, pt=pt, model=ram, sm=sm, opt=opt,
+        pt0 = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal,
+                             meanstructure=meanstructure)
+        sm = sample_moments(frame, pt0.ov_names, group=group, unbiased=estimator in ("GLS", "ULS"))
+        names = list(sm.names)
+        covs = [pd.DataFrame(gm.cov, index=names, columns=names) for gm in sm.groups]
+        means = [pd.Series(gm.mean, index=names) for gm in sm.groups]
+        pt = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal, sample_cov=covs,
+                            sample_mean=means, meanstructure=meanstructure, ngroups=len(sm.groups),
+                            group_labels=sm.group_labels, group_equal=tuple(group_equal))
+        if pt.meanstructure and estimator != "ML":
+            raise SpecError(f"A mean structure (intercepts, groups with equal intercepts) needs estimator='ML', "
+                            f"not {estimator!r}.")
+        models = [RamModel.from_partable(pt, group=g) for g in range(1, len(sm.groups) + 1)]
+        theta0 = starting_values(pt, models[0], sm)
+        opt = optimize(models, theta0, sm, estimator=estimator)
+        vcov = standard_vcov(models, opt.theta, sm, estimator)
+        result = compute_result(syntax=model, estimator=estimator, pt=pt, model=models, sm=sm, opt=opt,
                                 vcov=vcov, warning_log=[])
     return dataclasses.replace(result, warnings=tuple(log))
 

@@ -96,11 +96,11 @@ class FitKernel:
         """est, std_lv, std_all for every row followed by the defined parameters."""
         sol = self.solution
         if cov is not None and len(self.exo_pos):
-            sol = dataclasses.replace(sol, model=self._model_for(cov))
+            sol = dataclasses.replace(sol, models=(self._model_for(cov),))
             fixed = sol.fixed.copy()
             # fixed.x rows carry the sample values of this data set
             t = sol.pt.table
-            for k, (i, j) in zip(self.exo_pos, self.exo_ij):
+            for i, j in self.exo_ij:
                 a, b = self.model.names[i], self.model.names[j]
                 m = ((t["lhs"] == a) & (t["rhs"] == b)) | ((t["lhs"] == b) & (t["rhs"] == a))
                 fixed[np.flatnonzero(m.to_numpy() & (t["op"] == "~~").to_numpy())] = cov[i, j]

@@ -31,6 +31,10 @@ class ParTable:
     lv_names: tuple[str, ...]
     ov_x: tuple[str, ...]
     defined: tuple[SyntaxRow, ...] = field(default=())
+    ngroups: int = 1
+    group_labels: tuple[str, ...] = ("1",)
+    meanstructure: bool = False
+    group_equal: tuple[str, ...] = ()
 
     @property
     def n_free(self) -> int:
@@ -40,7 +44,8 @@ class ParTable:
         return self.table.copy()
 
     def __str__(self) -> str:
-        cols = ["lhs", "op", "rhs", "label", "free", "ustart"]
+        cols = ["lhs", "op", "rhs", "group", "label", "free", "ustart"] if self.ngroups > 1 else [
+            "lhs", "op", "rhs", "label", "free", "ustart"]
         return self.table[cols].to_string(index=False)
 
 
@@ -79,6 +84,48 @@ def _classify(rows: list[SyntaxRow]) -> tuple[list[str], list[str], list[str], l
     return ov_names, lv_names, ov_x, lv_x, y_pure
 
 
+class _GroupRows:
+    """The rows of one group, with lavaan's rule that a default never duplicates a user row."""
+
+    def __init__(self, group: int) -> None:
+        self.group = group
+        self.rows: list[dict] = []
+        self.seen: dict[tuple[str, str, str], int] = {}
+
+    def add(self, lhs, op, rhs, *, user, fixed=None, label="", start=None, line=0, exo=0, free_forced=False):
+        k = (rhs, op, lhs) if op == "~~" and (rhs, op, lhs) in self.seen else (lhs, op, rhs)
+        if k in self.seen:
+            if user:
+                raise ModelSpecificationError(
+                    f"Model syntax line {line}: '{lhs} {op} {rhs}' is specified twice; keep one."
+                )
+            return
+        self.seen[k] = len(self.rows)
+        self.rows.append(
+            dict(lhs=k[0], op=op, rhs=k[2], user=user, fixed=fixed, label=label, start=start,
+                 line=line, exo=exo, free_forced=free_forced, group=self.group)
+        )
+
+
+GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances", "lv.variances",
+               "lv.covariances", "regressions")
+
+
+def _equal_kind(op: str, lhs: str, rhs: str, lv: set[str]) -> str | None:
+    """Which ``group_equal`` keyword constrains a row (lavaan's categories)."""
+    if op == "=~":
+        return "loadings"
+    if op == "~":
+        return "regressions"
+    if op == "~1":
+        return "means" if lhs in lv else "intercepts"
+    if op == "~~":
+        if lhs in lv:
+            return "lv.variances" if lhs == rhs else "lv.covariances"
+        return "residuals" if lhs == rhs else "residual.covariances"
+    return None
+
+
 def build_partable(
     model: str | list[SyntaxRow],
     *,
@@ -86,88 +133,98 @@ def build_partable(
     fixed_x: bool = True,
     auto_cov_y: bool = True,
     orthogonal: bool = False,
-    sample_cov: pd.DataFrame | None = None,
+    sample_cov: pd.DataFrame | list[pd.DataFrame] | None = None,
+    sample_mean: pd.Series | list[pd.Series] | None = None,
+    meanstructure: bool = False,
+    ngroups: int = 1,
+    group_labels: tuple[str, ...] | None = None,
+    group_equal: tuple[str, ...] | list[str] = (),
 ) -> ParTable:
     """Compile lavaan syntax into a full parameter table with lavaan's ``sem()`` defaults.
 
-    ``sample_cov`` (observed covariance, with variable names) supplies the fixed values of
-    exogenous observed covariates under ``fixed_x`` (their variances and covariances are fixed
-    to the sample values, as lavaan does).
+    ``sample_cov`` (observed covariance with variable names; one per group) supplies the fixed
+    values of exogenous observed covariates under ``fixed_x`` (their variances and covariances
+    are fixed to the sample values, as lavaan does); ``sample_mean`` likewise their means when
+    there is a mean structure.
+
+    With several groups every row is repeated per group (column ``group``); a user label
+    shared by rows constrains them equal, in and across groups; ``group_equal`` constrains
+    whole kinds of parameters equal across groups ("loadings", "intercepts", "means",
+    "residuals", "residual.covariances", "lv.variances", "lv.covariances", "regressions").
+    With constrained intercepts, latent means are freed in every group but the first, as
+    lavaan does.
     """
     rows = parse_syntax(model) if isinstance(model, str) else list(model)
     defined = tuple(r for r in rows if r.op == ":=")
     rows = [r for r in rows if r.op != ":="]
-    if any(r.op in ("~1", "|") for r in rows):
+    if any(r.op == "|" for r in rows):
         raise ModelSpecificationError(
-            "Intercepts (~ 1) and thresholds (|) are not supported by this estimator yet; "
-            "remove those lines (the mean structure is saturated)."
+            "Thresholds (|) need ordered data (estimator='WLSMV'), which this estimator does not support; "
+            "remove those lines."
         )
+    unknown = [g for g in group_equal if g not in GROUP_EQUAL]
+    if unknown:
+        raise ModelSpecificationError(
+            f"group_equal has {', '.join(map(repr, unknown))}; choose from {', '.join(GROUP_EQUAL)}."
+        )
+    if any(r.op == "~1" for r in rows):
+        meanstructure = True
+    if ngroups > 1 and "intercepts" in group_equal:
+        meanstructure = True
     ov_names, lv_names, ov_x, lv_x, y_pure = _classify(rows)
     if not fixed_x:
         ov_x = []
+    lv = set(lv_names)
     for r in rows:
         if r.op == "=~" and r.rhs in lv_names and r.rhs == r.lhs:
             raise ModelSpecificationError(f"Model syntax line {r.line}: {r.lhs} cannot measure itself.")
+    covs = sample_cov if isinstance(sample_cov, list) else [sample_cov] * ngroups
+    means = sample_mean if isinstance(sample_mean, list) else [sample_mean] * ngroups
 
     records: list[dict] = []
-    seen: dict[tuple[str, str, str], int] = {}
-
-    def key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
-        if op == "~~" and (rhs, op, lhs) in seen:
-            return (rhs, op, lhs)
-        return (lhs, op, rhs)
-
-    def add(lhs, op, rhs, *, user, fixed=None, label="", start=None, line=0, exo=0, free_forced=False):
-        k = key(lhs, op, rhs)
-        if k in seen:
-            if user:
-                # lavaan: duplicated elements are ignored; we refuse silently-different duplicates
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: '{lhs} {op} {rhs}' is specified twice; keep one."
-                )
-            return
-        seen[k] = len(records)
-        records.append(
-            dict(lhs=k[0], op=op, rhs=k[2], user=user, fixed=fixed, label=label, start=start,
-                 line=line, exo=exo, free_forced=free_forced)
-        )
-
-    for r in rows:
-        add(r.lhs, r.op, r.rhs, user=1, fixed=r.fixed, label=r.label, start=r.start, line=r.line,
-            free_forced=r.free_forced)
-
-    # marker-variable (auto.fix.first) or std.lv identification
-    for lv in lv_names:
-        loading_idx = [i for i, rec in enumerate(records) if rec["op"] == "=~" and rec["lhs"] == lv]
-        if not std_lv:
-            first = records[loading_idx[0]]
-            if first["fixed"] is None and not first["free_forced"]:
-                first["fixed"] = 1.0
-    # defaults: residual variances of non-x observed, variances of latents
-    for v in ov_names:
-        if v not in ov_x:
-            add(v, "~~", v, user=0)
-    for v in lv_names:
-        add(v, "~~", v, user=0, fixed=1.0 if std_lv else None)
-    if not orthogonal:
+    for g in range(1, ngroups + 1):
+        grp = _GroupRows(g)
+        add = grp.add
+        for r in rows:
+            add(r.lhs, r.op, r.rhs, user=1, fixed=r.fixed, label=r.label, start=r.start, line=r.line,
+                free_forced=r.free_forced)
+        # marker-variable (auto.fix.first) or std.lv identification
+        for lvn in lv_names:
+            loading = [rec for rec in grp.rows if rec["op"] == "=~" and rec["lhs"] == lvn]
+            if not std_lv:
+                first = loading[0]
+                if first["fixed"] is None and not first["free_forced"]:
+                    first["fixed"] = 1.0
+        for v in ov_names:
+            if v not in ov_x:
+                add(v, "~~", v, user=0)
+        for v in lv_names:
+            add(v, "~~", v, user=0, fixed=1.0 if std_lv else None)
         for a, b in combinations(lv_x, 2):
-            add(a, "~~", b, user=0)
-    else:
-        for a, b in combinations(lv_x, 2):
-            add(a, "~~", b, user=0, fixed=0.0)
-    if auto_cov_y:
-        for a, b in combinations(y_pure, 2):
-            add(a, "~~", b, user=0)
-    for i, a in enumerate(ov_x):
-        for b in ov_x[i:]:
-            val = None
-            if sample_cov is not None:
-                val = float(sample_cov.loc[a, b])
-            add(a, "~~", b, user=0, fixed=val if val is not None else np.nan, exo=1)
+            add(a, "~~", b, user=0, fixed=0.0 if orthogonal else None)
+        if auto_cov_y:
+            for a, b in combinations(y_pure, 2):
+                add(a, "~~", b, user=0)
+        cov_g = covs[g - 1] if g - 1 < len(covs) else None
+        mean_g = means[g - 1] if g - 1 < len(means) else None
+        for i, a in enumerate(ov_x):
+            for b in ov_x[i:]:
+                val = float(cov_g.loc[a, b]) if cov_g is not None else np.nan
+                add(a, "~~", b, user=0, fixed=val, exo=1)
+        if meanstructure:
+            for v in ov_names:
+                if v in ov_x:
+                    add(v, "~1", "", user=0, fixed=float(mean_g[v]) if mean_g is not None else np.nan, exo=1)
+                else:
+                    add(v, "~1", "", user=0)
+            free_means = ngroups > 1 and g > 1 and "intercepts" in group_equal and "means" not in group_equal
+            for v in lv_names:
+                add(v, "~1", "", user=0, fixed=None if free_means else 0.0)
+        records.extend(grp.rows)
 
-    # std.lv: a variance that the user fixed stays fixed; loadings all free unless fixed
-    # number the free parameters; shared labels share one index
+    # number the free parameters: shared labels share one index; group_equal shares across groups
     free_of_label: dict[str, int] = {}
+    free_of_eq: dict[tuple[str, str, str], int] = {}
     n_free = 0
     for rec in records:
         if rec["fixed"] is not None:
@@ -177,10 +234,17 @@ def build_partable(
         if lab and lab in free_of_label:
             rec["free"] = free_of_label[lab]
             continue
+        eq_key = (rec["lhs"], rec["op"], rec["rhs"])
+        kind = _equal_kind(rec["op"], rec["lhs"], rec["rhs"], lv)
+        if ngroups > 1 and kind in group_equal and rec["group"] > 1 and eq_key in free_of_eq:
+            rec["free"] = free_of_eq[eq_key]
+            continue
         n_free += 1
         rec["free"] = n_free
         if lab:
             free_of_label[lab] = n_free
+        if rec["group"] == 1:
+            free_of_eq[eq_key] = n_free
 
     labels_all = [rec["label"] for rec in records if rec["label"]]
     for d in defined:
@@ -194,6 +258,7 @@ def build_partable(
             "lhs": [r["lhs"] for r in records],
             "op": [r["op"] for r in records],
             "rhs": [r["rhs"] for r in records],
+            "group": [r["group"] for r in records],
             "user": [r["user"] for r in records],
             "free": [r["free"] for r in records],
             "ustart": [np.nan if r["fixed"] is None else r["fixed"] for r in records],
@@ -203,15 +268,19 @@ def build_partable(
             "line": [r["line"] for r in records],
         }
     )
-    # lavaan lists =~ first, then ~, then ~~ (user then default), in that order
-    order = {"=~": 0, "~": 1, "~~": 2}
+    # lavaan lists, per group, =~ first, then ~, then ~~ (user then default), then ~1
+    order = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
     table["_o"] = table["op"].map(order)
-    table = table.sort_values(["_o", "user"], ascending=[True, False], kind="stable").drop(columns="_o")
-    table = table.reset_index(drop=True)
+    table = table.sort_values(["group", "_o", "user"], ascending=[True, True, False], kind="stable")
+    table = table.drop(columns="_o").reset_index(drop=True)
     return ParTable(
         table=table,
         ov_names=tuple(ov_names),
         lv_names=tuple(lv_names),
         ov_x=tuple(ov_x),
         defined=defined,
+        ngroups=ngroups,
+        group_labels=tuple(group_labels) if group_labels else tuple(str(g) for g in range(1, ngroups + 1)),
+        meanstructure=meanstructure,
+        group_equal=tuple(group_equal),
     )

@@ -14,7 +14,7 @@ from scipy import stats
 from surveykit._core.fit import rmsea, rmsea_ci, rmsea_pvalue
 from surveykit.errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
 from surveykit.results import ResultMixin, Summary, to_jsonable
-from surveykit.sem.estimate import Optimum, SampleMoments
+from surveykit.sem.estimate import Optimum, SampleMoments, group_discrepancy
 from surveykit.sem.partable import ParTable
 from surveykit.sem.ram import RamModel, ml_discrepancy
 from surveykit.sem.solution import Solution
@@ -44,6 +44,7 @@ class SEMResult(ResultMixin):
     _vcov: np.ndarray = field(repr=False)
     _theta: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     _data: np.ndarray | None = field(repr=False, default=None)  # complete rows used, columns = partable.ov_names
+    _moments: SampleMoments | None = field(repr=False, default=None)
     warnings: tuple[tuple[str, str], ...] = ()
 
     # -- accessors -------------------------------------------------------------------
@@ -70,6 +71,12 @@ class SEMResult(ResultMixin):
 
     def sample_cov(self) -> pd.DataFrame:
         return self._sample.copy()
+
+    def modindices(self, *, minimum_value: float = 0.0, sort: bool = True) -> pd.DataFrame:
+        """Modification indices: lhs, op, rhs, mi, epc, sepc_lv, sepc_all (lavaan ``modindices()``)."""
+        from surveykit.sem.modindices import modindices
+
+        return modindices(self, minimum_value=minimum_value, sort=sort)
 
     def vcov(self) -> pd.DataFrame:
         t = self.partable.table
@@ -124,12 +131,16 @@ class SEMResult(ResultMixin):
         )
 
 
-def _srmr_bentler(s: np.ndarray, sigma: np.ndarray) -> float:
-    """SRMR (Bentler): residuals scaled by the sample SDs, lower triangle with diagonal."""
+def _srmr_bentler(s: np.ndarray, sigma: np.ndarray, mean_res: np.ndarray | None = None) -> float:
+    """SRMR (Bentler): residuals scaled by the sample SDs, lower triangle with diagonal, plus the
+    standardized mean residuals when there is a mean structure (lavaan's ``srmr_bentler``)."""
     sd = np.sqrt(np.diag(s))
     r = (s - sigma) / np.outer(sd, sd)
     idx = np.tril_indices(len(s))
-    return float(np.sqrt(np.mean(r[idx] ** 2)))
+    sq = list(r[idx] ** 2)
+    if mean_res is not None:
+        sq += list((mean_res / sd) ** 2)
+    return float(np.sqrt(np.mean(sq)))
 
 
 def compute_result(
@@ -137,35 +148,31 @@ def compute_result(
     syntax: str,
     estimator: str,
     pt: ParTable,
-    model: RamModel,
+    model: RamModel | list[RamModel],
     sm: SampleMoments,
     opt: Optimum,
     vcov: np.ndarray,
     warning_log: list[tuple[str, str]],
 ) -> SEMResult:
     """Post-process an optimum: estimates, SEs, standardization, defined parameters, fit."""
+    models = list(model) if isinstance(model, (list, tuple)) else [model]
     theta = opt.theta
     t = pt.table
     n = sm.nobs
-    p = len(sm.names)
-    names = model.names
-    idx = {nm: i for i, nm in enumerate(names)}
+    G = len(models)
+    idx = {nm: i for i, nm in enumerate(models[0].names)}
     lv = set(pt.lv_names)
-    sigma, C, _ = model.implied(theta)
-    A, S = model.matrices(theta)
-    var_total = np.diag(C)
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if np.isfinite(vcov).all() else np.full(len(theta), np.nan)
 
-    sol = Solution.build(pt, model)
+    sol = Solution.build(pt, models)
     est = sol.estimates(theta)
     se = np.where(sol.free >= 0, se_all[sol.free.clip(0)], 0.0)
     std_lv, std_all = sol.standardized(theta)
-    df = pd.DataFrame(
-        {
-            "lhs": t["lhs"].to_numpy(), "op": t["op"].to_numpy(), "rhs": t["rhs"].to_numpy(),
-            "label": t["label"].to_numpy(), "est": est, "se": se,
-        }
-    )
+    cols = {"lhs": t["lhs"].to_numpy(), "op": t["op"].to_numpy(), "rhs": t["rhs"].to_numpy()}
+    if G > 1:
+        cols["group"] = t["group"].to_numpy()
+    cols.update({"label": t["label"].to_numpy(), "est": est, "se": se})
+    df = pd.DataFrame(cols)
     free = sol.free >= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(free, est / np.where(se > 0, se, np.nan), np.nan)
@@ -184,93 +191,53 @@ def compute_result(
             zz = vals / np.where(ses > 0, ses, np.nan)
         drows = pd.DataFrame({
             "lhs": [d.lhs for d in pt.defined], "op": ":=", "rhs": [d.rhs for d in pt.defined],
+            **({"group": 0} if G > 1 else {}),
             "label": [d.lhs for d in pt.defined], "est": vals, "se": ses, "z": zz,
             "pvalue": 2 * stats.norm.sf(np.abs(zz)), "ci_lower": vals - _Z975 * ses,
             "ci_upper": vals + _Z975 * ses, "std_lv": d_lv, "std_all": d_all,
         })
         df = pd.concat([df, drows], ignore_index=True)
 
-    # R-squared: observed non-x variables and endogenous latents
     endo_lv = set(t.loc[t["op"] == "~", "lhs"]) & lv
     r2_names = [v for v in pt.ov_names if v not in pt.ov_x] + [v for v in pt.lv_names if v in endo_lv]
-    r2 = pd.Series({v: 1.0 - S[idx[v], idx[v]] / var_total[idx[v]] for v in r2_names}, name="r_squared", dtype=float)
-
-    # Heywood cases and non-positive-definite latent covariance
-    for row in t.itertuples():
-        if row.op == "~~" and row.lhs == row.rhs and row.free > 0 and theta[row.free - 1] < 0:
+    r2_parts = {}
+    implied_covs, fit_groups = [], []
+    for g, (mdl, gm) in enumerate(zip(models, sm.groups)):
+        label = pt.group_labels[g] if G > 1 else None
+        sigma, C, _ = mdl.implied(theta)
+        _, S = mdl.matrices(theta)
+        var_total = np.diag(C)
+        for v in r2_names:
+            r2_parts[(label, v) if G > 1 else v] = 1.0 - S[idx[v], idx[v]] / var_total[idx[v]]
+        where = f" in group {label!r}" if G > 1 else ""
+        # Heywood cases and non-positive-definite latent covariance
+        for row in t[(t["group"] == g + 1) & (t["op"] == "~~") & (t["lhs"] == t["rhs"]) & (t["free"] > 0)].itertuples():
+            val = theta[row.free - 1]
+            if val < 0:
+                warnings.warn(
+                    f"Heywood case: the estimated variance of {row.lhs}{where} is negative ({val:.4g}); the "
+                    "solution is not admissible. Consider the model specification, the sample size, or outliers.",
+                    HeywoodCaseWarning, stacklevel=2,
+                )
+        lv_idx = [idx[v] for v in pt.lv_names]
+        if lv_idx and np.linalg.eigvalsh(C[np.ix_(lv_idx, lv_idx)]).min() <= 0:
             warnings.warn(
-                f"Heywood case: the estimated variance of {row.lhs} is negative "
-                f"({theta[row.free - 1]:.4g}); the solution is not admissible. Consider the model "
-                "specification, the sample size, or outliers.",
-                HeywoodCaseWarning, stacklevel=2,
+                f"The model-implied covariance matrix of the latent variables{where} is not positive definite "
+                "(a factor correlation is at or beyond 1 in absolute value); check the model.",
+                NonPositiveDefiniteWarning, stacklevel=2,
             )
-    for r in df[(df["op"] == "=~") & (df["std_all"].abs() > 1)].itertuples():
+        implied_covs.append(pd.DataFrame(sigma, index=list(sm.names), columns=list(sm.names)))
+        fit_groups.append((mdl, gm, sigma))
+    r2 = pd.Series(r2_parts, name="r_squared", dtype=float)
+    sel = (df["op"] == "=~") & (df["std_all"].abs() > 1)
+    for r in df[sel].itertuples():
         warnings.warn(
             f"Heywood case: the standardized loading of {r.rhs} on {r.lhs} is {r.std_all:.4f} (> 1 in "
             "absolute value); the solution is not admissible.",
             HeywoodCaseWarning, stacklevel=2,
         )
-    lv_idx = [idx[v] for v in pt.lv_names]
-    if lv_idx:
-        psi = C[np.ix_(lv_idx, lv_idx)]
-        if np.linalg.eigvalsh(psi).min() <= 0:
-            warnings.warn(
-                "The model-implied covariance matrix of the latent variables is not positive definite "
-                "(a factor correlation is at or beyond 1 in absolute value); check the model.",
-                NonPositiveDefiniteWarning, stacklevel=2,
-            )
 
-    # fit measures
-    s = sm.cov
-    nx = len(pt.ov_x)
-    pstar = p * (p + 1) / 2
-    npar = pt.n_free
-    dfree = pstar - npar - nx * (nx + 1) / 2
-    chisq = 2 * n * opt.fmin
-    sign, logdet_s = np.linalg.slogdet(s)
-    x_idx = [sm.names.index(v) for v in pt.ov_x]
-    sig_b = np.diag(np.diag(s))
-    if x_idx:
-        sig_b[np.ix_(x_idx, x_idx)] = s[np.ix_(x_idx, x_idx)]
-    bchisq = n * ml_discrepancy(sig_b, s, logdet_s)
-    bdf = pstar - (p - nx) - nx * (nx + 1) / 2
-    sign2, logdet_sig = np.linalg.slogdet(sigma)
-    tr = float(np.trace(s @ np.linalg.inv(sigma)))
-    logl = -n / 2 * (p * math.log(2 * math.pi) + logdet_sig + tr)
-    ulogl = -n / 2 * (p * math.log(2 * math.pi) + logdet_s + p)
-    if x_idx:
-        # fixed.x: the likelihood is conditional on the exogenous covariates (lavaan)
-        _, logdet_x = np.linalg.slogdet(s[np.ix_(x_idx, x_idx)])
-        logl_x = -n / 2 * (nx * math.log(2 * math.pi) + logdet_x + nx)
-        logl -= logl_x
-        ulogl -= logl_x
-    cfi_den = max(chisq - dfree, bchisq - bdf, 0.0)
-    cfi = 1.0 - max(chisq - dfree, 0.0) / cfi_den if cfi_den > 0 else 1.0
-    tli = ((bchisq / bdf - chisq / dfree) / (bchisq / bdf - 1.0)) if dfree > 0 and bdf > 0 else float("nan")
-    ci_lo, ci_hi = rmsea_ci(chisq, dfree, n)
-    fit = {
-        "npar": npar,
-        "nobs": n,
-        "fmin": opt.fmin,
-        "chisq": chisq,
-        "df": dfree,
-        "pvalue": float(stats.chi2.sf(chisq, dfree)) if dfree > 0 else float("nan"),
-        "baseline_chisq": bchisq,
-        "baseline_df": bdf,
-        "baseline_pvalue": float(stats.chi2.sf(bchisq, bdf)),
-        "cfi": cfi,
-        "tli": tli,
-        "nfi": (bchisq - chisq) / bchisq,
-        "rmsea": rmsea(chisq, dfree, n),
-        "rmsea_ci_lower": ci_lo,
-        "rmsea_ci_upper": ci_hi,
-        "rmsea_pvalue": rmsea_pvalue(chisq, dfree, n),
-        "srmr": _srmr_bentler(s, sigma),
-        "aic": -2 * logl + 2 * npar,
-        "bic": -2 * logl + npar * math.log(n),
-        "logl": logl,
-        "unrestricted_logl": ulogl,
-    }
+    fit = _fit_measures(pt, sm, fit_groups, theta, opt, estimator)
     return SEMResult(
         model_syntax=syntax,
         estimator=estimator,
@@ -283,10 +250,123 @@ def compute_result(
         _estimates=df,
         _fit=fit,
         _r2=r2,
-        _implied=pd.DataFrame(sigma, index=list(sm.names), columns=list(sm.names)),
-        _sample=pd.DataFrame(s, index=list(sm.names), columns=list(sm.names)),
+        _implied=implied_covs[0] if G == 1 else pd.concat(implied_covs, keys=list(pt.group_labels)),
+        _sample=(pd.DataFrame(sm.cov, index=list(sm.names), columns=list(sm.names)) if G == 1 else pd.concat(
+            [pd.DataFrame(gm.cov, index=list(sm.names), columns=list(sm.names)) for gm in sm.groups],
+            keys=list(pt.group_labels))),
         _vcov=vcov,
         _theta=np.array(theta, dtype=float),
-        _data=sm.data,
+        _data=sm.data if G == 1 else None,
+        _moments=sm,
         warnings=tuple(warning_log),
     )
+
+
+def _baseline_discrepancy(gm, nx_idx, estimator: str) -> float:
+    """The independence model's discrepancy in one group: variances free (means saturated),
+    exogenous covariates' block fixed at the sample values."""
+    s = gm.cov
+    sig_b = np.diag(np.diag(s))
+    if nx_idx:
+        sig_b[np.ix_(nx_idx, nx_idx)] = s[np.ix_(nx_idx, nx_idx)]
+    if estimator == "ML":
+        return ml_discrepancy(sig_b, s, float(np.linalg.slogdet(s)[1]))
+    # GLS/ULS: the independence model's minimum has the diagonal fitted by its own estimator
+    v = np.linalg.inv(s) if estimator == "GLS" else np.eye(len(s))
+    mask = np.eye(len(s), dtype=bool)
+    if nx_idx:
+        mask[np.ix_(nx_idx, nx_idx)] = True
+    # minimize 1/2 tr((V (S - D))^2) over the free (diagonal / x-block) elements of D;
+    # with V = C C' (Cholesky), tr(V R V R) = ||C' R C||^2
+    free_pos = np.argwhere(np.triu(mask))
+    lmat = np.linalg.cholesky(v).T if estimator == "GLS" else np.eye(len(s))
+    x0 = np.array([s[i, j] for i, j in free_pos])
+
+    def obj(x):
+        d = np.zeros_like(s)
+        for (i, j), val in zip(free_pos, x):
+            d[i, j] = d[j, i] = val
+        r = lmat @ (s - d) @ lmat.T
+        return 0.5 * float(np.sum(r * r))
+
+    from scipy import optimize as sp_optimize
+
+    res = sp_optimize.minimize(obj, x0, method="BFGS", options={"gtol": 1e-12})
+    return float(res.fun)
+
+
+def _fit_measures(pt: ParTable, sm: SampleMoments, fit_groups, theta, opt: Optimum, estimator: str) -> dict:
+    G = len(fit_groups)
+    n = sm.nobs
+    p = len(sm.names)
+    nx = len(pt.ov_x)
+    x_idx = [sm.names.index(v) for v in pt.ov_x]
+    ms = pt.meanstructure
+    pstar = p * (p + 1) / 2 + (p if ms else 0)
+    npar = pt.n_free
+    fixed_moments = nx * (nx + 1) / 2 + (nx if ms else 0)
+    dfree = G * (pstar - fixed_moments) - npar
+    # GLS and ULS work with the unbiased covariance and N - 1 (lavaan); ML with N
+    n_eff = [gm.nobs - (0 if estimator == "ML" else 1) for _, gm, _ in fit_groups]
+    if estimator == "ML":
+        chisq = 2 * n * opt.fmin
+    else:
+        f_groups = [group_discrepancy(mdl, theta, gm, estimator, 0.0,
+                                      np.linalg.inv(gm.cov) if estimator == "GLS" else None)
+                    for mdl, gm, _ in fit_groups]
+        chisq = float(sum(ne * fg for ne, fg in zip(n_eff, f_groups)))
+    bchisq = sum(ne * _baseline_discrepancy(gm, x_idx, estimator) for ne, (_, gm, _) in zip(n_eff, fit_groups))
+    bdf = G * (p * (p + 1) / 2 - (p - nx) - nx * (nx + 1) / 2)
+    logl = ulogl = float("nan")
+    srmr_parts = []
+    if estimator == "ML":
+        logl = ulogl = 0.0
+    for mdl, gm, sigma in fit_groups:
+        mean_res = (gm.mean - mdl.implied_means(theta)[:p]) if ms else None
+        srmr_parts.append(gm.nobs * _srmr_bentler(gm.cov, sigma, mean_res))
+        if estimator == "ML":
+            s = gm.cov
+            _, logdet_sig = np.linalg.slogdet(sigma)
+            sinv = np.linalg.inv(sigma)
+            quad = float(mean_res @ sinv @ mean_res) if ms else 0.0
+            lg = -gm.nobs / 2 * (p * math.log(2 * math.pi) + logdet_sig + float(np.trace(s @ sinv)) + quad)
+            ug = -gm.nobs / 2 * (p * math.log(2 * math.pi) + float(np.linalg.slogdet(s)[1]) + p)
+            if x_idx:
+                # fixed.x: the likelihood is conditional on the exogenous covariates (lavaan)
+                _, logdet_x = np.linalg.slogdet(s[np.ix_(x_idx, x_idx)])
+                lx = -gm.nobs / 2 * (nx * math.log(2 * math.pi) + logdet_x + nx)
+                lg -= lx
+                ug -= lx
+            logl += lg
+            ulogl += ug
+    cfi_den = max(chisq - dfree, bchisq - bdf, 0.0)
+    cfi = 1.0 - max(chisq - dfree, 0.0) / cfi_den if cfi_den > 0 else 1.0
+    tli = ((bchisq / bdf - chisq / dfree) / (bchisq / bdf - 1.0)) if dfree > 0 and bdf > 0 else float("nan")
+    n_rmsea = sum(n_eff)  # lavaan: N for ML, N - 1 for the Wishart-based GLS/ULS
+    ci_lo, ci_hi = rmsea_ci(chisq, dfree, n_rmsea, ngroups=G)
+    fit = {
+        "npar": npar,
+        "nobs": n,
+        "fmin": chisq / (2 * n),
+        "chisq": chisq,
+        "df": dfree,
+        "pvalue": float(stats.chi2.sf(chisq, dfree)) if dfree > 0 and estimator != "ULS" else float("nan"),
+        "baseline_chisq": bchisq,
+        "baseline_df": bdf,
+        "baseline_pvalue": float(stats.chi2.sf(bchisq, bdf)) if estimator != "ULS" else float("nan"),
+        "cfi": cfi,
+        "tli": tli,
+        "nfi": (bchisq - chisq) / bchisq,
+        "rmsea": rmsea(chisq, dfree, n_rmsea, ngroups=G),
+        "rmsea_ci_lower": ci_lo,
+        "rmsea_ci_upper": ci_hi,
+        "rmsea_pvalue": rmsea_pvalue(chisq, dfree, n_rmsea, ngroups=G),
+        "srmr": float(sum(srmr_parts) / n),
+        "aic": -2 * logl + 2 * npar,
+        "bic": -2 * logl + npar * math.log(n),
+        "logl": logl,
+        "unrestricted_logl": ulogl,
+    }
+    if G > 1:
+        fit["ngroups"] = G
+    return fit

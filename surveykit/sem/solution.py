@@ -27,10 +27,11 @@ __all__ = ["Solution"]
 @dataclass(frozen=True)
 class Solution:
     pt: ParTable
-    model: RamModel
+    models: tuple[RamModel, ...]  # one per group
+    grp: np.ndarray  # 0-based group of each row
     free: np.ndarray  # 0-based free index per row, -1 fixed
     fixed: np.ndarray  # fixed value per row (NaN where free)
-    op: np.ndarray  # 0 "=~", 1 "~", 2 "~~"
+    op: np.ndarray  # 0 "=~", 1 "~", 2 "~~", 3 "~1"
     a: np.ndarray  # variable index of lhs
     b: np.ndarray  # variable index of rhs
     lhs_lv: np.ndarray
@@ -38,12 +39,19 @@ class Solution:
     labels: dict  # label -> row index (first row carrying it)
     defined_funcs: tuple  # ((f, uses_abs), ...) in order
 
+    @property
+    def model(self) -> RamModel:
+        """The group-1 model (single-group shorthand)."""
+        return self.models[0]
+
     @classmethod
-    def build(cls, pt: ParTable, model: RamModel) -> Solution:
+    def build(cls, pt: ParTable, model: RamModel | tuple[RamModel, ...] | list[RamModel]) -> Solution:
+        models = tuple(model) if isinstance(model, (tuple, list)) else (model,)
         t = pt.table
-        idx = {n: i for i, n in enumerate(model.names)}
+        idx = {n: i for i, n in enumerate(models[0].names)}
+        idx[""] = 0  # the empty rhs of "~1" rows
         lv = set(pt.lv_names)
-        ops = {"=~": 0, "~": 1, "~~": 2}
+        ops = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
         labels: dict[str, int] = {}
         for i, lab in enumerate(t["label"]):
             if lab and lab not in labels:
@@ -53,9 +61,11 @@ class Solution:
         for d in pt.defined:
             funcs.append(compile_expression(d.rhs, known, line=d.line))
             known.add(d.lhs)
+        grp = (t["group"].to_numpy(dtype=int) - 1) if "group" in t.columns else np.zeros(len(t), dtype=int)
         return cls(
             pt=pt,
-            model=model,
+            models=models,
+            grp=grp,
             free=t["free"].to_numpy(dtype=int) - 1,
             fixed=t["ustart"].to_numpy(dtype=float),
             op=np.array([ops[o] for o in t["op"]], dtype=int),
@@ -76,36 +86,45 @@ class Solution:
     def standardized(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(std_lv, std_all) for every table row."""
         est = self.estimates(theta)
-        _, C, _ = self.model.implied(theta)
-        _, S = self.model.matrices(theta)
-        var = np.diag(C)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sd = np.sqrt(np.where(var > 0, var, np.nan))
-            sdiag = np.diag(S)
-            rsd = np.sqrt(np.where(sdiag > 0, sdiag, np.nan))
-            a, b = self.a, self.b
-            one = np.ones_like(est)
-            std_all = np.empty_like(est)
-            std_lv = np.empty_like(est)
-            # =~ : lhs latent (a), rhs indicator (b)
-            m = self.op == 0
-            std_all[m] = est[m] * sd[a[m]] / sd[b[m]]
-            std_lv[m] = est[m] * sd[a[m]] / np.where(self.rhs_lv[m], sd[b[m]], one[m])
-            # ~ : lhs outcome (a), rhs predictor (b)
-            m = self.op == 1
-            std_all[m] = est[m] * sd[b[m]] / sd[a[m]]
-            std_lv[m] = est[m] * np.where(self.rhs_lv[m], sd[b[m]], one[m]) / np.where(
-                self.lhs_lv[m], sd[a[m]], one[m])
-            # ~~ variances
-            m = (self.op == 2) & (a == b)
-            std_all[m] = est[m] / var[a[m]]
-            std_lv[m] = np.where(self.lhs_lv[m], est[m] / var[a[m]], est[m])
-            # ~~ covariances: residual correlations
-            m = (self.op == 2) & (a != b)
-            std_all[m] = est[m] / (rsd[a[m]] * rsd[b[m]])
-            scale_a = np.where(self.lhs_lv[m], rsd[a[m]], one[m])
-            std_lv[m] = est[m] / (scale_a * np.where(self.rhs_lv[m], rsd[b[m]], one[m]))
+        std_all = np.full_like(est, np.nan)
+        std_lv = np.full_like(est, np.nan)
+        for g, model in enumerate(self.models):
+            rows = self.grp == g
+            _, C, _ = model.implied(theta)
+            _, S = model.matrices(theta)
+            var = np.diag(C)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sd = np.sqrt(np.where(var > 0, var, np.nan))
+                sdiag = np.diag(S)
+                rsd = np.sqrt(np.where(sdiag > 0, sdiag, np.nan))
+                self._standardize_rows(rows, est, sd, var, rsd, std_lv, std_all)
         return std_lv, std_all
+
+    def _standardize_rows(self, rows, est, sd, var, rsd, std_lv, std_all) -> None:
+        a, b = self.a, self.b
+        one = np.ones_like(est)
+        # =~ : lhs latent (a), rhs indicator (b)
+        m = rows & (self.op == 0)
+        std_all[m] = est[m] * sd[a[m]] / sd[b[m]]
+        std_lv[m] = est[m] * sd[a[m]] / np.where(self.rhs_lv[m], sd[b[m]], one[m])
+        # ~ : lhs outcome (a), rhs predictor (b)
+        m = rows & (self.op == 1)
+        std_all[m] = est[m] * sd[b[m]] / sd[a[m]]
+        std_lv[m] = est[m] * np.where(self.rhs_lv[m], sd[b[m]], one[m]) / np.where(
+            self.lhs_lv[m], sd[a[m]], one[m])
+        # ~~ variances
+        m = rows & (self.op == 2) & (a == b)
+        std_all[m] = est[m] / var[a[m]]
+        std_lv[m] = np.where(self.lhs_lv[m], est[m] / var[a[m]], est[m])
+        # ~~ covariances: residual correlations
+        m = rows & (self.op == 2) & (a != b)
+        std_all[m] = est[m] / (rsd[a[m]] * rsd[b[m]])
+        scale_a = np.where(self.lhs_lv[m], rsd[a[m]], one[m])
+        std_lv[m] = est[m] / (scale_a * np.where(self.rhs_lv[m], rsd[b[m]], one[m]))
+        # ~1 intercepts and latent means
+        m = rows & (self.op == 3)
+        std_all[m] = est[m] / sd[a[m]]
+        std_lv[m] = np.where(self.lhs_lv[m], est[m] / sd[a[m]], est[m])
 
     # -- defined parameters -----------------------------------------------------------
     @property

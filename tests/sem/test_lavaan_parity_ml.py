@@ -111,3 +111,73 @@ def test_std_lv_identification_matches_lavaan(hs):
         if p["se"]:
             assert r.se == pytest.approx(p["se"], rel=1e-3)
     assert fit.fit_measures()["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-4)
+
+
+@pytest.mark.parametrize("case,kwargs", [
+    ("hs_cfa_means", {"meanstructure": True}),
+    ("hs_cfa_gls", {"estimator": "GLS"}),
+    ("hs_cfa_uls", {"estimator": "ULS"}),
+])
+def test_other_estimators_and_mean_structure(hs, case, kwargs):
+    """GLS and ULS use the unbiased covariance and N - 1 as lavaan does; lavaan's ULS
+    'standard' SEs are the inverse of (N - 1) Delta' Delta."""
+    ref = load_ref(case)
+    fit = sem(ref["model"], hs, **kwargs)
+    pe = fit.parameter_estimates()
+    assert len(pe) == len(ref["params"])
+    for p in ref["params"]:
+        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
+        where = f"{p['lhs']} {p['op']} {p['rhs']}"
+        assert r.est == pytest.approx(p["est"], abs=1e-4), where
+        if p["se"]:
+            assert r.se == pytest.approx(p["se"], rel=1e-3), where
+        assert r.std_all == pytest.approx(p["std.all"], abs=1e-4), where
+    fm = fit.fit_measures()
+    for key, val in ref["fit"].items():
+        ours = key.replace(".", "_")
+        if ours in fm and val is not None and key != "ntotal":
+            assert fm[ours] == pytest.approx(val, rel=1e-4, abs=1e-10), key
+
+
+def test_modification_indices_match_lavaan(hs):
+    """lavaan modindices(): mi, epc 1e-3 relative (they depend on the estimates, themselves 1e-6 from
+    lavaan's); the ten largest in the same order."""
+    ref = load_ref("hs_cfa_ml")
+    mi = sem(ref["model"], hs).modindices()
+    top = mi.head(10)
+    for (_, ours), theirs in zip(top.iterrows(), ref["modindices_top10"]):
+        assert (ours.lhs, ours.op, ours.rhs) == (theirs["lhs"], theirs["op"], theirs["rhs"])
+        assert ours.mi == pytest.approx(theirs["mi"], rel=1e-3)
+        assert ours.epc == pytest.approx(theirs["epc"], rel=1e-3)
+        assert ours.sepc_lv == pytest.approx(theirs["sepc.lv"], rel=1e-3)
+        assert ours.sepc_all == pytest.approx(theirs["sepc.all"], rel=1e-3)
+
+
+INVARIANCE_LEVELS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+
+
+@pytest.mark.parametrize("level", list(INVARIANCE_LEVELS))
+def test_multigroup_group_equal_matches_lavaan(hs, level):
+    ref = load_ref("invariance")
+    fit = sem(ref["model"], hs, group="school", group_equal=INVARIANCE_LEVELS[level])
+    assert fit.partable.group_labels == tuple(ref["group_labels"])
+    fm = fit.fit_measures()
+    for key, val in ref["fit"][level].items():
+        assert fm[key] == pytest.approx(val, rel=1e-4), key
+
+
+def test_multigroup_configural_parameters_match_lavaan(hs):
+    ref = load_ref("invariance")
+    pe = sem(ref["model"], hs, group="school").parameter_estimates()
+    assert len(pe) == len(ref["configural_params"])
+    for p in ref["configural_params"]:
+        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"]) & (pe.group == p["group"])].iloc[0]
+        assert r.est == pytest.approx(p["est"], abs=1e-4)
+        if p["se"]:
+            assert r.se == pytest.approx(p["se"], rel=1e-3)
+        assert r.std_all == pytest.approx(p["std.all"], abs=1e-4)
