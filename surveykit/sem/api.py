@@ -50,6 +50,7 @@ def sem(
     meanstructure: bool | None = None,
     group: str | None = None,
     group_equal: tuple[str, ...] | list[str] = (),
+    group_partial: tuple[str, ...] | list[str] = (),
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -110,7 +111,8 @@ def sem(
         means = [pd.Series(gm.mean, index=names) for gm in sm.groups]
         pt = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal, sample_cov=covs,
                             sample_mean=means, meanstructure=meanstructure, ngroups=len(sm.groups),
-                            group_labels=sm.group_labels, group_equal=tuple(group_equal))
+                            group_labels=sm.group_labels, group_equal=tuple(group_equal),
+                            group_partial=tuple(group_partial))
         if pt.meanstructure and estimator != "ML":
             raise SpecError(f"A mean structure (intercepts, groups with equal intercepts) needs estimator='ML', "
                             f"not {estimator!r}.")

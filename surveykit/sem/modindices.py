@@ -51,49 +51,68 @@ def _expanded(pt: ParTable, new_rows: list[dict], release: list[int]) -> tuple[P
     return dataclasses.replace(pt, table=t), new_cand
 
 
-def score_tests(fit, *, new_rows: list[dict] = (), release: list[int] = ()) -> pd.DataFrame:
-    """Score tests for adding ``new_rows`` (dicts with lhs, op, rhs, group) and releasing the
-    table rows ``release`` (row indices of ``fit.partable.table`` whose free index is shared).
-
-    Returns one row per candidate: mi, epc (columns lhs, op, rhs, group, mi, epc).
-    """
-    new_rows, release = list(new_rows), list(release)
-    pt0 = fit.partable
-    pt, cand = _expanded(pt0, new_rows, release)
-    theta0 = np.asarray(fit._theta, dtype=float)
-    n_new = pt.n_free
-    theta = np.zeros(n_new)
-    theta[: len(theta0)] = theta0
-    t = pt.table
-    for i, k in zip(release, cand[len(new_rows):]):
-        old = int(pt0.table.loc[i, "free"]) - 1
-        theta[k] = theta0[old]
-    groups = fit._moments.groups
+def _score_and_info(fit, pt: ParTable, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n_new = len(theta)
     score = np.zeros(n_new)
     info = np.zeros((n_new, n_new))
-    for g, gm in enumerate(groups, start=1):
+    for g, gm in enumerate(fit._moments.groups, start=1):
         model = RamModel.from_partable(pt, group=g)
         gd, h = group_pieces(model, theta, gm, "ML", None)
         score -= gm.nobs / 2.0 * gd
         info += gm.nobs / 2.0 * h
-    old_idx = np.setdiff1d(np.arange(n_new), cand)
-    i_oo = info[np.ix_(old_idx, old_idx)]
-    try:
-        i_oo_inv = np.linalg.inv(i_oo)
-    except np.linalg.LinAlgError:
-        i_oo_inv = np.linalg.pinv(i_oo)
+    return score, info
+
+
+def _extended_theta(fit, pt: ParTable, cand: list[int], release: list[int]) -> np.ndarray:
+    theta0 = np.asarray(fit._theta, dtype=float)
+    theta = np.zeros(pt.n_free)
+    theta[: len(theta0)] = theta0
+    for i, k in zip(release, cand[len(cand) - len(release):]):
+        theta[k] = theta0[int(fit.partable.table.loc[i, "free"]) - 1]
+    return theta
+
+
+def score_tests(fit, *, new_rows: list[dict] = (), release: list[int] = ()) -> pd.DataFrame:
+    """Score tests for adding ``new_rows`` (dicts with lhs, op, rhs, group) and for releasing
+    the table rows ``release`` (row indices of ``fit.partable.table`` whose free index is
+    shared), each candidate on its own.
+
+    Adding: the score of the model's own parameters is zero at the estimate, so
+    ``MI_j = u_j^2 / (I_jj - I_j,theta I_theta,theta^-1 I_theta,j)`` for all candidates at once.
+    Releasing a constraint changes the score of the parameter it shared, so each release is
+    tested with the full quadratic form ``u' I^-1 u`` of its own expanded model (lavaan
+    ``lavTestScore()`` univariate tests).  Returns lhs, op, rhs, group, mi, epc.
+    """
+    new_rows, release = list(new_rows), list(release)
     rows = []
-    labels = [(r["lhs"], r["op"], r["rhs"], r.get("group", 1)) for r in new_rows]
-    labels += [(t.loc[i, "lhs"], t.loc[i, "op"], t.loc[i, "rhs"], int(t.loc[i, "group"])) for i in release]
-    for (lhs, op, rhs, grp), k in zip(labels, cand):
-        i_co = info[k, old_idx]
-        schur = info[k, k] - i_co @ i_oo_inv @ i_co
-        if schur <= 1e-12 * max(info[k, k], 1e-300):
+    if new_rows:
+        pt, cand = _expanded(fit.partable, new_rows, [])
+        theta = _extended_theta(fit, pt, cand, [])
+        score, info = _score_and_info(fit, pt, theta)
+        old_idx = np.setdiff1d(np.arange(len(theta)), cand)
+        i_oo = info[np.ix_(old_idx, old_idx)]
+        try:
+            i_oo_inv = np.linalg.inv(i_oo)
+        except np.linalg.LinAlgError:
+            i_oo_inv = np.linalg.pinv(i_oo)
+        for r, k in zip(new_rows, cand):
+            i_co = info[k, old_idx]
+            schur = info[k, k] - i_co @ i_oo_inv @ i_co
+            ok = schur > 1e-12 * max(info[k, k], 1e-300)
+            rows.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r.get("group", 1),
+                         "mi": score[k] ** 2 / schur if ok else np.nan, "epc": score[k] / schur if ok else np.nan})
+    t0 = fit.partable.table
+    for i in release:
+        pt, cand = _expanded(fit.partable, [], [i])
+        theta = _extended_theta(fit, pt, cand, [i])
+        score, info = _score_and_info(fit, pt, theta)
+        try:
+            step = np.linalg.solve(info, score)
+            mi, epc = float(score @ step), float(step[cand[0]])
+        except np.linalg.LinAlgError:
             mi, epc = np.nan, np.nan
-        else:
-            mi = score[k] ** 2 / schur
-            epc = score[k] / schur
-        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "group": grp, "mi": mi, "epc": epc})
+        rows.append({"lhs": t0.loc[i, "lhs"], "op": t0.loc[i, "op"], "rhs": t0.loc[i, "rhs"],
+                     "group": int(t0.loc[i, "group"]), "mi": mi, "epc": epc})
     return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "mi", "epc"])
 
 

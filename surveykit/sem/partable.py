@@ -35,6 +35,7 @@ class ParTable:
     group_labels: tuple[str, ...] = ("1",)
     meanstructure: bool = False
     group_equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
 
     @property
     def n_free(self) -> int:
@@ -139,6 +140,7 @@ def build_partable(
     ngroups: int = 1,
     group_labels: tuple[str, ...] | None = None,
     group_equal: tuple[str, ...] | list[str] = (),
+    group_partial: tuple[str, ...] | list[str] = (),
 ) -> ParTable:
     """Compile lavaan syntax into a full parameter table with lavaan's ``sem()`` defaults.
 
@@ -152,7 +154,8 @@ def build_partable(
     whole kinds of parameters equal across groups ("loadings", "intercepts", "means",
     "residuals", "residual.covariances", "lv.variances", "lv.covariances", "regressions").
     With constrained intercepts, latent means are freed in every group but the first, as
-    lavaan does.
+    lavaan does.  ``group_partial`` names parameters ("f =~ x2", "x3 ~1") exempted from
+    ``group_equal`` (lavaan's ``group.partial``).
     """
     rows = parse_syntax(model) if isinstance(model, str) else list(model)
     defined = tuple(r for r in rows if r.op == ":=")
@@ -222,6 +225,8 @@ def build_partable(
                 add(v, "~1", "", user=0, fixed=None if free_means else 0.0)
         records.extend(grp.rows)
 
+    partial = {" ".join(s.replace("~1", " ~1 ").split()) for s in group_partial}
+    partial = {p.replace("= ~", "=~").replace("~ ~", "~~") for p in partial}
     # number the free parameters: shared labels share one index; group_equal shares across groups
     free_of_label: dict[str, int] = {}
     free_of_eq: dict[tuple[str, str, str], int] = {}
@@ -236,7 +241,8 @@ def build_partable(
             continue
         eq_key = (rec["lhs"], rec["op"], rec["rhs"])
         kind = _equal_kind(rec["op"], rec["lhs"], rec["rhs"], lv)
-        if ngroups > 1 and kind in group_equal and rec["group"] > 1 and eq_key in free_of_eq:
+        exempt = f"{rec['lhs']} {rec['op']} {rec['rhs']}".strip() in partial
+        if ngroups > 1 and kind in group_equal and not exempt and rec["group"] > 1 and eq_key in free_of_eq:
             rec["free"] = free_of_eq[eq_key]
             continue
         n_free += 1
@@ -283,4 +289,5 @@ def build_partable(
         group_labels=tuple(group_labels) if group_labels else tuple(str(g) for g in range(1, ngroups + 1)),
         meanstructure=meanstructure,
         group_equal=tuple(group_equal),
+        group_partial=tuple(sorted(partial)),
     )
