@@ -13,12 +13,13 @@ from surveykit.sem.estimate import optimize, sample_moments, standard_vcov, star
 from surveykit.sem.partable import build_partable
 from surveykit.sem.ram import RamModel
 from surveykit.sem.results import SEMResult, compute_result
+from surveykit.sem.robust import robust_fit_measures, sandwich_vcov
 
 __all__ = ["cfa", "sem"]
 
 Estimator = Literal["ML", "MLR", "WLSMV", "ULS", "GLS"]
 Missing = Literal["listwise", "fiml"]
-_SUPPORTED_NOW = {"ML", "GLS", "ULS"}
+_SUPPORTED_NOW = {"ML", "MLR", "GLS", "ULS"}
 
 
 def _frame_of(data) -> pd.DataFrame:
@@ -63,7 +64,8 @@ def sem(
     groups ("loadings", "intercepts", "residuals", "means", "lv.variances", ...); a mean
     structure is added automatically when intercepts are constrained.
 
-    Estimators: "ML" (normal-theory maximum likelihood), "GLS" (normal-theory generalized
+    Estimators: "ML" (normal-theory maximum likelihood), "MLR" (ML estimates with Huber-White
+    standard errors and the Yuan-Bentler scaled test, lavaan's MLR for complete data), "GLS" (normal-theory generalized
     least squares, weight S^-1) and "ULS" (unweighted least squares, normal-theory sandwich
     standard errors).
 
@@ -118,10 +120,17 @@ def sem(
                             f"not {estimator!r}.")
         models = [RamModel.from_partable(pt, group=g) for g in range(1, len(sm.groups) + 1)]
         theta0 = starting_values(pt, models[0], sm)
-        opt = optimize(models, theta0, sm, estimator=estimator)
-        vcov = standard_vcov(models, opt.theta, sm, estimator)
+        base = "ML" if estimator == "MLR" else estimator
+        opt = optimize(models, theta0, sm, estimator=base)
+        if estimator == "MLR":
+            vcov, a_obs, b_obs = sandwich_vcov(models, opt.theta, sm)
+        else:
+            vcov = standard_vcov(models, opt.theta, sm, estimator)
         result = compute_result(syntax=model, estimator=estimator, pt=pt, model=models, sm=sm, opt=opt,
                                 vcov=vcov, warning_log=[])
+        if estimator == "MLR":
+            fit = robust_fit_measures(result.fit_measures(), models, opt.theta, sm, pt, a_obs, b_obs)
+            result = dataclasses.replace(result, _fit=fit)
     return dataclasses.replace(result, warnings=tuple(log))
 
 

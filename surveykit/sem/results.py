@@ -237,7 +237,7 @@ def compute_result(
             HeywoodCaseWarning, stacklevel=2,
         )
 
-    fit = _fit_measures(pt, sm, fit_groups, theta, opt, estimator)
+    fit = _fit_measures(pt, sm, fit_groups, theta, opt, "ML" if estimator == "MLR" else estimator)
     return SEMResult(
         model_syntax=syntax,
         estimator=estimator,

@@ -181,3 +181,20 @@ def test_multigroup_configural_parameters_match_lavaan(hs):
         if p["se"]:
             assert r.se == pytest.approx(p["se"], rel=1e-3)
         assert r.std_all == pytest.approx(p["std.all"], abs=1e-4)
+
+
+def test_mlr_robust_ses_and_scaled_statistics_match_lavaan(hs):
+    """MLR (complete data): Huber-White SEs from the observed information, Yuan-Bentler (Mplus)
+    scaled chi-square, scaled and robust CFI/TLI/RMSEA: 1e-3 relative (issue 5)."""
+    ref = load_ref("hs_cfa_mlr")
+    fit = sem(ref["model"], hs, estimator="MLR")
+    pe = fit.parameter_estimates()
+    for p in ref["params"]:
+        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
+        assert r.est == pytest.approx(p["est"], abs=1e-4)
+        if p["se"]:
+            assert r.se == pytest.approx(p["se"], rel=1e-3)
+            assert r.pvalue == pytest.approx(p["pvalue"], abs=1e-4)
+    fm = fit.fit_measures()
+    for key, val in ref["fit"].items():
+        assert fm[key.replace(".", "_")] == pytest.approx(val, rel=1e-3), key
