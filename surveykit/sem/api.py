@@ -95,8 +95,10 @@ def sem(
         raise SpecError(
             f"estimator={estimator!r} is not available yet in this version; use 'ML', 'GLS' or 'ULS'."
         )
-    if missing != "listwise":
-        raise SpecError("missing='fiml' is not available yet in this version; use missing='listwise'.")
+    if missing == "fiml" and estimator not in ("ML", "MLR"):
+        raise SpecError(f"missing='fiml' needs estimator='ML', not {estimator!r}.")
+    if missing == "fiml" and estimator == "MLR":
+        raise SpecError("missing='fiml' with robust (MLR) standard errors is not available yet; use estimator='ML'.")
     if not isinstance(model, str):
         raise ModelSpecificationError("model must be lavaan syntax given as a string.")
     if group_equal and group is None:
@@ -104,6 +106,11 @@ def sem(
     frame = _frame_of(data)
     if meanstructure is None:
         meanstructure = group is not None  # lavaan: a mean structure by default with several groups
+    if missing == "fiml":
+        with capture_warnings() as log:
+            result = _sem_fiml(model, frame, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal, group=group,
+                               group_equal=tuple(group_equal), group_partial=tuple(group_partial))
+        return dataclasses.replace(result, warnings=tuple(log))
     with capture_warnings() as log:
         pt0 = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal,
                              meanstructure=meanstructure)
@@ -132,6 +139,54 @@ def sem(
             fit = robust_fit_measures(result.fit_measures(), models, opt.theta, sm, pt, a_obs, b_obs)
             result = dataclasses.replace(result, _fit=fit)
     return dataclasses.replace(result, warnings=tuple(log))
+
+
+def _sem_fiml(model, frame, *, std_lv, fixed_x, orthogonal, group, group_equal, group_partial) -> SEMResult:
+    """ML with full-information treatment of missing values (see surveykit.sem.fiml)."""
+    import numpy as np
+
+    from surveykit.errors import DataError, MissingDataWarning
+    from surveykit.sem.estimate import GroupMoments, SampleMoments
+    from surveykit.sem.fiml import fit_fiml
+    from surveykit.sem.robust import _fiml_fit_measures
+
+    pt0 = build_partable(model, std_lv=std_lv, fixed_x=False, orthogonal=orthogonal, meanstructure=True)
+    names = list(pt0.ov_names)
+    missing_cols = [n for n in names if n not in frame.columns]
+    if missing_cols:
+        raise DataError(f"The model uses variable(s) {', '.join(missing_cols)} that are not columns of the data.")
+    x_all = frame[names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    keep = ~np.isnan(x_all).all(axis=1)
+    if group is not None:
+        keep &= frame[group].notna().to_numpy()
+    if (~keep).any():
+        import warnings
+
+        warnings.warn(f"{int((~keep).sum())} of {len(x_all)} rows had no value on any model variable and were "
+                      "dropped (missing='fiml').", MissingDataWarning, stacklevel=3)
+    if group is None:
+        labels, data = ("1",), [x_all[keep]]
+    else:
+        gv = frame[group].to_numpy()
+        labels = tuple(str(g) for g in dict.fromkeys(gv[keep].tolist()))
+        data = [x_all[keep & (gv.astype(str) == g)] for g in labels]
+    from surveykit.sem.fiml import em_saturated
+
+    em = [em_saturated(x) for x in data]
+    groups = tuple(GroupMoments(cov=s_, mean=m_, nobs=x.shape[0], data=x) for (m_, s_, _, _), x in zip(em, data))
+    sm = SampleMoments(names=tuple(names), groups=groups, n_total=len(x_all), group_labels=labels)
+    pt = build_partable(model, std_lv=std_lv, fixed_x=False, orthogonal=orthogonal, meanstructure=True,
+                        ngroups=len(groups), group_labels=labels, group_equal=group_equal,
+                        group_partial=group_partial)
+    models = [RamModel.from_partable(pt, group=g) for g in range(1, len(groups) + 1)]
+    theta0 = starting_values(pt, models[0], sm)
+    opt, vcov, l1, l0, lb, _ = fit_fiml(models, pt, data, theta0)
+    if not np.isfinite(vcov).all():
+        raise DataError("The observed information matrix is singular; the model may not be identified.")
+    result = compute_result(syntax=model, estimator="ML", pt=pt, model=models, sm=sm, opt=opt, vcov=vcov,
+                            warning_log=[])
+    fit = _fiml_fit_measures(result.fit_measures(), l1, l0, lb, pt, sm)
+    return dataclasses.replace(result, _fit=fit, missing="fiml")
 
 
 def cfa(model: str, data, **kwargs) -> SEMResult:

@@ -30,7 +30,7 @@ from surveykit.errors import (
     NonPositiveDefiniteWarning,
 )
 from surveykit.sem.partable import ParTable
-from surveykit.sem.ram import RamModel, ml_discrepancy
+from surveykit.sem.ram import RamModel, ml_discrepancy, trace_products
 
 __all__ = ["GroupMoments", "SampleMoments", "sample_moments", "starting_values", "optimize", "optimize_ml",
            "information", "standard_vcov", "expected_vcov", "Optimum"]
@@ -248,24 +248,22 @@ def group_pieces(model: RamModel, theta: np.ndarray, gm: GroupMoments, estimator
     d_sigma, d_mu = model.derivatives(theta)
     if estimator == "ML":
         sinv = np.linalg.inv(sigma)
+        k = d_sigma.shape[0]
         if model.meanstructure:
             dev = gm.mean - model.implied_means(theta)[: model.n_obs_vars]
             w = sinv - sinv @ (gm.cov + np.outer(dev, dev)) @ sinv
-            g = np.einsum("ab,kab->k", w, d_sigma) - 2.0 * d_mu @ (sinv @ dev)
+            g = d_sigma.reshape(k, -1) @ w.ravel() - 2.0 * d_mu @ (sinv @ dev)
         else:
             w = sinv - sinv @ gm.cov @ sinv
-            g = np.einsum("ab,kab->k", w, d_sigma)
-        v = np.einsum("ab,kbc->kac", sinv, d_sigma)
-        h = np.einsum("kab,lba->kl", v, v)
+            g = d_sigma.reshape(k, -1) @ w.ravel()
+        h = trace_products(sinv, d_sigma)
         if model.meanstructure:
             h = h + 2.0 * d_mu @ sinv @ d_mu.T
         return g, h
     vm = s_inv if estimator == "GLS" else np.eye(len(sigma))
     r = vm @ (gm.cov - sigma) @ vm
-    g = -np.einsum("ab,kab->k", r, d_sigma)
-    v = np.einsum("ab,kbc->kac", vm, d_sigma)
-    h = np.einsum("kab,lba->kl", v, v)
-    return g, h
+    g = -(d_sigma.reshape(d_sigma.shape[0], -1) @ r.ravel())
+    return g, trace_products(vm, d_sigma)
 
 
 def optimize(
@@ -301,6 +299,12 @@ def optimize(
             h_tot += wg * h
         return g_tot, h_tot
 
+    return minimize_scoring(f, pieces, theta0, max_iter=max_iter, gtol=gtol)
+
+
+def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol: float = 1e-9) -> Optimum:
+    """Fisher scoring with step halving on ``f`` (``pieces(theta) -> (gradient, Gauss-Newton
+    Hessian)``), falling back to L-BFGS-B when scoring cannot make progress.  ``fmin`` is f/2."""
     theta = theta0.copy()
     fval = f(theta)
     it = 0

@@ -19,7 +19,16 @@ import numpy as np
 
 from surveykit.sem.partable import ParTable
 
-__all__ = ["RamModel", "ml_discrepancy"]
+__all__ = ["RamModel", "ml_discrepancy", "trace_products"]
+
+
+def trace_products(v: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``H[k, l] = tr(V d_k V d_l)`` for a stack of matrices d (k, p, p), by one matrix product
+    (the einsum ``kab,lba->kl`` done as BLAS: vec(V d_k) . vec((V d_l)'))."""
+    k, p, _ = d.shape
+    # one 2-D product (BLAS) instead of k small ones: (V d_k) for all k at once
+    vd = (v @ np.ascontiguousarray(d).transpose(1, 0, 2).reshape(p, k * p)).reshape(p, k, p).transpose(1, 0, 2)
+    return vd.reshape(k, -1) @ vd.transpose(0, 2, 1).reshape(k, -1).T
 
 
 @dataclass(frozen=True)

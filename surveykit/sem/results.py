@@ -46,6 +46,7 @@ class SEMResult(ResultMixin):
     _data: np.ndarray | None = field(repr=False, default=None)  # complete rows used, columns = partable.ov_names
     _moments: SampleMoments | None = field(repr=False, default=None)
     warnings: tuple[tuple[str, str], ...] = ()
+    missing: str = "listwise"
 
     # -- accessors -------------------------------------------------------------------
     def parameter_estimates(self, *, standardized: bool = True) -> pd.DataFrame:

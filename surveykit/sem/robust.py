@@ -168,3 +168,38 @@ def robust_fit_measures(fit: dict, models, theta: np.ndarray, sm: SampleMoments,
         "rmsea_ci_upper_robust": hi_r,
     })
     return out
+
+
+def _fiml_fit_measures(fit: dict, l1: float, l0: float, lb: float, pt, sm: SampleMoments) -> dict:
+    """Fit measures of a FIML fit: likelihood-ratio chi-square against the EM (h1) model and the
+    independence baseline fitted by FIML; CFI, TLI, NFI, RMSEA with N = all rows (lavaan)."""
+    import math
+
+    from scipy import stats
+
+    from surveykit._core.fit import rmsea, rmsea_ci, rmsea_pvalue
+
+    out = dict(fit)
+    n = sum(g.nobs for g in sm.groups)
+    G = len(sm.groups)
+    p = len(sm.names)
+    chisq = 2 * (l1 - l0)
+    df = fit["df"]
+    bchisq = 2 * (l1 - lb)
+    bdf = G * (p * (p + 3) / 2 - 2 * p)
+    den = max(chisq - df, bchisq - bdf, 0.0)
+    lo, hi = rmsea_ci(chisq, df, n, ngroups=G)
+    npar = fit["npar"]
+    out.update({
+        "fmin": chisq / (2 * n), "chisq": chisq, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "baseline_chisq": bchisq, "baseline_df": bdf, "baseline_pvalue": float(stats.chi2.sf(bchisq, bdf)),
+        "cfi": 1.0 - max(chisq - df, 0.0) / den if den > 0 else 1.0,
+        "tli": (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else float("nan"),
+        "nfi": (bchisq - chisq) / bchisq,
+        "rmsea": rmsea(chisq, df, n, ngroups=G), "rmsea_ci_lower": lo, "rmsea_ci_upper": hi,
+        "rmsea_pvalue": rmsea_pvalue(chisq, df, n, ngroups=G),
+        "logl": l0, "unrestricted_logl": l1,
+        "aic": -2 * l0 + 2 * npar, "bic": -2 * l0 + npar * math.log(n),
+        "nobs": n,
+    })
+    return out

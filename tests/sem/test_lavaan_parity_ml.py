@@ -198,3 +198,33 @@ def test_mlr_robust_ses_and_scaled_statistics_match_lavaan(hs):
     fm = fit.fit_measures()
     for key, val in ref["fit"].items():
         assert fm[key.replace(".", "_")] == pytest.approx(val, rel=1e-3), key
+
+
+@pytest.fixture(scope="module")
+def bfi_fiml():
+    import pandas as pd
+
+    from ..conftest import REF
+
+    ref = load_ref("bfi_cfa_fiml")
+    return ref, sem(ref["model"], pd.read_csv(REF / "data" / "bfi.csv"), missing="fiml")
+
+
+def test_fiml_matches_lavaan(bfi_fiml):
+    """bfi five-factor CFA with missing = "fiml": est 1e-4, se (observed information) 1e-3 relative,
+    every fit measure 1e-4 relative (h1 by EM, baseline by FIML)."""
+    ref, fit = bfi_fiml
+    pe = fit.parameter_estimates()
+    assert len(pe) == len(ref["params"])
+    for p in ref["params"]:
+        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
+        where = f"{p['lhs']} {p['op']} {p['rhs']}"
+        assert r.est == pytest.approx(p["est"], abs=1e-4), where
+        if p["se"]:
+            assert r.se == pytest.approx(p["se"], rel=1e-3), where
+        assert r.std_all == pytest.approx(p["std.all"], abs=1e-4), where
+    fm = fit.fit_measures()
+    for key in ("npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "nfi", "rmsea",
+                "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic", "logl", "unrestricted_logl"):
+        assert fm[key] == pytest.approx(ref["fit"][key.replace("_", ".")], rel=1e-4), key
+    assert fit.missing == "fiml" and fit.nobs == ref["nobs"]
