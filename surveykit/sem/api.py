@@ -19,7 +19,7 @@ __all__ = ["cfa", "sem"]
 
 Estimator = Literal["ML", "MLR", "WLSMV", "ULS", "GLS"]
 Missing = Literal["listwise", "fiml"]
-_SUPPORTED_NOW = {"ML", "MLR", "GLS", "ULS"}
+_SUPPORTED_NOW = {"ML", "MLR", "GLS", "ULS", "WLSMV"}
 
 
 def _frame_of(data) -> pd.DataFrame:
@@ -48,6 +48,7 @@ def sem(
     std_lv: bool = False,
     fixed_x: bool = True,
     orthogonal: bool = False,
+    ordered: bool | list[str] | None = None,
     meanstructure: bool | None = None,
     group: str | None = None,
     group_equal: tuple[str, ...] | list[str] = (),
@@ -65,7 +66,9 @@ def sem(
     structure is added automatically when intercepts are constrained.
 
     Estimators: "ML" (normal-theory maximum likelihood), "MLR" (ML estimates with Huber-White
-    standard errors and the Yuan-Bentler scaled test, lavaan's MLR for complete data), "GLS" (normal-theory generalized
+    standard errors and the Yuan-Bentler scaled test, lavaan's MLR for complete data), "WLSMV"
+    (ordinal indicators, ``ordered=True`` or a list: polychoric correlations, DWLS, robust SEs,
+    scaled-and-shifted test; delta parameterization), "GLS" (normal-theory generalized
     least squares, weight S^-1) and "ULS" (unweighted least squares, normal-theory sandwich
     standard errors).
 
@@ -104,6 +107,17 @@ def sem(
     if group_equal and group is None:
         raise SpecError("group_equal needs group= (the column that defines the groups).")
     frame = _frame_of(data)
+    if ordered and estimator == "ML":
+        estimator = "WLSMV"  # lavaan: ordered indicators switch the default estimator to WLSMV
+    if estimator == "WLSMV":
+        if group is not None or missing != "listwise" or std_lv:
+            raise SpecError("estimator='WLSMV' supports one group, listwise deletion and marker identification "
+                            "in this version.")
+        from surveykit.sem.ordinal import fit_wlsmv
+
+        with capture_warnings() as log:
+            result = fit_wlsmv(model, frame, ordered=True if ordered in (None, True) else list(ordered))
+        return dataclasses.replace(result, warnings=tuple(log))
     if meanstructure is None:
         meanstructure = group is not None  # lavaan: a mean structure by default with several groups
     if missing == "fiml":
