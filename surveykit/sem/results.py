@@ -73,6 +73,43 @@ class SEMResult(ResultMixin):
     def sample_cov(self) -> pd.DataFrame:
         return self._sample.copy()
 
+    def compare(self, other: SEMResult) -> pd.DataFrame:
+        """Chi-square difference test between two nested fits (lavaan ``lavTestLRT``).
+
+        The model with more degrees of freedom is taken as the restricted one.  ML: the
+        likelihood-ratio test; MLR: the Satorra-Bentler (2001) scaled difference test.
+        Returns one row per model with chisq, df and the difference statistics on the
+        second row.
+        """
+        from surveykit.errors import SpecError
+
+        if self.estimator != other.estimator:
+            raise SpecError(f"Cannot compare a {self.estimator} fit with a {other.estimator} fit.")
+        if self.nobs != other.nobs:
+            raise SpecError(f"The two fits use different data (N = {self.nobs} and {other.nobs}).")
+        if self.estimator == "WLSMV":
+            raise SpecError("The scaled difference test for WLSMV is not available yet.")
+        a, b = sorted([self, other], key=lambda f: f.fit_measures()["df"])
+        fa, fb = a.fit_measures(), b.fit_measures()
+        ddf = fb["df"] - fa["df"]
+        if ddf <= 0:
+            raise SpecError("The two models have the same degrees of freedom; they are not nested.")
+        if self.estimator == "MLR":
+            c0, c1 = fb["chisq_scaling_factor"], fa["chisq_scaling_factor"]
+            cd = (fb["df"] * c0 - fa["df"] * c1) / ddf
+            diff = (fb["chisq"] - fa["chisq"]) / cd
+            method = "Satorra-Bentler (2001) scaled difference"
+        else:
+            diff = fb["chisq"] - fa["chisq"]
+            method = "likelihood ratio (chi-square difference)"
+        rows = [
+            {"model": "less restricted", "df": fa["df"], "chisq": fa["chisq"], "aic": fa["aic"], "bic": fa["bic"],
+             "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan, "method": ""},
+            {"model": "more restricted", "df": fb["df"], "chisq": fb["chisq"], "aic": fb["aic"], "bic": fb["bic"],
+             "chisq_diff": diff, "df_diff": ddf, "pvalue": float(stats.chi2.sf(diff, ddf)), "method": method},
+        ]
+        return pd.DataFrame(rows)
+
     def modindices(self, *, minimum_value: float = 0.0, sort: bool = True) -> pd.DataFrame:
         """Modification indices: lhs, op, rhs, mi, epc, sepc_lv, sepc_all (lavaan ``modindices()``)."""
         from surveykit.sem.modindices import modindices

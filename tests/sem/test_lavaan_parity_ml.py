@@ -261,3 +261,25 @@ def test_wlsmv_matches_lavaan(bfi_wlsmv):
     for key, val in ref["fit"].items():
         tol = 1e-2 if ("scaled" in key or "robust" in key) else 1e-4
         assert fm[key.replace(".", "_")] == pytest.approx(val, rel=tol), key
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_compare_matches_lavtestlrt(hs, estimator):
+    """Nested comparison (free vs orthogonal factors): ML likelihood-ratio test 1e-4; MLR
+    Satorra-Bentler 2001 scaled difference 1e-3 relative."""
+    ref = load_ref("compare")
+    free = sem(ref["model"], hs, estimator=estimator)
+    orth = sem(ref["model"], hs, estimator=estimator, orthogonal=True)
+    row = free.compare(orth).iloc[1]
+    tol = 1e-4 if estimator == "ML" else 1e-3
+    assert row.chisq_diff == pytest.approx(ref[estimator]["chisq_diff"], rel=tol)
+    assert row.df_diff == ref[estimator]["df_diff"]
+    assert row.pvalue == pytest.approx(ref[estimator]["p"], rel=10 * tol)
+    # the order of the two fits does not matter
+    assert orth.compare(free).iloc[1].chisq_diff == row.chisq_diff
+
+
+def test_compare_refuses_different_estimators(hs):
+    ref = load_ref("compare")
+    with pytest.raises(ValueError, match="Cannot compare a ML fit with a MLR fit"):
+        sem(ref["model"], hs).compare(sem(ref["model"], hs, estimator="MLR"))
