@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from surveykit._core.fit import rmsea, rmsea_ci, rmsea_pvalue
+from surveykit._version import __version__
 from surveykit.errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
 from surveykit.results import ResultMixin, Summary, to_jsonable
 from surveykit.sem.estimate import Optimum, SampleMoments, group_discrepancy
@@ -148,25 +149,64 @@ class SEMResult(ResultMixin):
                 f"chisq={f['chisq']:.3f} df={f['df']:.0f} converged={self.converged}")
 
     def summary(self) -> Summary:
+        """A lavaan-like summary: test, fit indices, then parameters by block."""
         f = self._fit
-        fit_rows = [
-            ("Number of observations", self.nobs), ("Number of free parameters", f["npar"]),
-            ("Chi-square", f["chisq"]), ("Degrees of freedom", f["df"]), ("P-value", f["pvalue"]),
-            ("CFI", f["cfi"]), ("TLI", f["tli"]), ("RMSEA", f["rmsea"]),
-            ("RMSEA 90% CI lower", f["rmsea_ci_lower"]), ("RMSEA 90% CI upper", f["rmsea_ci_upper"]),
-            ("SRMR", f["srmr"]), ("AIC", f["aic"]), ("BIC", f["bic"]),
+        head = [("Estimator", self.estimator), ("Optimizer", self.optimizer),
+                ("Converged", "yes" if self.converged else "NO"), ("Iterations", self.iterations),
+                ("Number of observations", self.nobs), ("Number of free parameters", f["npar"]),
+                ("Missing data", self.missing)]
+        if self.partable.ngroups > 1:
+            head.append(("Groups", ", ".join(self.partable.group_labels)))
+        test = [("Chi-square", f["chisq"]), ("Degrees of freedom", f["df"]), ("P-value", f["pvalue"])]
+        if "chisq_scaled" in f:
+            test += [("Chi-square (scaled)", f["chisq_scaled"]), ("P-value (scaled)", f["pvalue_scaled"]),
+                     ("Scaling factor", f["chisq_scaling_factor"])]
+        idx = [("CFI", f["cfi"]), ("TLI", f["tli"]), ("RMSEA", f["rmsea"])]
+        if "rmsea_ci_lower" in f:
+            idx += [("RMSEA 90% CI lower", f["rmsea_ci_lower"]), ("RMSEA 90% CI upper", f["rmsea_ci_upper"])]
+        for key, name in (("cfi_robust", "Robust CFI"), ("tli_robust", "Robust TLI"), ("rmsea_robust", "Robust RMSEA"),
+                          ("cfi_scaled", "Scaled CFI"), ("rmsea_scaled", "Scaled RMSEA")):
+            if key in f:
+                idx.append((name, f[key]))
+        idx += [("SRMR", f["srmr"])]
+        if np.isfinite(f.get("aic", np.nan)):
+            idx += [("AIC", f["aic"]), ("BIC", f["bic"]), ("Log-likelihood", f["logl"])]
+        tables = [
+            ("Model", pd.DataFrame(head, columns=["", "value"])),
+            ("Model test", pd.DataFrame(test, columns=["", "value"])),
+            ("Fit indices", pd.DataFrame(idx, columns=["", "value"])),
         ]
-        fit_df = pd.DataFrame(fit_rows, columns=["measure", "value"])
-        est = self._estimates[["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]]
+        pe = self._estimates
+        cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
+        blocks = [
+            ("Latent variables", pe["op"] == "=~"),
+            ("Regressions", pe["op"] == "~"),
+            ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
+            ("Intercepts", pe["op"] == "~1"),
+            ("Thresholds", pe["op"] == "|"),
+            ("Variances", (pe["op"] == "~~") & (pe["lhs"] == pe["rhs"])),
+            ("Defined parameters", pe["op"] == ":="),
+        ]
+        groups = sorted(pe["group"].unique()) if "group" in pe.columns else [None]
+        for g in groups:
+            for name, mask in blocks:
+                m = mask & ((pe["group"] == g) if g is not None and "group" in pe.columns else True)
+                if g is not None and name == "Defined parameters":
+                    m = mask & (pe["group"] == 0)
+                block = pe[m]
+                if block.empty:
+                    continue
+                label = [(f"{r.lhs} {r.op} {r.rhs}" if r.op != "~1" else f"{r.lhs} ~1") + (
+                    f" ({r.label})" if r.label and r.op != ":=" else "") for r in block.itertuples()]
+                tab = block[cols].copy()
+                tab.insert(0, "parameter", label)
+                where = f" [group {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
+                tables.append((name + where, tab.reset_index(drop=True)))
         notes = [f"{c}: {m}" for c, m in self.warnings]
         if not self.converged:
             notes.insert(0, "The optimizer did not converge: do not interpret these estimates.")
-        return Summary(
-            title=f"surveykit {self.estimator} estimation ({'converged' if self.converged else 'NOT converged'}"
-                  f" after {self.iterations} iterations)",
-            tables=(("Model fit", fit_df), ("Parameter estimates", est)),
-            notes=tuple(notes),
-        )
+        return Summary(title=f"surveykit {__version__} {self.estimator} estimation", tables=tuple(tables),
+                       notes=tuple(notes))
 
 
 def _srmr_bentler(s: np.ndarray, sigma: np.ndarray, mean_res: np.ndarray | None = None) -> float:

@@ -283,3 +283,15 @@ def test_compare_refuses_different_estimators(hs):
     ref = load_ref("compare")
     with pytest.raises(ValueError, match="Cannot compare a ML fit with a MLR fit"):
         sem(ref["model"], hs).compare(sem(ref["model"], hs, estimator="MLR"))
+
+
+def test_summary_reads_like_lavaan(pol_dem):
+    ref = load_ref("pd_sem_ml")
+    fit = sem(ref["model"], pol_dem)
+    text = str(fit)
+    for block in ("Model test", "Fit indices", "Latent variables", "Regressions", "Covariances", "Variances",
+                  "Defined parameters", "dem60 ~ ind60 (a)", "ind := a*b"):
+        assert block in text, block
+    assert "Chi-square 38.125" in " ".join(text.split())
+    assert fit._repr_html_().startswith("<div class='sk-summary'>")
+    assert repr(fit).startswith("<SEMResult estimator=ML nobs=75")
