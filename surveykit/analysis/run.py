@@ -55,7 +55,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class AnalysisResult(ResultMixin):
     """Everything one run produced.  ``results`` is the JSON-safe record the report renders."""
 

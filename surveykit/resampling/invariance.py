@@ -55,7 +55,7 @@ CONVENTIONS: dict[str, dict] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class InvarianceResult(ResultMixin):
     """Fit per invariance level, difference tests and decisions."""
 

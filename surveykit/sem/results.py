@@ -25,7 +25,7 @@ __all__ = ["SEMResult", "compute_result"]
 _Z975 = stats.norm.ppf(0.975)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class SEMResult(ResultMixin):
     """An estimated model.  Accessors return new DataFrames/dicts (lavaan's names, snake_case)."""
 
