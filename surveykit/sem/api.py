@@ -53,6 +53,7 @@ def sem(
     group: str | None = None,
     group_equal: tuple[str, ...] | list[str] = (),
     group_partial: tuple[str, ...] | list[str] = (),
+    engine: Literal["surveykit", "semopy"] = "surveykit",
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax.
 
@@ -84,6 +85,9 @@ def sem(
         One row per respondent; rows with missing values on model variables are dropped
         (``missing="listwise"``) and the number dropped is reported as a warning.
 
+    ``engine="semopy"`` takes the point estimates from semopy (an independent optimizer) and
+    computes everything else with surveykit; it exists as a cross-check.
+
     Examples
     --------
     >>> import surveykit as sk
@@ -93,6 +97,9 @@ def sem(
     85.306
     """
     _check_choice("estimator", estimator, Estimator)
+    _check_choice("engine", engine, Literal["surveykit", "semopy"])
+    if engine == "semopy" and (estimator != "ML" or missing != "listwise" or group is not None):
+        raise SpecError("engine='semopy' supports estimator='ML', missing='listwise' and one group only.")
     _check_choice("missing", missing, Missing)
     if estimator not in _SUPPORTED_NOW:
         raise SpecError(
@@ -142,7 +149,15 @@ def sem(
         models = [RamModel.from_partable(pt, group=g) for g in range(1, len(sm.groups) + 1)]
         theta0 = starting_values(pt, models[0], sm)
         base = "ML" if estimator == "MLR" else estimator
-        opt = optimize(models, theta0, sm, estimator=base)
+        if engine == "semopy":
+            from surveykit.sem._semopy import semopy_estimates
+
+            theta_s = semopy_estimates(model, frame.loc[:, list(sm.names)].dropna(), pt)
+            # surveykit evaluates semopy's optimum: no iterations of its own
+            opt = optimize(models, theta_s, sm, estimator=base, max_iter=0)
+            opt = dataclasses.replace(opt, method="semopy L-BFGS-B", converged=True)
+        else:
+            opt = optimize(models, theta0, sm, estimator=base)
         if estimator == "MLR":
             vcov, a_obs, b_obs = sandwich_vcov(models, opt.theta, sm)
         else:

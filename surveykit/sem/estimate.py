@@ -304,7 +304,12 @@ def optimize(
 
 def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol: float = 1e-9) -> Optimum:
     """Fisher scoring with step halving on ``f`` (``pieces(theta) -> (gradient, Gauss-Newton
-    Hessian)``), falling back to L-BFGS-B when scoring cannot make progress.  ``fmin`` is f/2."""
+    Hessian)``), falling back to L-BFGS-B when scoring cannot make progress.  ``fmin`` is f/2.
+    ``max_iter=0`` evaluates ``theta0`` without moving (to adopt another engine's optimum)."""
+    if max_iter == 0:
+        g0 = pieces(theta0)[0]
+        return Optimum(theta=theta0.copy(), fmin=f(theta0) / 2.0, iterations=0,
+                       converged=bool(np.max(np.abs(g0)) < 1e-5), method="evaluated", gradient=g0, message="")
     theta = theta0.copy()
     fval = f(theta)
     it = 0
