@@ -157,7 +157,7 @@ def sem(
             opt = optimize(models, theta_s, sm, estimator=base, max_iter=0)
             opt = dataclasses.replace(opt, method="semopy L-BFGS-B", converged=True)
         else:
-            opt = optimize(models, theta0, sm, estimator=base)
+            opt = _optimize_with_restarts(models, pt, theta0, sm, base)
         if estimator == "MLR":
             vcov, a_obs, b_obs = sandwich_vcov(models, opt.theta, sm)
         else:
@@ -168,6 +168,29 @@ def sem(
             fit = robust_fit_measures(result.fit_measures(), models, opt.theta, sm, pt, a_obs, b_obs)
             result = dataclasses.replace(result, _fit=fit)
     return dataclasses.replace(result, warnings=tuple(log))
+
+
+def _optimize_with_restarts(models, pt, theta0, sm, estimator):
+    """Fisher scoring from the default starts; when that does not converge, from lavaan's
+    "simple" starts (latent variances 0.05); only then the slower L-BFGS-B fallback from the
+    better of the two.  The converged solution with the lowest discrepancy is kept; a
+    ConvergenceWarning is raised only when every attempt fails."""
+    import numpy as np
+
+    first = optimize(models, theta0, sm, estimator=estimator, fallback=False)
+    if first.converged:
+        return first
+    alt = theta0.copy()
+    t = pt.table
+    lv = set(pt.lv_names)
+    for r in t[(t["op"] == "~~") & (t["lhs"] == t["rhs"]) & (t["free"] > 0) & t["lhs"].isin(lv)].itertuples():
+        alt[r.free - 1] = 0.05
+    second = optimize(models, alt, sm, estimator=estimator, fallback=False)
+    candidates = [o for o in (first, second) if o.converged]
+    if candidates:
+        return min(candidates, key=lambda o: o.fmin)
+    best = min((first, second), key=lambda o: o.fmin if np.isfinite(o.fmin) else np.inf)
+    return optimize(models, best.theta if np.isfinite(best.fmin) else theta0, sm, estimator=estimator)
 
 
 def _sem_fiml(model, frame, *, std_lv, fixed_x, orthogonal, group, group_equal, group_partial) -> SEMResult:

@@ -274,6 +274,7 @@ def optimize(
     estimator: str = "ML",
     max_iter: int = 500,
     gtol: float = 1e-9,
+    fallback: bool = True,
 ) -> Optimum:
     """Minimize ``sum_g (n_g/N) F_g`` by Fisher scoring with step halving (L-BFGS-B fallback)."""
     n_all = sm.nobs
@@ -299,10 +300,11 @@ def optimize(
             h_tot += wg * h
         return g_tot, h_tot
 
-    return minimize_scoring(f, pieces, theta0, max_iter=max_iter, gtol=gtol)
+    return minimize_scoring(f, pieces, theta0, max_iter=max_iter, gtol=gtol, fallback=fallback)
 
 
-def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol: float = 1e-9) -> Optimum:
+def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol: float = 1e-9,
+                     fallback: bool = True) -> Optimum:
     """Fisher scoring with step halving on ``f`` (``pieces(theta) -> (gradient, Gauss-Newton
     Hessian)``), falling back to L-BFGS-B when scoring cannot make progress.  ``fmin`` is f/2.
     ``max_iter=0`` evaluates ``theta0`` without moving (to adopt another engine's optimum)."""
@@ -345,7 +347,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
             if abs(fval_old - fval) < 1e-16 * max(1.0, abs(fval)) and np.max(np.abs(g)) < 1e-6:
                 converged = True
                 break
-    if not converged:
+    if not converged and fallback:
         method = "L-BFGS-B"
 
         def fg(th: np.ndarray) -> tuple[float, np.ndarray]:
@@ -356,7 +358,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
 
         res = sp_optimize.minimize(
             fg, theta0 if not np.isfinite(fval) else theta, jac=True, method="L-BFGS-B",
-            options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-10},
+            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
         )
         theta = res.x
         fval = f(theta)
@@ -369,7 +371,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
             "Estimation failed: the model-implied covariance matrix is not positive definite at every "
             "point the optimizer tried. Check the model (identification, starting values)."
         )
-    if not converged:
+    if not converged and fallback:
         warnings.warn(
             f"The optimizer did not converge after {it} iterations (largest gradient "
             f"{np.max(np.abs(g)):.2g}); estimates and fit are not trustworthy. {message}".strip(),
