@@ -21,9 +21,30 @@ from surveykit.errors import (
     SurveykitWarning,
 )
 from surveykit.instrument import Instrument, load_instrument
-from surveykit.psychometrics import reliability
-from surveykit.resampling import load_population, simulate
-from surveykit.sem import cfa, sem
+from surveykit.psychometrics import (
+    bartlett,
+    efa,
+    factor_battery,
+    harman,
+    item_analysis,
+    kmo,
+    normality,
+    omega,
+    parallel_analysis,
+    polychoric,
+    reliability,
+    scale_battery,
+)
+from surveykit.resampling import (
+    bootstrap,
+    invariance,
+    load_population,
+    population_model,
+    power,
+    simulate,
+    simulate_model,
+)
+from surveykit.sem import cfa, sem, single_factor_test, ulmc, validity
 
 __all__ = [
     "__version__",
@@ -39,14 +60,33 @@ __all__ = [
     "SurveykitError",
     "SurveykitWarning",
     "analyze",
+    "bartlett",
+    "bootstrap",
     "cfa",
     "datasets",
+    "efa",
+    "factor_battery",
+    "harman",
+    "invariance",
+    "item_analysis",
+    "kmo",
     "load_instrument",
     "load_population",
+    "normality",
+    "omega",
+    "parallel_analysis",
+    "polychoric",
+    "population_model",
+    "power",
     "read_survey",
     "reliability",
+    "scale_battery",
     "screen",
     "sem",
     "simulate",
+    "simulate_model",
+    "single_factor_test",
+    "ulmc",
     "validate",
+    "validity",
 ]

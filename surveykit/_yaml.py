@@ -29,3 +29,17 @@ def read_yaml(path: str | Path, *, what: str, error: type[Exception]) -> object:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise error(f"{what} {p} is not valid YAML{where}: {problem}.") from None
+
+
+def validate_as(model_cls, data: object, *, what: str, path: str | Path, error: type[Exception]):
+    """Validate loaded YAML ``data`` with the pydantic ``model_cls``; the first problem becomes one
+    sentence naming the file and the key path (``error`` is raised)."""
+    from pydantic import ValidationError
+
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        raise error(f"{what} {path}: key '{loc}': {msg}. Fix that key.") from None

@@ -8,9 +8,9 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from surveykit._yaml import read_yaml
+from surveykit._yaml import read_yaml, validate_as
 from surveykit.data import ScreeningRule
 from surveykit.errors import SpecError
 from surveykit.instrument.schema import Text
@@ -62,10 +62,75 @@ class MeasurementSpec(_M):
     constructs: Literal["all"] | tuple[str, ...] = "all"
 
 
+class EstimationSpec(_M):
+    """How the CFA and SEM are estimated (lavaan's options)."""
+
+    estimator: Literal["ML", "MLR", "WLSMV"] = "ML"
+    missing: Literal["listwise", "fiml"] = "listwise"
+
+    @model_validator(mode="after")
+    def _combo(self) -> EstimationSpec:
+        if self.missing == "fiml" and self.estimator != "ML":
+            raise ValueError("missing 'fiml' needs estimator 'ML'")
+        return self
+
+
+class PsychometricsSpec(_M):
+    """The psychometric battery before the CFA: item analysis, KMO/Bartlett, parallel analysis,
+    EFA and Harman's test."""
+
+    enabled: bool = True
+    n_factors: Literal["auto", "constructs"] | int = "constructs"
+    efa_method: Literal["ml", "minres", "paf", "principal"] = "ml"
+    rotation: Literal["oblimin", "promax", "varimax", "geomin", "none"] = "oblimin"
+    parallel_iter: int = Field(100, ge=10)
+
+
+class CMBSpec(_M):
+    """Model-based common-method-bias checks."""
+
+    single_factor: bool = True
+    ulmc: bool = False
+
+
+class BootstrapSpec(_M):
+    """Bootstrap of the structural model's indirect effects (mediation)."""
+
+    n_boot: int = Field(1000, ge=100)
+    ci: Literal["percentile", "bc", "bca"] = "bca"
+    level: float = Field(0.95, gt=0.5, lt=1)
+    jobs: int = -1
+
+
+class InvarianceSpec(_M):
+    """Measurement invariance of the measurement model across a grouping variable."""
+
+    group: str
+    levels: tuple[Literal["configural", "metric", "scalar", "strict"], ...] = (
+        "configural", "metric", "scalar", "strict")
+    convention: Literal["cheung-rensvold-2002", "chen-2007"] = "cheung-rensvold-2002"
+    partial: bool = True
+
+
+class PowerSpec(_M):
+    """A Monte Carlo power study run with the analysis (simsem / Mplus MONTECARLO workflow)."""
+
+    population: str = Field(description="population model in lavaan syntax, a value for every path")
+    model: str = Field(description="the analysis model fitted to each simulated data set")
+    standardized: bool = True
+    n: tuple[int, ...] = (200, 400, 800)
+    reps: int = Field(500, ge=10)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    jobs: int = -1
+
+
 class ReportSpec(_M):
     lang: Literal["zh", "en"] = "zh"
-    formats: tuple[Literal["html", "md", "json"], ...] = ("html", "md", "json")
+    formats: tuple[Literal["html", "md", "json", "docx"], ...] = ("html", "md", "json", "docx")
     alpha: float = Field(0.05, gt=0, lt=1)
+    table_style: Literal["apa", "cn"] = "apa"
+    convention: str = "hu-bentler-1999"
+    modindices: int = Field(10, ge=0, description="modification indices shown when the CFA fit is poor")
 
 
 class AnalysisSpec(_M):
@@ -76,8 +141,14 @@ class AnalysisSpec(_M):
     simulated: bool = False
     seed: int | None = None
     screening: tuple[ScreeningRule, ...] = ()
+    estimation: EstimationSpec = EstimationSpec()
+    psychometrics: PsychometricsSpec = PsychometricsSpec()
     measurement: MeasurementSpec = MeasurementSpec()
+    cmb: CMBSpec = CMBSpec()
     structural: StructuralSpec | None = None
+    bootstrap: BootstrapSpec | None = None
+    invariance: InvarianceSpec | None = None
+    power: PowerSpec | None = None
     report: ReportSpec = ReportSpec()
     base_dir: str = Field(default=".", exclude=True)
 
@@ -114,12 +185,5 @@ def load_spec(path: str | Path, **overrides) -> tuple[AnalysisSpec, str]:
     for key, val in overrides.items():
         if val is not None:
             data[key] = str(Path(val).resolve())
-    try:
-        spec = AnalysisSpec.model_validate(data)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(x) for x in e["loc"])
-        raise SpecError(
-            f"Spec file {p}: key '{loc}': {e['msg'].removeprefix('Value error, ')}. Fix that key."
-        ) from None
+    spec = validate_as(AnalysisSpec, data, what="Spec file", path=p, error=SpecError)
     return spec, hashlib.sha256(raw).hexdigest()

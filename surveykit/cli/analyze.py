@@ -11,6 +11,7 @@ import typer
 
 from surveykit.analysis import analyze as run_analysis
 from surveykit.cli._common import handled
+from surveykit.errors import SpecError
 
 
 def analyze(
@@ -19,11 +20,17 @@ def analyze(
     instrument: Optional[Path] = typer.Option(None, "--instrument", help="Instrument YAML; overrides the spec's."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder. Default: reports/<spec name>/."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Report language: zh or en. Default: the spec's."),
+    table_style: Optional[str] = typer.Option(None, "--table-style",
+                                              help="Word tables: apa or cn (三线表). Default: the spec's."),
 ) -> None:
     """Run an analysis spec and write report.html, report.md, results.json and manifest.json."""
     with handled():
+        if lang is not None and lang not in ("zh", "en"):
+            raise SpecError(f"--lang {lang!r} is not one of zh, en.")
+        if table_style is not None and table_style not in ("apa", "cn"):
+            raise SpecError(f"--table-style {table_style!r} is not one of apa, cn.")
         command = "surveykit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         result = run_analysis(spec, data=data, instrument=instrument, command=command)
         out_dir = out if out is not None else Path("reports") / result.spec.name
-        for path in result.write(out_dir, lang=lang):
+        for path in result.write(out_dir, lang=lang, table_style=table_style):
             typer.echo(str(path))

@@ -7,8 +7,13 @@ import typer
 from surveykit._version import __version__
 from surveykit.cli._common import STATE
 from surveykit.cli.analyze import analyze
+from surveykit.cli.codebook import codebook
+from surveykit.cli.efa import efa
+from surveykit.cli.power import power
+from surveykit.cli.reliability import reliability
 from surveykit.cli.simulate import simulate
 from surveykit.cli.validate import validate
+from surveykit.cli.verify import verify
 
 app = typer.Typer(
     name="surveykit",
@@ -34,8 +39,13 @@ def main(
 
 
 app.command()(analyze)
+app.command()(efa)
+app.command()(reliability)
 app.command()(simulate)
 app.command()(validate)
+app.command()(verify)
+app.command()(codebook)
+app.command()(power)
 
 
 def run() -> None:  # console-script entry point

@@ -1,20 +1,28 @@
-"""Data layer: SurveyData = frame + metadata + instrument; validate, reverse-key, score, screen."""
+"""Data layer: SurveyData = frame + metadata + instrument; read, match, validate, reverse-key, score, screen;
+codebooks and chunked scoring of files larger than memory."""
 
+from surveykit.data.codebook import Codebook, codebook
 from surveykit.data.export import write_survey
 from surveykit.data.screening import ScreeningResult, ScreeningRule, careless_indices, screen
-from surveykit.data.survey import ColumnMatch, SurveyData, match_columns, read_survey
+from surveykit.data.stream import StreamSummary, score_file
+from surveykit.data.survey import ColumnMatch, SurveyData, TextMapping, match_columns, read_survey
 from surveykit.data.validate import Problem, ValidationReport, validate
 
 __all__ = [
+    "Codebook",
     "ColumnMatch",
     "Problem",
     "ScreeningResult",
     "ScreeningRule",
+    "StreamSummary",
     "SurveyData",
+    "TextMapping",
     "ValidationReport",
     "careless_indices",
+    "codebook",
     "match_columns",
     "read_survey",
+    "score_file",
     "screen",
     "validate",
     "write_survey",

@@ -8,7 +8,10 @@ Indices per respondent (computed on the item responses as answered, in instrumen
 * ``duration``: completion time in seconds (from the instrument's ``duration`` variable);
 * ``prop_missing``: share of items not answered;
 * ``mahalanobis``: squared Mahalanobis distance on the complete items and its chi-square
-  p-value (Meade & Craig 2012).
+  p-value (Meade & Craig 2012);
+* ``attention_failed``, ``attention_unanswered``: how many of the instrument's declared
+  attention checks (``attention_checks``, each with its correct answer(s)) a respondent
+  answered wrongly, and left unanswered (only when the instrument declares checks).
 
 Exclusion rules are declared data (the analysis spec); :func:`screen` reports how many
 respondents each rule flagged and N before and after.
@@ -38,16 +41,20 @@ class ScreeningRule(BaseModel):
     * ``irv``: exclude when the SD of answers < ``below``;
     * ``speed``: exclude when duration < ``min_seconds``;
     * ``missing``: exclude when the share of unanswered items > ``max_prop``;
-    * ``mahalanobis``: exclude when the chi-square p-value < ``p_below``.
+    * ``mahalanobis``: exclude when the chi-square p-value < ``p_below``;
+    * ``attention``: exclude when the number of failed attention checks >= ``min_failed``
+      (default 1); an unanswered check counts as failed only with ``count_unanswered: true``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    rule: Literal["longstring", "irv", "speed", "missing", "mahalanobis"]
+    rule: Literal["longstring", "irv", "speed", "missing", "mahalanobis", "attention"]
     min_run: int | None = Field(default=None, ge=2)
     below: float | None = Field(default=None, ge=0)
     min_seconds: float | None = Field(default=None, gt=0)
     max_prop: float | None = Field(default=None, ge=0, le=1)
     p_below: float | None = Field(default=None, gt=0, lt=1)
+    min_failed: int | None = Field(default=None, ge=1)
+    count_unanswered: bool = False
 
     def threshold(self, n_items: int) -> float:
         """The effective threshold of the rule (defaults filled in)."""
@@ -57,6 +64,7 @@ class ScreeningRule(BaseModel):
             "speed": self.min_seconds if self.min_seconds is not None else float("nan"),
             "missing": self.max_prop if self.max_prop is not None else 0.5,
             "mahalanobis": self.p_below if self.p_below is not None else 0.001,
+            "attention": float(self.min_failed or 1),
         }[self.rule]
 
     def describe(self, n_items: int) -> str:
@@ -68,6 +76,9 @@ class ScreeningRule(BaseModel):
             return f"completion time < {self.min_seconds} s"
         if self.rule == "missing":
             return f"share of unanswered items > {self.max_prop if self.max_prop is not None else 0.5}"
+        if self.rule == "attention":
+            unanswered = " (unanswered counts as failed)" if self.count_unanswered else ""
+            return f"failed attention checks >= {self.min_failed or 1}{unanswered}"
         return f"Mahalanobis distance p < {self.p_below if self.p_below is not None else 0.001}"
 
 
@@ -112,10 +123,20 @@ def careless_indices(data: SurveyData) -> pd.DataFrame:
         p[complete] = stats.chi2.sf(d2[complete], df=x.shape[1])
     out["mahalanobis"] = d2
     out["mahalanobis_p"] = p
+    checks = [a for a in ins.attention_checks if a.id in data.frame.columns]
+    if ins.attention_checks:
+        failed = np.zeros(len(x), dtype=int)
+        unanswered = np.zeros(len(x), dtype=int)
+        for a in checks:
+            answer = pd.to_numeric(data.frame[a.id], errors="coerce").to_numpy(dtype=float)
+            failed += (~np.isnan(answer) & ~np.isin(answer, list(a.correct))).astype(int)
+            unanswered += np.isnan(answer).astype(int)
+        out["attention_failed"] = failed
+        out["attention_unanswered"] = unanswered
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class ScreeningResult(ResultMixin):
     indices: pd.DataFrame
     flags: pd.DataFrame  # one boolean column per rule
@@ -172,6 +193,17 @@ def screen(data: SurveyData, rules: list[ScreeningRule] | tuple[ScreeningRule, .
             f = idx["duration"] < r.min_seconds
         elif r.rule == "missing":
             f = idx["prop_missing"] > (r.max_prop if r.max_prop is not None else 0.5)
+        elif r.rule == "attention":
+            present = [a.id for a in data.instrument.attention_checks if a.id in data.frame.columns]
+            if not present:
+                declared = "declares none" if not data.instrument.attention_checks else "has none of them in the data"
+                raise DataError(
+                    f"The 'attention' screening rule needs attention checks, but instrument "
+                    f"'{data.instrument.id}' {declared}; declare them under 'attention_checks' in the instrument "
+                    "(id, text, correct) and keep their columns in the data, or remove the rule."
+                )
+            failed = idx["attention_failed"] + (idx["attention_unanswered"] if r.count_unanswered else 0)
+            f = failed >= (r.min_failed or 1)
         else:
             f = idx["mahalanobis_p"] < (r.p_below if r.p_below is not None else 0.001)
         flags[f"{r.rule}_{i}"] = f.fillna(False).astype(bool)

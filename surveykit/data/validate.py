@@ -26,7 +26,7 @@ class Problem:
     rows: tuple[int, ...] = ()  # 1-based data rows (first few)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class ValidationReport(ResultMixin):
     source: str | None
     n_rows: int
@@ -73,33 +73,49 @@ def validate(data: SurveyData) -> ValidationReport:
     """Check a SurveyData against its instrument.
 
     Blocking (``error``): instrument items missing from the file, item columns entirely
-    empty, out-of-range codes (values neither on the scale nor declared missing).
-    Informational: declared missing codes found, unknown columns, duplicate respondent ids,
-    constant items, wholly empty rows.
+    empty, out-of-range codes (values neither on the scale nor declared missing), duplicate
+    respondent ids.  Warnings: respondent variables and attention checks missing, attention
+    checks out of range, constant items, wholly empty rows, undeclared categorical codes.
+    Informational: the survey-platform layout recognised, answer texts mapped to codes,
+    declared missing codes found, unknown columns.
     """
     ins = data.instrument
     if ins is None:
         raise DataError("validate() needs a SurveyData read with an instrument.")
     probs: list[Problem] = []
     frame = data.frame
+    md = data.metadata
+    if md is not None and md.layout != "plain":
+        platform = md.platform
+        extra = f"; completion time in column '{platform.duration}'" if platform and platform.duration else ""
+        meta = f"; {len(platform.meta)} platform meta column(s) kept" if platform and platform.meta else ""
+        probs.append(Problem("info", "layout",
+                             f"Read as a {'Qualtrics' if md.layout == 'qualtrics' else 'Wenjuanxin (问卷星)'} export "
+                             f"({'recognised' if md.layout_detected else 'layout given'}){meta}{extra}."))
+    source_column = {m.variable: m.column for m in data.matches}
+    attention = set(ins.attention_ids)
     for m in data.matches:
         if m.column is None:
             is_item = m.variable in ins.item_ids
+            what = "Item" if is_item else ("Attention check" if m.variable in attention else "Respondent variable")
             probs.append(Problem(
                 "error" if is_item else "warning", "missing_column",
-                f"{'Item' if is_item else 'Respondent variable'} '{m.variable}' of instrument '{ins.id}' is not "
+                f"{what} '{m.variable}' of instrument '{ins.id}' is not "
                 "a column of the data (matched by id, alias or label); add the column or declare an alias.",
                 column=m.variable))
-    for it in ins.items:
-        if it.id not in frame.columns:
+    scaled = [(it.id, ins.scale_of(it.id), "Item", "error") for it in ins.items]
+    scaled += [(a.id, ins.scale_of_check(a.id), "Attention check", "warning") for a in ins.attention_checks]
+    for vid, sc, what, severity in scaled:
+        if vid not in frame.columns:
             continue
-        col = frame[it.id]
-        sc = ins.scale_of(it.id)
+        col = frame[vid]
+        in_file = source_column.get(vid)
+        named = f"{what} '{vid}'" + (f" (column '{in_file}' of the file)" if in_file not in (None, vid) else "")
         if col.isna().all():
-            probs.append(Problem("error", "empty_item",
-                                 f"Item '{it.id}' has no valid answer in any row; "
+            probs.append(Problem(severity, "empty_item",
+                                 f"{named} has no valid answer in any row; "
                                  "check the column or the missing codes.",
-                                 column=it.id))
+                                 column=vid))
             continue
         bad = col.notna() & ~col.isin(sc.points)
         if bad.any():
@@ -107,14 +123,20 @@ def validate(data: SurveyData) -> ValidationReport:
             desc = ", ".join(f"{v:g} ({c} row{'s' if c != 1 else ''})" for v, c in vc.items())
             rows = _rows(bad)
             probs.append(Problem(
-                "error", "out_of_range",
-                f"Item '{it.id}' has values outside its scale {sc.min}-{sc.max}: {desc}; first at data row(s) "
+                severity, "out_of_range",
+                f"{named} has values outside its scale {sc.min}-{sc.max}: {desc}; first at data row(s) "
                 f"{', '.join(map(str, rows[:5]))}. Declare them as missing codes in the scale or recode the data.",
-                column=it.id, rows=rows))
-        if col.nunique(dropna=True) == 1:
+                column=vid, rows=rows))
+        if what == "Item" and col.nunique(dropna=True) == 1:
             probs.append(Problem("warning", "constant_item",
-                                 f"Item '{it.id}' has the same answer in every row ({col.dropna().iloc[0]:g}).",
-                                 column=it.id))
+                                 f"{named} has the same answer in every row ({col.dropna().iloc[0]:g}).",
+                                 column=vid))
+    if data.text_mappings:
+        columns = sorted({m.variable for m in data.text_mappings})
+        n_cells = sum(m.n for m in data.text_mappings)
+        probs.append(Problem("info", "text_answers",
+                             f"Mapped {n_cells} answer text(s) in {len(columns)} column(s) to codes through the "
+                             "instrument's labels (see SurveyData.text_mappings)."))
     for item, codes in data.missing_code_counts.items():
         desc = ", ".join(f"{k} ({v} rows)" for k, v in codes.items())
         probs.append(Problem("info", "missing_codes",

@@ -1,6 +1,7 @@
 """Instrument layer: questionnaires as validated data (knows no files of responses)."""
 
 from surveykit.instrument.schema import (
+    AttentionCheck,
     Construct,
     Instrument,
     Item,
@@ -12,6 +13,7 @@ from surveykit.instrument.schema import (
 )
 
 __all__ = [
+    "AttentionCheck",
     "Construct",
     "Instrument",
     "Item",

@@ -23,6 +23,7 @@ __all__ = [
     "Item",
     "Construct",
     "RespondentVariable",
+    "AttentionCheck",
     "Instrument",
     "load_instrument",
     "instrument_from_dict",
@@ -138,8 +139,32 @@ class RespondentVariable(_Strict):
         return self
 
 
+class AttentionCheck(_Strict):
+    """An attention check: a question with a declared correct answer, not part of any construct.
+
+    For example ``{id: att_1, text: {zh: "本题请选择“同意”。", en: "Please select 'Agree'."},
+    correct: [4]}``.  It is answered on ``scale`` (default: the instrument's default scale),
+    matched to a data column like an item (id, alias or text), and counted by the
+    ``attention`` screening rule; it never enters a construct score.
+    """
+
+    id: str
+    text: Text
+    correct: tuple[int, ...] = Field(min_length=1, description="the code(s) that count as passing")
+    scale: str | None = Field(default=None, description="scale key; default: the instrument's default_scale")
+    aliases: tuple[str, ...] = ()
+    source: Source | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"attention check id {v!r} must be a letter or '_' followed by letters, digits or '_'")
+        return v
+
+
 class Instrument(_Strict):
-    """A whole questionnaire: scales, constructs with items, respondent variables."""
+    """A whole questionnaire: scales, constructs with items, respondent variables, attention checks."""
 
     id: str
     version: str
@@ -150,6 +175,7 @@ class Instrument(_Strict):
     scales: dict[str, Scale]
     constructs: tuple[Construct, ...] = Field(min_length=1)
     respondent: tuple[RespondentVariable, ...] = ()
+    attention_checks: tuple[AttentionCheck, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Instrument:
@@ -173,6 +199,25 @@ class Instrument(_Strict):
         for r in self.respondent:
             if r.id in seen:
                 raise ValueError(f"respondent variable {r.id!r} has the same name as an item")
+        respondent_ids = {r.id for r in self.respondent}
+        for a in self.attention_checks:
+            for name in (a.id, *a.aliases):
+                if name in seen or name in respondent_ids:
+                    raise ValueError(
+                        f"attention check name {name!r} is already used by an item, respondent variable or "
+                        "another attention check"
+                    )
+                seen[name] = "attention_checks"
+            scale = a.scale or self.default_scale
+            if scale not in self.scales:
+                raise ValueError(f"attention check {a.id!r} uses unknown scale {a.scale!r}")
+            points = self.scales[scale].points
+            wrong = [c for c in a.correct if c not in points]
+            if wrong:
+                raise ValueError(
+                    f"attention check {a.id!r}: correct answer(s) {wrong} are not points of its scale "
+                    f"{points[0]}-{points[-1]}"
+                )
         return self
 
     # -- convenience accessors ------------------------------------------------------
@@ -205,6 +250,21 @@ class Instrument(_Strict):
     def scale_of(self, item_id: str) -> Scale:
         it = self.item(item_id)
         return self.scales[it.scale or self.default_scale]
+
+    @property
+    def attention_ids(self) -> list[str]:
+        return [a.id for a in self.attention_checks]
+
+    def attention_check(self, check_id: str) -> AttentionCheck:
+        for a in self.attention_checks:
+            if a.id == check_id:
+                return a
+        raise KeyError(check_id)
+
+    def scale_of_check(self, check_id: str) -> Scale:
+        """The scale an attention check is answered on."""
+        a = self.attention_check(check_id)
+        return self.scales[a.scale or self.default_scale]
 
     def respondent_variable(self, var_id: str) -> RespondentVariable:
         for r in self.respondent:

@@ -46,9 +46,14 @@ class ColumnProfile:
     ----------
     name : str
         Column name (for notes and warnings).
+    tokens : frozenset of str
+        Cells a survey-platform layout declares as missing codes (Wenjuanxin's "(跳过)"):
+        counted apart, so that they do not make a numeric column look like one with typos.
     """
 
     name: str
+    tokens: frozenset[str] = frozenset()
+    n_tokens: int = 0
     n_values: int = 0
     n_numeric: int = 0
     n_missing: int = 0
@@ -100,6 +105,10 @@ class ColumnProfile:
 
     def _update_text(self, cells: pd.Series) -> None:
         counts = cells.value_counts()
+        if self.tokens:
+            is_token = counts.index.isin(list(self.tokens))
+            self.n_tokens += int(counts.to_numpy()[is_token].sum())
+            counts = counts[~is_token]
         numbers = pd.to_numeric(pd.Series(counts.index, dtype=object), errors="coerce").notna().to_numpy()
         self.n_numeric += int(counts.to_numpy()[numbers].sum())
         for value in counts.index[~numbers][:_EXAMPLES]:
@@ -151,10 +160,13 @@ class ColumnProfile:
         source : str
             The file, for the message.
         """
-        if self.parsed_numeric or not self.n_values or self.n_numeric / self.n_values < _MOSTLY_NUMERIC:
+        n_values = self.n_values - self.n_tokens
+        if self.parsed_numeric or not n_values or self.n_numeric / n_values < _MOSTLY_NUMERIC:
+            return
+        n_text = n_values - self.n_numeric
+        if n_text == 0:
             return
         shown = ", ".join(repr(t) for t in self.text_examples)
-        n_text = self.n_values - self.n_numeric
         warnings.warn(
             f"Column '{self.name}' in '{source}' is mostly numbers but has {n_text} text "
             f"value{'s' if n_text > 1 else ''} ({shown}) and was kept as text. Recode those values, "
@@ -206,7 +218,11 @@ def convert(text: pd.Series, parsed: pd.Series, profile: ColumnProfile) -> pd.Se
 
 
 def profile_frame(
-    text: pd.DataFrame, parsed: pd.DataFrame, profiles: dict[str, ColumnProfile] | None = None
+    text: pd.DataFrame,
+    parsed: pd.DataFrame,
+    profiles: dict[str, ColumnProfile] | None = None,
+    *,
+    tokens: frozenset[str] = frozenset(),
 ) -> dict[str, ColumnProfile]:
     """Profile every column of a chunk, adding to `profiles` if given.
 
@@ -216,6 +232,8 @@ def profile_frame(
         The chunk as text and as parsed, with the same columns and rows.
     profiles : dict, optional
         Profiles of earlier chunks, updated in place.
+    tokens : frozenset of str
+        Platform missing-value cells (see :class:`ColumnProfile`).
 
     Returns
     -------
@@ -223,7 +241,7 @@ def profile_frame(
     """
     profiles = {} if profiles is None else profiles
     for name in text.columns:
-        profiles.setdefault(name, ColumnProfile(str(name))).update(text[name], parsed[name])
+        profiles.setdefault(name, ColumnProfile(str(name), tokens)).update(text[name], parsed[name])
     return profiles
 
 

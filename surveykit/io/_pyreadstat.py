@@ -176,6 +176,12 @@ def _file_metadata(
 
 def _notes(fmt: str, variables: dict[str, VariableMeta], encoding: str | None) -> list[str]:
     notes = [f"Read with pyreadstat {pyreadstat.__version__}."]
+    if fmt == "por":
+        notes.append(
+            "SPSS portable (.por) files are read without their user-missing declarations (pyreadstat "
+            "cannot keep them): declared missing codes arrive as empty (NaN) cells, and which code it was "
+            "is lost. Read the .sav file instead where there is one."
+        )
     if encoding is not None:
         notes.append(f"Read with the given encoding {encoding}.")
     declared = [v for v in variables.values() if v.missing_values or v.missing_ranges]

@@ -128,3 +128,14 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
         unencodable character leaves no trace on disk.
     """
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def file_sha256(path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

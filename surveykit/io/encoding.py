@@ -25,6 +25,11 @@ Detection, in order:
    code page 950 is tried as Big5 when strict Big5 fails (it adds a few symbols such as
    the euro sign).
 
+A given ``encoding=`` must decode the whole file strictly, and must not obviously turn
+its text into mojibake: a valid UTF-8 file with non-ASCII text given as another
+encoding, or a Chinese encoding that reads the file clearly worse than the detected one
+(see :func:`_check_plausible`), is refused with a message naming the better encoding.
+
 This heuristic is deliberately simple, so that its failures are understandable; a
 detected encoding is always recorded in the metadata with a note, and ``encoding=``
 overrides it.  (charset-normalizer 3.4 was tried and named short Chinese survey files
@@ -289,10 +294,64 @@ def _check_given(path: Path, head: bytes, encoding: str) -> TextEncoding:
         codec = "utf-8-sig"
         notes.append("Removed the UTF-8 byte-order mark (BOM) at the start of the file.")
     nul_check = not codec.startswith(("utf-16", "utf-32"))
-    (state,), _ = _scan(path, [codec], score=False, nul_check=nul_check)
+    cjk = codec in _CJK_GIVEN
+    (state,), is_ascii = _scan(path, [codec], score=cjk, nul_check=nul_check)
     if not state.alive:
         raise ReadError(_given_failure_message(path, encoding, codec, state.failure))
+    if not is_ascii:
+        _check_plausible(path, encoding, codec, state)
     return TextEncoding(codec, False, tuple(notes))
+
+
+_CJK_GIVEN = frozenset({"gb18030", "gbk", "gb2312", "big5", "cp950", "big5hkscs"})
+_CLEARLY_BETTER = 0.25
+
+
+def _check_plausible(path: Path, given: str, codec: str, state: _Decoding) -> None:
+    """Refuse a given encoding that decodes the bytes but turns the text into mojibake.
+
+    Two cases are recognised: a file that is valid UTF-8 (with non-ASCII text) read with
+    another encoding, and a Chinese encoding given where detection picks another one that
+    reads the file clearly better: the given one leaves fewer than half of the non-ASCII
+    characters common Chinese characters, or 25 percentage points fewer than the detected
+    one.  A given encoding that reads the file about as well as the detected one is kept
+    (that is what ``encoding=`` is for).
+    """
+    if codec in ("utf-8", "utf-8-sig") or codec.startswith(("utf-16", "utf-32")):
+        return
+    (utf8,), _ = _scan(path, ["utf-8"], score=False)
+    if utf8.alive:
+        raise ReadError(
+            f"'{path}' is UTF-8 text, but encoding='{given}' was given: read as {display_name(codec)} its "
+            f"non-ASCII text turns into mojibake such as {_mojibake(path, codec)!r}. Leave encoding= out (UTF-8 is "
+            "detected) or pass encoding='utf-8'."
+        )
+    if codec not in _CJK_GIVEN:
+        return
+    try:
+        detected = _detect(path, _head(path))
+    except ReadError:
+        return
+    if detected.encoding == codec or detected.encoding in ("utf-8", "utf-8-sig"):
+        return
+    (other,), _ = _scan(path, [detected.encoding], score=True)
+    if _share(state) >= _MIN_COMMON_SHARE and _share(other) - _share(state) < _CLEARLY_BETTER:
+        return
+    raise ReadError(
+        f"'{path}' decodes with encoding='{given}', but read as {display_name(codec)} only {_share(state):.0%} of "
+        f"its non-ASCII characters are common Chinese characters (mojibake such as "
+        f"{_mojibake(path, codec)!r}), against {_share(other):.0%} as {display_name(detected.encoding)}. Pass "
+        f"encoding='{detected.encoding}', or leave encoding= out to detect it."
+    )
+
+
+def _mojibake(path: Path, codec: str, width: int = 12) -> str:
+    """The first non-ASCII stretch of the file as `codec` reads it (for messages)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    start = next((i for i, b in enumerate(head) if b >= 0x80), 0)
+    text = head[max(0, start - 2) : start + 3 * width].decode(codec, errors="replace")
+    return text.splitlines()[0][:width] if text.strip() else text[:width]
 
 
 def _given_failure_message(path: Path, given: str, codec: str, failure: _Failure | None) -> str:

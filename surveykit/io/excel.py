@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -20,10 +21,13 @@ import pandas as pd
 from surveykit.errors import ReadError
 from surveykit.io._columns import ColumnProfile, convert, parse_texts
 from surveykit.io.formats import check_columns_requested, column_letter, duplicated_names
+from surveykit.io.layouts import WJX_TOKENS, LayoutPlan, apply_layout, plan_layout
 from surveykit.io.metadata import FileMetadata, RawData, plain_metadata
 
 
-def read_xlsx(path: Path, *, sheet: str | int | None, columns: list[str] | None) -> RawData:
+def read_xlsx(
+    path: Path, *, sheet: str | int | None, columns: list[str] | None, layout: str | None = "plain"
+) -> RawData:
     """Read one sheet of an .xlsx workbook.
 
     Parameters
@@ -34,6 +38,9 @@ def read_xlsx(path: Path, *, sheet: str | int | None, columns: list[str] | None)
         Sheet name, or 0-based position; None for the first sheet.
     columns : list of str or None
         Columns to keep, in this order.
+    layout : str or None
+        Survey-platform layout (:mod:`surveykit.io.layouts`): ``'plain'``, ``'qualtrics'``,
+        ``'wjx'``, or None to detect.
 
     Returns
     -------
@@ -49,14 +56,17 @@ def read_xlsx(path: Path, *, sheet: str | int | None, columns: list[str] | None)
                 f"Cannot read sheet '{name}' of '{path}': {exc}. Open it in Excel and save it again."
             ) from exc
     notes = [f"Read sheet '{name}'."]
-    frame, table_notes = _table(path, name, cells)
+    frame, table_notes, plan = _table(path, name, cells, layout)
     notes.extend(table_notes)
-    frame, type_notes = _type_columns(path, frame)
+    header = list(frame.columns)
+    tokens = WJX_TOKENS if plan.name == "wjx" else frozenset()
+    frame, type_notes = _type_columns(path, frame, tokens)
     notes.extend(type_notes)
     if columns is not None:
         check_columns_requested(path, list(frame.columns), columns)
         frame = frame[list(columns)]
-    return RawData(frame, _metadata(path, frame, notes))
+    metadata = replace(_metadata(path, frame, notes), sheet=name)
+    return apply_layout(RawData(frame, metadata), plan, header)
 
 
 def _open(path: Path) -> pd.ExcelFile:
@@ -88,8 +98,10 @@ def _sheet_name(path: Path, names: list[str], sheet: str | int | None) -> str:
     )
 
 
-def _table(path: Path, sheet: str, cells: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Split the cells into header and data; check the header; drop empty edges."""
+def _table(
+    path: Path, sheet: str, cells: pd.DataFrame, layout: str | None
+) -> tuple[pd.DataFrame, list[str], LayoutPlan]:
+    """Split the cells into header and data; check the header; drop empty edges; find the layout."""
     notes: list[str] = []
     filled_rows = [i for i in range(len(cells)) if cells.iloc[i].notna().any()]
     if not filled_rows:
@@ -106,8 +118,11 @@ def _table(path: Path, sheet: str, cells: pd.DataFrame) -> tuple[pd.DataFrame, l
         notes.append(f"Dropped {cells.shape[1] - len(keep)} empty column(s) with no name.")
     _check_header(path, sheet, header, keep, first)
     names = [_name(header.iloc[j]) for j in keep]
+    following = [list(data.iloc[i, keep]) for i in range(min(2, len(data)))]
+    plan = plan_layout(path, names, following, layout)
+    data = data.iloc[plan.skip_rows :]
     frame = pd.DataFrame(data.iloc[:, keep].to_numpy(), columns=names)
-    return frame, notes
+    return frame, notes, plan
 
 
 def _name(value: object) -> str:
@@ -136,16 +151,16 @@ def _check_header(path: Path, sheet: str, header: pd.Series, keep: list[int], ro
         )
 
 
-def _type_columns(path: Path, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _type_columns(path: Path, frame: pd.DataFrame, tokens: frozenset[str]) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     typed = {}
     for name in frame.columns:
-        typed[name], column_notes = _type_column(path, frame[name])
+        typed[name], column_notes = _type_column(path, frame[name], tokens)
         notes.extend(column_notes)
     return pd.DataFrame(typed, index=pd.RangeIndex(len(frame))), notes
 
 
-def _type_column(path: Path, column: pd.Series) -> tuple[pd.Series, list[str]]:
+def _type_column(path: Path, column: pd.Series, tokens: frozenset[str]) -> tuple[pd.Series, list[str]]:
     values = column.dropna()
     values = values[values.map(lambda v: not (isinstance(v, str) and not v.strip()))]
     if len(values) and values.map(_is_datetime).all():
@@ -154,7 +169,7 @@ def _type_column(path: Path, column: pd.Series) -> tuple[pd.Series, list[str]]:
         return column.astype(object), []
     texts = column.map(_as_text).astype(object)
     texts = texts.where(texts.notna() & (texts != ""), None)
-    profile = ColumnProfile(str(column.name))
+    profile = ColumnProfile(str(column.name), tokens)
     parsed = parse_texts(texts)
     profile.update(texts, parsed)
     profile.warn_if_mostly_numeric(str(path))

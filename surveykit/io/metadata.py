@@ -42,6 +42,11 @@ class VariableMeta:
         Measurement level, where the file declares one.
     type : {'numeric', 'string', 'datetime'}
         Storage type of the column.
+    question : str or None
+        For survey-platform exports (:mod:`surveykit.io.layouts`), the question text exactly
+        as the platform wrote it (Qualtrics' question-text row, Wenjuanxin's header cell);
+        ``label`` then holds the item text taken from it (a matrix row's statement without
+        the question stem and numbering).  None for other files.
     """
 
     name: str
@@ -51,6 +56,7 @@ class VariableMeta:
     missing_ranges: tuple[tuple[float, float], ...] = ()
     measure: str | None = None
     type: str = "numeric"
+    question: str | None = None
 
     def is_declared_missing(self, value: object) -> bool:
         """Return whether `value` is one of the declared user-missing codes or ranges.
@@ -69,6 +75,30 @@ class VariableMeta:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
         return any(lo <= value <= hi for lo, hi in self.missing_ranges)
+
+
+@dataclass(frozen=True)
+class PlatformColumns:
+    """The columns a survey platform adds around the answers, as a layout recognised them.
+
+    Parameters
+    ----------
+    meta : tuple of str
+        The platform's own columns (Qualtrics StartDate, Status, IPAddress ...; Wenjuanxin
+        序号, 提交答卷时间, 来源, 来自IP ...), kept as read.
+    duration : str or None
+        The column holding the completion time in seconds (Qualtrics
+        ``Duration (in seconds)``; Wenjuanxin 所用时间, converted to seconds).
+    respondent_id : str or None
+        The column identifying a response (Qualtrics ``ResponseId``; Wenjuanxin 序号).
+    header_rows : int
+        Rows of the file above the first respondent (Qualtrics: 3).
+    """
+
+    meta: tuple[str, ...] = ()
+    duration: str | None = None
+    respondent_id: str | None = None
+    header_rows: int = 1
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,15 @@ class FileMetadata:
         One entry per column, in column order.
     notes : tuple of str
         What the reader did, in plain sentences (e.g. ``"Detected encoding GB18030."``).
+    layout : {'plain', 'qualtrics', 'wjx'}
+        The survey-platform layout the file was read with (:mod:`surveykit.io.layouts`);
+        ``'plain'``: one header row, every other row a respondent.
+    layout_detected : bool
+        True when the layout was recognised from the file rather than given.
+    platform : PlatformColumns or None
+        For a platform layout: its meta columns, completion-time and response-id columns.
+    sheet : str or None
+        The sheet read from an .xlsx workbook.
     """
 
     path: str
@@ -105,6 +144,10 @@ class FileMetadata:
     n_rows: int
     variables: dict[str, VariableMeta]
     notes: tuple[str, ...] = ()
+    layout: str = "plain"
+    layout_detected: bool = False
+    platform: PlatformColumns | None = None
+    sheet: str | None = None
 
     def with_notes(self, *notes: str) -> FileMetadata:
         """Return a copy with `notes` appended.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from surveykit.errors import ReadError
 from surveykit.io.formats import STAT_FORMATS, TEXT_FORMATS, check_input_file, resolve_format
+from surveykit.io.layouts import check_layout_option
 from surveykit.io.metadata import RawData
 
 PathLike = str | os.PathLike[str]
@@ -26,6 +27,7 @@ def read_file(
     encoding: str | None = None,
     sheet: str | int | None = None,
     columns: Sequence[str] | None = None,
+    layout: str | None = None,
 ) -> RawData:
     """Read a data file into a raw frame with its metadata.
 
@@ -47,6 +49,11 @@ def read_file(
         Sheet name or 0-based position in an .xlsx workbook; the first sheet by default.
     columns : sequence of str, optional
         Read only these columns, in this order.
+    layout : {None, 'auto', 'plain', 'qualtrics', 'wjx'}, optional
+        Survey-platform layout of a .csv/.tsv/.xlsx export (:mod:`surveykit.io.layouts`):
+        None or ``'auto'`` recognises Qualtrics exports (three header rows) and Wenjuanxin
+        (问卷星) exports; ``'plain'`` reads the file as an ordinary table.  The layout
+        used is ``metadata.layout``, its meta columns ``metadata.platform``.
 
     Returns
     -------
@@ -60,7 +67,8 @@ def read_file(
     ReadError
         With one sentence naming the file (and row/column where it applies) and what to
         do: missing or empty file, unsupported extension, undecodable or binary text,
-        damaged file, duplicated or empty column names, unknown columns or sheet.
+        damaged file, duplicated or empty column names, unknown columns or sheet, a
+        platform layout that does not fit the file.
 
     Examples
     --------
@@ -68,7 +76,7 @@ def read_file(
     >>> raw.metadata.variables["A1"].label  # doctest: +SKIP
     'Am indifferent to the feelings of others.'
     """
-    file, fmt, cols = _prepare(path, format, encoding, sheet, columns)
+    file, fmt, cols, plan = _prepare(path, format, encoding, sheet, columns, layout)
     if fmt in STAT_FORMATS:
         from surveykit.io._pyreadstat import read_stat
 
@@ -76,11 +84,11 @@ def read_file(
     if fmt in TEXT_FORMATS:
         from surveykit.io.text import read_text
 
-        return read_text(file, fmt, encoding=encoding, columns=cols)
+        return read_text(file, fmt, encoding=encoding, columns=cols, layout=plan)
     if fmt == "xlsx":
         from surveykit.io.excel import read_xlsx
 
-        return read_xlsx(file, sheet=sheet, columns=cols)
+        return read_xlsx(file, sheet=sheet, columns=cols, layout=plan)
     from surveykit.io.parquet import read_parquet
 
     return read_parquet(file, columns=cols)
@@ -93,6 +101,7 @@ def iter_chunks(
     format: str | None = None,
     encoding: str | None = None,
     columns: Sequence[str] | None = None,
+    layout: str | None = None,
 ) -> Iterator[RawData]:
     """Read a data file in chunks of at most `chunksize` rows.
 
@@ -105,7 +114,7 @@ def iter_chunks(
 
     Parameters
     ----------
-    path, format, encoding, columns
+    path, format, encoding, columns, layout
         As for :func:`read_file`.
     chunksize : int, default 100_000
         Rows per chunk.
@@ -123,12 +132,12 @@ def iter_chunks(
     """
     if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
         raise ReadError(f"chunksize must be a positive whole number of rows, got {chunksize!r}.")
-    file, fmt, cols = _prepare(path, format, encoding, None, columns)
-    return _chunks(file, fmt, chunksize, encoding, cols)
+    file, fmt, cols, plan = _prepare(path, format, encoding, None, columns, layout)
+    return _chunks(file, fmt, chunksize, encoding, cols, plan)
 
 
 def _chunks(
-    file: Path, fmt: str, chunksize: int, encoding: str | None, cols: list[str] | None
+    file: Path, fmt: str, chunksize: int, encoding: str | None, cols: list[str] | None, layout: str | None
 ) -> Iterator[RawData]:
     if fmt in STAT_FORMATS:
         from surveykit.io._pyreadstat import iter_stat_chunks
@@ -137,15 +146,17 @@ def _chunks(
     elif fmt in TEXT_FORMATS:
         from surveykit.io.text import iter_text_chunks
 
-        chunks = iter_text_chunks(file, fmt, chunksize=chunksize, encoding=encoding, columns=cols)
-        yield from _at_least_one(chunks, lambda: read_file(file, format=fmt, encoding=encoding, columns=cols))
+        chunks = iter_text_chunks(file, fmt, chunksize=chunksize, encoding=encoding, columns=cols, layout=layout)
+        yield from _at_least_one(
+            chunks, lambda: read_file(file, format=fmt, encoding=encoding, columns=cols, layout=layout or "auto")
+        )
     elif fmt == "parquet":
         from surveykit.io.parquet import iter_parquet_chunks
 
         chunks = iter_parquet_chunks(file, chunksize=chunksize, columns=cols)
         yield from _at_least_one(chunks, lambda: read_file(file, format=fmt, columns=cols))
     else:
-        yield from _split(read_file(file, format=fmt, columns=cols), chunksize)
+        yield from _split(read_file(file, format=fmt, columns=cols, layout=layout or "auto"), chunksize)
 
 
 def _prepare(
@@ -154,9 +165,11 @@ def _prepare(
     encoding: str | None,
     sheet: str | int | None,
     columns: Sequence[str] | None,
-) -> tuple[Path, str, list[str] | None]:
+    layout: str | None = None,
+) -> tuple[Path, str, list[str] | None, str | None]:
     file = check_input_file(path)
     fmt = resolve_format(file, format)
+    plan = check_layout_option(layout, file, fmt)
     if sheet is not None and fmt != "xlsx":
         raise ReadError(f"sheet= applies to .xlsx workbooks only; '{file}' is read as {fmt}. Leave it out.")
     if encoding is not None and fmt in ("xlsx", "parquet"):
@@ -165,7 +178,7 @@ def _prepare(
         )
     if isinstance(columns, str):
         columns = [columns]
-    return file, fmt, None if columns is None else [str(c) for c in columns]
+    return file, fmt, None if columns is None else [str(c) for c in columns], plan
 
 
 def _at_least_one(chunks: Iterator[RawData], read_whole: Callable[[], RawData]) -> Iterator[RawData]:

@@ -22,6 +22,7 @@ from surveykit.errors import ReadError
 from surveykit.io._columns import NA_TOKENS, ColumnProfile, convert_frame, profile_frame
 from surveykit.io.encoding import TextEncoding, resolve_text_encoding
 from surveykit.io.formats import check_columns_requested, column_letter, duplicated_names
+from surveykit.io.layouts import WJX_TOKENS, LayoutPlan, apply_layout, plan_layout
 from surveykit.io.metadata import FileMetadata, RawData, VariableMeta
 
 _DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
@@ -39,6 +40,12 @@ class _Layout:
     delimiter: str
     names: list[str]
     notes: tuple[str, ...]
+    platform: LayoutPlan
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """Cells the platform layout declares missing (not typos: no 'mostly numbers' warning)."""
+        return WJX_TOKENS if self.platform.name == "wjx" else frozenset()
 
     @property
     def unnamed(self) -> list[str]:
@@ -63,7 +70,9 @@ class _Layout:
         return frame
 
 
-def read_text(path: Path, fmt: str, *, encoding: str | None, columns: list[str] | None) -> RawData:
+def read_text(
+    path: Path, fmt: str, *, encoding: str | None, columns: list[str] | None, layout: str | None = "plain"
+) -> RawData:
     """Read a whole CSV/TSV file.
 
     Parameters
@@ -77,22 +86,31 @@ def read_text(path: Path, fmt: str, *, encoding: str | None, columns: list[str] 
         None to detect.
     columns : list of str or None
         Columns to keep, in this order.
+    layout : str or None
+        Survey-platform layout (:mod:`surveykit.io.layouts`): ``'plain'``, ``'qualtrics'``,
+        ``'wjx'``, or None to detect.
 
     Returns
     -------
     RawData
     """
-    layout = _layout(path, fmt, encoding)
-    usecols = layout.usecols(columns)
-    text, parsed = _read_whole(layout, usecols)
-    profiles = profile_frame(text, parsed)
-    frame, notes = _finish(layout, convert_frame(text, parsed, profiles), profiles)
+    parse = _layout(path, fmt, encoding, layout)
+    usecols = parse.usecols(columns)
+    text, parsed = _read_whole(parse, usecols)
+    profiles = profile_frame(text, parsed, tokens=parse.tokens)
+    frame, notes = _finish(parse, convert_frame(text, parsed, profiles), profiles)
     frame = frame if columns is None else frame[list(columns)]
-    return RawData(frame, _metadata(layout, frame, notes))
+    return apply_layout(RawData(frame, _metadata(parse, frame, notes)), parse.platform, parse.names)
 
 
 def iter_text_chunks(
-    path: Path, fmt: str, *, chunksize: int, encoding: str | None, columns: list[str] | None
+    path: Path,
+    fmt: str,
+    *,
+    chunksize: int,
+    encoding: str | None,
+    columns: list[str] | None,
+    layout: str | None = "plain",
 ) -> Iterator[RawData]:
     """Read a CSV/TSV file in chunks of `chunksize` rows, typed as the whole file.
 
@@ -101,7 +119,7 @@ def iter_text_chunks(
 
     Parameters
     ----------
-    path, fmt, encoding, columns
+    path, fmt, encoding, columns, layout
         As for :func:`read_text`.
     chunksize : int
         Rows per chunk.
@@ -112,29 +130,32 @@ def iter_text_chunks(
         Each with a continuing RangeIndex, so that ``pd.concat`` of the chunks equals the
         whole read.
     """
-    layout = _layout(path, fmt, encoding)
-    usecols = layout.usecols(columns)
+    parse = _layout(path, fmt, encoding, layout)
+    usecols = parse.usecols(columns)
     profiles: dict[str, ColumnProfile] = {}
-    for text, parsed in _read_chunks(layout, usecols, chunksize):
-        profile_frame(text, parsed, profiles)
-    _empty_header_check(layout, profiles)
+    for text, parsed in _read_chunks(parse, usecols, chunksize):
+        profile_frame(text, parsed, profiles, tokens=parse.tokens)
+    _empty_header_check(parse, profiles)
     start = 0
-    for index, (text, parsed) in enumerate(_read_chunks(layout, usecols, chunksize)):
-        frame, notes = _finish(layout, convert_frame(text, parsed, profiles), profiles, warn=index == 0)
+    for index, (text, parsed) in enumerate(_read_chunks(parse, usecols, chunksize)):
+        frame, notes = _finish(parse, convert_frame(text, parsed, profiles), profiles, warn=index == 0)
         frame = frame if columns is None else frame[list(columns)]
         frame.index = pd.RangeIndex(start, start + len(frame))
         note = f"Chunk {index + 1}: rows {start} to {start + len(frame) - 1}."
-        yield RawData(frame, _metadata(layout, frame, [*notes, note]))
+        raw = RawData(frame, _metadata(parse, frame, [*notes, note]))
+        yield apply_layout(raw, parse.platform, parse.names, first_row=start)
         start += len(frame)
 
 
-def _layout(path: Path, fmt: str, encoding: str | None) -> _Layout:
+def _layout(path: Path, fmt: str, encoding: str | None, layout: str | None) -> _Layout:
     enc = resolve_text_encoding(path, encoding)
     sample = _sample(path, enc.encoding)
     delimiter, delimiter_notes = _delimiter(sample, fmt)
-    names, name_notes = _header(path, sample, delimiter)
+    records = _first_records(path, sample, delimiter, 3)
+    names, name_notes = _header(path, records[0])
+    platform = plan_layout(path, names, records[1:], layout)
     notes = (*enc.notes, *delimiter_notes, *name_notes)
-    return _Layout(path, fmt, enc, delimiter, names, notes)
+    return _Layout(path, fmt, enc, delimiter, names, notes, platform)
 
 
 def _sample(path: Path, encoding: str) -> str:
@@ -170,8 +191,7 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return count
 
 
-def _header(path: Path, sample: str, delimiter: str) -> tuple[list[str], list[str]]:
-    row = _first_record(path, sample, delimiter)
+def _header(path: Path, row: list[str]) -> tuple[list[str], list[str]]:
     cleaned = [str(name).lstrip("\ufeff").strip() for name in row]
     notes = []
     n_changed = sum(1 for a, b in zip(row, cleaned, strict=True) if a.lstrip("\ufeff") != b)
@@ -182,17 +202,25 @@ def _header(path: Path, sample: str, delimiter: str) -> tuple[list[str], list[st
     return names, notes
 
 
-def _first_record(path: Path, sample: str, delimiter: str) -> list[str]:
+def _first_records(path: Path, sample: str, delimiter: str, n: int) -> list[list[str]]:
+    """The header row and up to `n` - 1 records below it (blank lines skipped, as pandas does)."""
+    records: list[list[str]] = []
     try:
-        row = next((r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r), [])
+        for record in csv.reader(io.StringIO(sample), delimiter=delimiter):
+            if record:
+                records.append(record)
+            if len(records) == n:
+                break
     except csv.Error as exc:
-        raise ReadError(f"Cannot parse the header row of '{path}': {exc}. Check its quotes.") from exc
+        if not records:
+            raise ReadError(f"Cannot parse the header row of '{path}': {exc}. Check its quotes.") from exc
+    row = records[0] if records else []
     if not any(cell.strip() for cell in row):
         raise ReadError(
             f"'{path}' has no header row: its first line holds no column names. Export the data "
             "again with the column names in the first row."
         )
-    return row
+    return records
 
 
 def _check_duplicates(path: Path, names: list[str]) -> None:
@@ -209,9 +237,11 @@ def _check_duplicates(path: Path, names: list[str]) -> None:
 
 def _csv_options(layout: _Layout, usecols: list[int] | None, *, as_text: bool) -> dict[str, object]:
     """pandas options: every cell as text, or parsed (numbers where a whole column is numeric)."""
+    skip = layout.platform.skip_rows
     return {
         "sep": layout.delimiter,
         "header": 0,
+        "skiprows": list(range(1, 1 + skip)) if skip else None,
         "usecols": usecols,
         "dtype": str if as_text else None,
         "keep_default_na": False,

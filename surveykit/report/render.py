@@ -1,111 +1,97 @@
-"""Render a results record into the report folder: report.html, report.md, results.json,
-manifest.json.  Templates and wording are files (``templates/``, ``messages/``); this module
-only formats numbers and writes files atomically.  Output depends only on the results and
-the language: no clock, no random ids, stable key order.
+"""Render a results record into the report folder: report.html, report.md, report.docx,
+figures/ (SVG and 300-dpi PNG), results.json and manifest.json.
+
+The report is one document model (:mod:`surveykit.report.document`) rendered by the templates
+in ``templates/`` (HTML, Markdown) and by :mod:`surveykit.report.docx` (Word); wording lives in
+``messages/``, cut-offs in ``conventions.yaml``.  Output depends only on the results and the
+report options: no clock, no random ids, stable key order, figure metadata stripped.  Every
+file is written atomically.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import math
-from functools import lru_cache
+import platform
+import re
 from importlib import resources
 from pathlib import Path
 
 import jinja2
-import yaml
 
 from surveykit.errors import SpecError
-from surveykit.io import atomic_write_text
+from surveykit.io import atomic_write_bytes
+from surveykit.report.conventions import DEFAULT_PROFILE, load_profile
+from surveykit.report.document import SECTION_ORDER, Document, FigureBlock, build_document, messages
+from surveykit.report.figures import RenderedFigure, inline_svg, render_figures
 from surveykit.results import to_jsonable
 
-__all__ = ["write_report", "render_html", "render_markdown", "messages", "SECTIONS"]
+__all__ = ["write_report", "render_html", "render_markdown", "render_document", "messages", "SECTIONS", "FORMATS",
+           "TABLE_STYLES", "PATH_LAYOUTS"]
 
-SECTIONS = ("sample", "instrument", "descriptives", "reliability", "measurement", "structural", "hypotheses",
-            "warnings", "methods")
-
-
-@lru_cache(maxsize=4)
-def messages(lang: str) -> dict:
-    if lang not in ("zh", "en"):
-        raise SpecError(f"report language {lang!r} is not one of 'zh', 'en'.")
-    text = resources.files("surveykit.report").joinpath("messages", f"{lang}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def _num(x, digits: int = 3) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, bool):
-        return str(x)
-    x = float(x)
-    if math.isnan(x):
-        return "—"
-    s = f"{x:.{digits}f}"
-    if s.startswith("-") and float(s) == 0:
-        s = s[1:]
-    return s.replace("-", "−")
-
-
-def _pval(p) -> str:
-    if p is None:
-        return "—"
-    p = float(p)
-    if math.isnan(p):
-        return "—"
-    return "< .001" if p < 0.001 else f"{p:.3f}".lstrip("0")
-
-
-def _thr(x) -> str:
-    x = float(x)
-    return str(int(x)) if x.is_integer() else f"{x:g}"
-
-
-def _md(s) -> str:
-    return "" if s is None else str(s).replace("|", "\\|").replace("\n", " ")
+SECTIONS = SECTION_ORDER
+FORMATS = ("html", "md", "json", "docx")
+TABLE_STYLES = ("apa", "cn")
+PATH_LAYOUTS = ("layered", "graphviz", "auto")
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
     loader = jinja2.FunctionLoader(
         lambda name: resources.files("surveykit.report").joinpath("templates", name).read_text(encoding="utf-8")
     )
-    env = jinja2.Environment(loader=loader, autoescape=autoescape, undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
-    return env
+    return jinja2.Environment(loader=loader, autoescape=autoescape, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def _context(results: dict, lang: str) -> dict:
-    from surveykit._version import __version__
-
-    m = messages(lang)
-    r = results
-    names = {c["code"]: c["name"] for c in r["instrument"]["constructs"]}
-
-    def tx(t):
-        if isinstance(t, dict):
-            return t.get(lang) or t.get("zh") or t.get("en") or ""
-        return "" if t is None else str(t)
-
-    def cname(code):
-        n = names.get(code)
-        return f"{code} {tx(n)}" if n else str(code)
-
-    methods = m["methods"].format(
-        file=r["data"]["file"], n_rows=r["data"]["n_rows"], n_excluded=r["screening"]["n_excluded"],
-        n_after=r["screening"]["n_after"], n_constructs=len(r["measurement"]["validity"]), version=__version__,
-    )
-    return dict(r=r, m=m, tx=tx, cname=cname, num=_num, pval=_pval, md=_md, thr=_thr, version=__version__,
-                sections=[s for s in SECTIONS if s != "structural" or r.get("structural")
-                          if s != "hypotheses" or r.get("hypotheses")],
-                methods=methods, dict=dict)
+def _versions(manifest: dict | None) -> dict:
+    v = dict((manifest or {}).get("versions") or {})
+    out = {}
+    if v.get("surveykit"):
+        out["surveykit"] = str(v["surveykit"])
+    python = str(v.get("python") or platform.python_version())
+    out["python"] = ".".join(python.split(".")[:2])  # major.minor: what a methods section cites
+    return out
 
 
-def render_html(results: dict, lang: str = "zh") -> str:
-    return _environment(True).get_template("report.html.j2").render(**_context(results, lang))
+def render_document(results: dict, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
+                    figures: list[RenderedFigure] | None = None, manifest: dict | None = None,
+                    inline: bool = True) -> Document:
+    """The document model of the report (see :mod:`surveykit.report.document`)."""
+    profile = load_profile(convention)
+    blocks = {}
+    for f in figures or []:
+        blocks[f.key] = FigureBlock(key=f.key, caption=f.caption,
+                                    svg=inline_svg(f.svg, f.key, f"cap-{f.key}") if inline else "",
+                                    png=f.png_name, svg_file=f.svg_name)
+    return build_document(results, lang, profile, figures=blocks, versions=_versions(manifest))
 
 
-def render_markdown(results: dict, lang: str = "zh") -> str:
-    text = _environment(False).get_template("report.md.j2").render(**_context(results, lang))
+def render_html(results: dict, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
+                figures: list[RenderedFigure] | None = None, manifest: dict | None = None) -> str:
+    """The self-contained HTML report (inline CSS and SVG; every text escaped)."""
+    doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest)
+    return _environment(True).get_template("report.html.j2").render(doc=doc)
+
+
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _md_cell(s) -> str:
+    """Text for a Markdown table cell or paragraph: pipes and backslashes escaped, no line
+    breaks, and no HTML tag can open ('<' before a letter, '/', '!' or '?' becomes '&lt;')."""
+    if s is None:
+        return ""
+    s = str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return _TAG_START.sub("&lt;", s)
+
+
+def render_markdown(results: dict, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
+                    figures: list[RenderedFigure] | None = None, manifest: dict | None = None) -> str:
+    """The Markdown report; figures are linked (figures/*.png, figures/*.svg)."""
+    doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest, inline=False)
+    env = _environment(False)
+    env.filters["md"] = _md_cell
+    text = env.get_template("report.md.j2").render(doc=doc)
     # collapse runs of blank lines left by template control blocks
     lines, blank = [], 0
     for line in text.splitlines():
@@ -119,16 +105,34 @@ def _json(obj) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "zh",
-                 formats: tuple[str, ...] = ("html", "md", "json")) -> list[Path]:
-    """Write the report files into ``out_dir`` (created if needed); returns the paths written.
+def _check(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise SpecError(f"report option {name} {value!r} is not one of {', '.join(allowed)}.")
 
-    ``results.json`` and ``manifest.json`` are always written; ``formats`` chooses the
-    readable reports.  Every file is written atomically (temporary file, then rename).
+
+def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "zh",
+                 formats: tuple[str, ...] = ("html", "md", "json"), table_style: str = "apa",
+                 convention: str = DEFAULT_PROFILE, path_layout: str = "layered") -> list[Path]:
+    """Write the report files into ``out_dir`` (created if needed).
+
+    ``results.json`` and ``manifest.json`` are always written; ``formats`` chooses the readable
+    reports (html, md, docx).  When any of them is asked for, the figures are written to
+    ``figures/`` as SVG and 300-dpi PNG (the HTML embeds the SVG, Markdown links the files,
+    Word embeds the PNG).  ``table_style`` ('apa' or 'cn', the Chinese three-line table) styles
+    the Word tables; ``convention`` names the profile of cut-offs (``conventions.yaml``);
+    ``path_layout`` ('layered', 'graphviz' or 'auto') lays out the path diagram: the default
+    needs nothing but matplotlib, so that the same results give the same bytes on every machine.
+
+    Every file is written atomically (temporary file, then rename).  Returns the paths of the
+    top-level files; the figure files are listed with their SHA-256 in manifest.json.
     """
-    unknown = [f for f in formats if f not in ("html", "md", "json")]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise SpecError(f"report format(s) {', '.join(unknown)} are not available; use html, md, json.")
+        raise SpecError(f"report format(s) {', '.join(unknown)} are not available; use {', '.join(FORMATS)}.")
+    _check("lang", lang, ("zh", "en"))
+    _check("table_style", table_style, TABLE_STYLES)
+    _check("path_layout", path_layout, PATH_LAYOUTS)
+    profile = load_profile(convention)  # fails early on an unknown profile
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -136,22 +140,37 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
         raise SpecError(
             f"Cannot create the output folder {out_dir}: {exc.strerror}; choose another with --out."
         ) from None
-    written = []
-    outputs = [("results.json", _json(results))]
-    if "html" in formats:
-        outputs.append(("report.html", render_html(results, lang)))
-    if "md" in formats:
-        outputs.append(("report.md", render_markdown(results, lang)))
-    man = dict(manifest)
-    man["outputs"] = {}
-    import hashlib
 
-    for name, text in outputs:
-        man["outputs"][name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    man["report"] = {"lang": lang, "formats": list(formats)}
-    outputs.append(("manifest.json", _json(man)))
-    for name, text in outputs:
-        path = out_dir / name
-        atomic_write_text(path, text)
-        written.append(path)
+    figures: list[RenderedFigure] = []
+    if any(f in formats for f in ("html", "md", "docx")):
+        figures = render_figures(results, lang, profile, path_layout=path_layout)
+    files: list[tuple[str, bytes]] = []
+    for f in figures:
+        files += [(f.svg_name, f.svg), (f.png_name, f.png)]
+    top: list[tuple[str, bytes]] = [("results.json", _json(results).encode("utf-8"))]
+    if "html" in formats:
+        html = render_html(results, lang, convention=convention, figures=figures, manifest=manifest)
+        top.append(("report.html", html.encode("utf-8")))
+    if "md" in formats:
+        md = render_markdown(results, lang, convention=convention, figures=figures, manifest=manifest)
+        top.append(("report.md", md.encode("utf-8")))
+    if "docx" in formats:
+        from surveykit.report.docx import render_docx
+
+        doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest,
+                              inline=False)
+        top.append(("report.docx", render_docx(doc, {f.png_name: f.png for f in figures}, table_style=table_style)))
+
+    man = dict(manifest)
+    man["outputs"] = {name: hashlib.sha256(data).hexdigest() for name, data in top + files}
+    man["report"] = {"lang": lang, "formats": list(formats), "table_style": table_style, "convention": convention,
+                     "path_layout": path_layout}
+    if figures:
+        (out_dir / "figures").mkdir(exist_ok=True)
+    for name, data in files:
+        atomic_write_bytes(out_dir / name, data)
+    written = []
+    for name, data in top + [("manifest.json", _json(man).encode("utf-8"))]:
+        atomic_write_bytes(out_dir / name, data)
+        written.append(out_dir / name)
     return written

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from surveykit._yaml import read_yaml
+from surveykit._yaml import read_yaml, validate_as
 from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.instrument import Instrument
 from surveykit.instrument.schema import Text
@@ -95,12 +95,7 @@ class Population(_M):
 def load_population(path: str | Path) -> Population:
     p = Path(path)
     data = read_yaml(p, what="Population file", error=SpecError)
-    try:
-        return Population.model_validate(data)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(x) for x in e["loc"])
-        raise SpecError(f"Population file {p}: key '{loc}': {e['msg']}. Fix that key.") from None
+    return validate_as(Population, data, what="Population file", path=p, error=SpecError)
 
 
 def population_paths(pop: Population) -> list[tuple[str, str, float]]:

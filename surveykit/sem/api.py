@@ -7,6 +7,7 @@ from typing import Literal, get_args
 
 import pandas as pd
 
+from surveykit._core.blas import single_threaded
 from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.results import capture_warnings
 from surveykit.sem.estimate import optimize, sample_moments, standard_vcov, starting_values
@@ -39,6 +40,7 @@ def _check_choice(name: str, value, typ) -> None:
         raise SpecError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}.")
 
 
+@single_threaded
 def sem(
     model: str,
     data,

@@ -122,7 +122,7 @@ def sample_moments(frame: pd.DataFrame, names: tuple[str, ...], group: str | Non
             f"{n_total - n} of {n_total} rows had missing values on model variables"
             f"{' or the group variable' if group is not None else ''} and were dropped (missing='listwise').",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if group is None:
         out = SampleMoments(names=tuple(names), groups=(_group_stats(x[ok], names, ""),), n_total=n_total)

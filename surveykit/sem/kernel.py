@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from surveykit._core.blas import single_thread
 from surveykit.errors import ConvergenceWarning
 from surveykit.sem.estimate import optimize_ml
 from surveykit.sem.ram import RamModel
@@ -84,7 +85,7 @@ class FitKernel:
         non-convergence (``converged`` says so)."""
         model = self._model_for(cov)
         theta0 = self.theta_hat if start is None else start
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), single_thread():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try:
                 opt = optimize_ml(model, theta0, cov)

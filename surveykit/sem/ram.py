@@ -134,25 +134,26 @@ class RamModel:
         FC = (B @ S @ B.T)[:p, :]  # covariances of observed with all
         out = np.zeros((self.n_par, p, p))
         dmu = np.zeros((self.n_par, p))
-        nu = B @ self.mean_vector(theta) if self.meanstructure else None
-        for r, c, k in zip(self.a_rows, self.a_cols, self.a_par):
-            if k < 0:
-                continue
-            outer = np.outer(FB[:, r], FC[:, c])
-            out[k] += outer + outer.T
-            if nu is not None:
-                dmu[k] += FB[:, r] * nu[c]
-        for r, c, k in zip(self.s_rows, self.s_cols, self.s_par):
-            if k < 0:
-                continue
-            if r == c:
-                out[k] += np.outer(FB[:, r], FB[:, r])
-            else:
-                outer = np.outer(FB[:, r], FB[:, c])
-                out[k] += outer + outer.T
-        for r, k in zip(self.m_rows, self.m_par):
-            if k >= 0:
-                dmu[k] += FB[:, r]
+        # every A entry (r, c): dSigma = FB[:, r] FC[:, c]' + transpose; S entries: FB[:, r] FB[:, c]' (+ t)
+        fa = self.a_par >= 0
+        if fa.any():
+            u = FB[:, self.a_rows[fa]]
+            v = FC[:, self.a_cols[fa]]
+            outer = np.einsum("pi,qi->ipq", u, v)
+            np.add.at(out, self.a_par[fa], outer + outer.transpose(0, 2, 1))
+            if self.meanstructure:
+                nu = B @ self.mean_vector(theta)
+                np.add.at(dmu, self.a_par[fa], (u * nu[self.a_cols[fa]]).T)
+        fs = self.s_par >= 0
+        if fs.any():
+            u = FB[:, self.s_rows[fs]]
+            v = FB[:, self.s_cols[fs]]
+            outer = np.einsum("pi,qi->ipq", u, v)
+            offdiag = (self.s_rows[fs] != self.s_cols[fs])[:, None, None]
+            np.add.at(out, self.s_par[fs], outer + np.where(offdiag, outer.transpose(0, 2, 1), 0.0))
+        fm = self.m_par >= 0 if len(self.m_par) else np.zeros(0, dtype=bool)
+        if fm.any():
+            np.add.at(dmu, self.m_par[fm], FB[:, self.m_rows[fm]].T)
         return out, dmu
 
     def sigma_derivatives(self, theta: np.ndarray) -> np.ndarray:

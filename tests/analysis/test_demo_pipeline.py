@@ -14,15 +14,9 @@ from surveykit.resampling import load_population
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_demo(**kwargs):
-    # the demo has a few declared missing codes: listwise deletion is reported as a warning
-    with pytest.warns(sk.errors.MissingDataWarning, match="rows had missing values"):
-        return sk.analyze(**kwargs)
-
-
 @pytest.fixture(scope="module")
-def demo():
-    return run_demo()
+def demo(demo_result):
+    return demo_result
 
 
 def test_demo_spec_copies_agree():
@@ -94,21 +88,79 @@ def test_structural_paths_recover_the_population(demo):
 def test_hypotheses_h1_to_h6(demo):
     hyps = {h["id"]: h for h in demo.results["hypotheses"]}
     assert list(hyps) == ["H1", "H2", "H3", "H4", "H5", "H6"]
-    for h in hyps.values():
+    for hid in ("H1", "H2", "H3", "H4"):
+        h = hyps[hid]
+        assert h["method"] == "Wald z"
         assert h["supported"] == (h["est"] > 0 and h["pvalue"] < 0.05)
+    # the mediations are judged by their bootstrap interval (温忠麟 & 叶宝娟 2014)
+    med = {e["name"]: e for e in demo.results["mediation"]["effects"]}
+    for hid in ("H5", "H6"):
+        h = hyps[hid]
+        assert h["method"] == "bootstrap bc CI"
+        e = med[h["target"].split(" :=")[0]]
+        assert (h["ci_lower"], h["ci_upper"]) == (e["ci_lower"], e["ci_upper"])
+        assert h["supported"] == (h["est"] > 0 and h["ci_lower"] > 0)
         assert h["text"]["zh"] and h["text"]["en"]
     # the mediations are strong in the population and detected at this N
     assert hyps["H5"]["supported"] and hyps["H6"]["supported"]
-    assert hyps["H5"]["method"] == "Wald z (delta method)"
 
 
-def test_report_folder_and_byte_identical_rerun(demo, tmp_path):
-    first = demo.write(tmp_path / "a")
-    run_demo().write(tmp_path / "b")
-    names = sorted(p.name for p in first)
-    assert names == ["manifest.json", "report.html", "report.md", "results.json"]
-    for name in ("results.json", "report.md", "report.html"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+def test_mediation_bootstrap(demo):
+    m = demo.results["mediation"]
+    assert m["n_boot"] == 1000 and m["ci"] == "bc" and m["seed"] == 20261126 and m["n_failed"] == 0
+    ide = {e["name"]: e for e in m["effects"]}["ind_IDE_STY_EXE"]
+    # a partial mediation: IDE also acts on EXE directly
+    assert ide["decision"] == "partial" and "部分中介" in ide["decision_zh"]
+    assert 0 < ide["effect_ratio"] < 1
+    assert ide["ci_lower"] < ide["est"] < ide["ci_upper"]
+    assert ide["std_ci_lower"] < ide["std_all"] < ide["std_ci_upper"]
+    # the same draws as the public function with the same seed, whatever the number of jobs
+    b = sk.bootstrap(demo.structural, n_boot=1000, ci="bc", rng=20261126, jobs=1, progress=False)
+    row = b.parameter_estimates().query("lhs == 'ind_IDE_STY_EXE'").iloc[0]
+    assert (row.ci_lower, row.ci_upper) == (ide["ci_lower"], ide["ci_upper"])
+
+
+def test_psychometrics_validity_cmb_and_invariance_sections(demo):
+    r = demo.results
+    ps = r["psychometrics"]
+    assert 0.6 < ps["kmo"]["overall"] <= 1 and ps["bartlett"]["pvalue"] < 1e-10
+    # eight constructs in the population: parallel analysis finds them
+    assert ps["parallel_analysis"]["n_factors"] == 8
+    assert ps["efa"]["n_factors"] == 8 and len(ps["efa"]["loadings"]) == 42
+    assert 0 < ps["harman"]["variance"] < 0.4
+    items = {(x["construct"], x["item"]) for x in r["item_analysis"]}
+    assert len(items) == 42 and all("cr_t" in x for x in r["item_analysis"])
+    v = {x["construct"]: x for x in r["measurement"]["validity"]}
+    same = sk.validity(demo.measurement).table
+    for code, row in v.items():
+        assert row["cr"] == pytest.approx(same.loc[code, "cr"], rel=1e-12)
+        assert row["ave"] == pytest.approx(same.loc[code, "ave"], rel=1e-12)
+    assert len(r["measurement"]["htmt"]) == 28
+    assert r["measurement"]["poor_fit"] is False and "modindices" not in r["measurement"]
+    assert {"single_factor", "ulmc", "harman"} <= set(r["cmb"])
+    # the one-factor model fits far worse than the eight-factor model
+    assert r["cmb"]["single_factor"]["test"]["delta_cfi"] < -0.3
+    inv = r["invariance"]
+    assert inv["group"] == "region"
+    assert [lv["level"] for lv in inv["levels"]] == ["configural", "metric", "scalar", "strict"]
+    # the simulated population is the same in both regions: every level holds
+    assert all(lv["holds"] for lv in inv["levels"])
+    assert all("distribution" in d and sum(d["distribution"].values()) == d["n"] for d in r["descriptives"])
+
+
+def test_report_folder_and_the_committed_demo_report(demo, tmp_path):
+    """The committed reports/demo/ regenerates byte for byte (every file but manifest.json, which
+    records the paths and versions of the machine that ran it)."""
+    written = demo.write(tmp_path / "a")
+    names = sorted(p.name for p in written)
+    assert names == ["manifest.json", "report.docx", "report.html", "report.md", "results.json"]
+    committed = ROOT / "reports" / "demo"
+    ours = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    assert ours == theirs
+    for rel in ours:
+        if rel.name != "manifest.json":
+            assert (tmp_path / "a" / rel).read_bytes() == (committed / rel).read_bytes(), str(rel)
     html = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
     md = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
     for text in (html, md):
@@ -121,8 +173,6 @@ def test_report_folder_and_byte_identical_rerun(demo, tmp_path):
     assert manifest["spec"]["sha256"] == hashlib.sha256(sk.datasets.demo_spec_path().read_bytes()).hexdigest()
     assert manifest["seed"] == 20261126
     assert manifest["versions"]["surveykit"] == sk.__version__
-    results = json.loads((tmp_path / "a" / "results.json").read_text(encoding="utf-8"))
-    assert results["structural"]["paths"][0]["est"] == demo.results["structural"]["paths"][0]["est"]
 
 
 def test_english_report(demo, tmp_path):
@@ -152,3 +202,29 @@ def test_lavaan_reference_sample_is_the_demo_analysis_sample(demo):
     ours = demo.data.keyed()[demo.data.item_ids()]
     assert list(ref.columns) == list(ours.columns)
     np.testing.assert_array_equal(ref.to_numpy(), ours.to_numpy())
+
+
+def test_power_study_from_the_spec(tmp_path):
+    """A spec's power block runs a Monte Carlo study and the report draws the power curve."""
+    from ..conftest import write_light_spec
+
+    spec = write_light_spec(tmp_path, power={
+        "population": "m ~ 0.4*x\ny ~ 0.4*m + 0.0*x", "model": "m ~ a*x\ny ~ b*m + c*x\nab := a*b",
+        "n": [60, 240], "reps": 40, "jobs": 1}, structural=None, cmb={"single_factor": False, "ulmc": False},
+        psychometrics={"enabled": False})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sk.errors.SurveykitWarning)
+        res = sk.analyze(spec)
+    pw = res.results["power"]
+    curves = {(c["parameter"], c["n"]): c for c in pw["curves"]}
+    assert pw["reps"] == 40 and pw["seed"] == 20261126
+    # a strong path gains power with N; the null direct effect stays near alpha
+    a = [k for k in curves if k[0].startswith("m~x") or k[0] == "a"][0][0]
+    assert curves[(a, 240)]["power"] >= curves[(a, 60)]["power"] and curves[(a, 240)]["power"] > 0.9
+    written = res.write(tmp_path / "out", formats=("md",))
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "power" in md.lower() or "功效" in md
+    assert any(p.name.startswith("power") for p in (tmp_path / "out" / "figures").iterdir())
+    assert written

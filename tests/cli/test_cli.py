@@ -33,7 +33,8 @@ def test_analyze_without_argument_runs_the_demo_from_any_directory(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "reports" / "demo"
     written = proc.stdout.split()
-    assert sorted(Path(p).name for p in written) == ["manifest.json", "report.html", "report.md", "results.json"]
+    assert sorted(Path(p).name for p in written) == ["manifest.json", "report.docx", "report.html", "report.md",
+                                                     "results.json"]
     assert (out / "report.html").exists()
     assert proc.stderr == ""  # warnings and progress only on a terminal
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -41,23 +42,30 @@ def test_analyze_without_argument_runs_the_demo_from_any_directory(tmp_path):
     assert sha(sk.datasets.demo_path("sav")) == before
 
 
-def test_analyze_twice_gives_identical_results(tmp_path):
-    assert run("analyze", "--out", tmp_path / "a").returncode == 0
-    assert run("analyze", "--out", tmp_path / "b").returncode == 0
-    for name in ("results.json", "report.md", "report.html"):
+def test_analyze_twice_gives_identical_results(tmp_path, light_spec):
+    assert run("analyze", light_spec, "--out", tmp_path / "a").returncode == 0
+    assert run("analyze", light_spec, "--out", tmp_path / "b").returncode == 0
+    for name in ("results.json", "report.md", "report.html", "report.docx"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_analyze_overrides_data_with_csv(tmp_path):
-    proc = run("analyze", "--data", sk.datasets.demo_path("csv"), "--out", tmp_path, "--lang", "en")
+def test_analyze_overrides_data_with_csv(tmp_path, light_spec, demo_result):
+    proc = run("analyze", light_spec, "--data", sk.datasets.demo_path("csv"), "--out", tmp_path, "--lang", "en",
+               "--table-style", "apa")
     assert proc.returncode == 0, proc.stderr
     r = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert r["data"]["file"] == "demo_survey.csv"
     # the csv carries the same answers as the sav: the same sample and estimates
-    with pytest.warns(sk.errors.MissingDataWarning):
-        ref = sk.analyze().results
+    ref = demo_result.results
     assert r["screening"]["n_after"] == ref["screening"]["n_after"]
     assert r["structural"]["paths"][0]["est"] == pytest.approx(ref["structural"]["paths"][0]["est"], rel=1e-12)
+    man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert man["report"]["lang"] == "en" and man["report"]["table_style"] == "apa"
+
+
+def test_bad_option_values_are_exit_2(light_spec, tmp_path):
+    proc = run("analyze", light_spec, "--lang", "fr", "--out", tmp_path / "o")
+    assert proc.returncode == 2 and "--lang 'fr' is not one of zh, en" in proc.stderr
 
 
 def test_missing_spec_is_exit_2_with_one_sentence(tmp_path):

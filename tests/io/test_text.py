@@ -311,3 +311,17 @@ def test_large_file_across_blocks(tmp_path: Path) -> None:
     assert_read_error(
         path, rf"at byte offset {len(prefix)}, line 90002, is not valid UTF-8", encoding="utf-8"
     )
+
+
+def test_forced_encoding_that_makes_mojibake_is_refused(tmp_path: Path) -> None:
+    gbk = _write(tmp_path, "g.csv", "编号,我对工作感到满意\n1,4\n", "gbk")
+    assert read_file(gbk, encoding="gbk").frame.columns[1] == "我对工作感到满意"
+    # these bytes are also valid Big5, but read as Big5 they are rare characters: refused
+    assert_read_error(gbk, r"decodes with encoding='big5', but read as Big5 only 70% .* against 100% as GB18030\. "
+                      r"Pass encoding='gb18030'", encoding="big5")
+    utf8 = _write(tmp_path, "u.csv", "名字,城市\n张三,北京\n", "utf-8")
+    assert_read_error(
+        utf8, r"'.*u\.csv' is UTF-8 text, but encoding='latin-1' was given: .* mojibake", encoding="latin-1"
+    )
+    ascii_only = _write(tmp_path, "a.csv", "name,city\nA,B\n", "utf-8")
+    assert read_file(ascii_only, encoding="latin-1").frame["city"].tolist() == ["B"]

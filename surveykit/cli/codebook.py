@@ -1,0 +1,38 @@
+"""`surveykit codebook DATA [--instrument I] [--format md|json|xlsx|html] [--out PATH]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from surveykit.cli._common import handled
+from surveykit.data.codebook import check_format
+from surveykit.data.codebook import codebook as describe
+from surveykit.errors import SpecError
+
+
+def codebook(
+    data: Path = typer.Argument(..., help="Data file (.sav, .dta, .csv, .xlsx, ...; also Qualtrics and "
+                                "Wenjuanxin exports)."),
+    instrument: Optional[Path] = typer.Option(None, "--instrument", help="Instrument YAML: adds constructs, item "
+                                              "texts, reverse keying and the scale's missing codes."),
+    format: str = typer.Option("md", "--format", help="md, json, xlsx or html."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write to this file (atomically). Default: stdout "
+                                       "(not for xlsx)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a csv/tsv file. "
+                                           "Default: detected."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="auto, plain, qualtrics or wjx. Default: detected."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Sheet of an .xlsx workbook. Default: the first."),
+) -> None:
+    """One row per variable: label, type, value labels, missing values, n valid/missing, distribution."""
+    with handled():
+        fmt = check_format(format)
+        if fmt == "xlsx" and out is None:
+            raise SpecError("--format xlsx writes a workbook: give the file to write with --out PATH.xlsx.")
+        book = describe(data, instrument=instrument, encoding=encoding, layout=layout, sheet=sheet)
+        if out is not None:
+            typer.echo(str(book.write(out, format=fmt)))
+        else:
+            typer.echo(book.render(fmt), nl=False)

@@ -1,0 +1,141 @@
+"""The report's figures: which ones the results support, their text in the report language,
+and their files (SVG and 300-dpi PNG, deterministic bytes).  The drawing is in surveykit.plots.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from surveykit import plots
+from surveykit.report.conventions import Profile
+from surveykit.report.document import messages
+
+__all__ = ["RenderedFigure", "render_figures", "inline_svg"]
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    key: str
+    caption: str
+    svg: bytes
+    png: bytes
+
+    @property
+    def svg_name(self) -> str:
+        return f"figures/{self.key}.svg"
+
+    @property
+    def png_name(self) -> str:
+        return f"figures/{self.key}.png"
+
+
+def _tx(t, lang):
+    if isinstance(t, dict):
+        return t.get(lang) or t.get("zh") or t.get("en") or ""
+    return "" if t is None else str(t)
+
+
+def _figure_specs(results: dict, lang: str, profile: Profile, path_layout: str):
+    """(key, caption, builder) for every figure the results support, in report order."""
+    m = messages(lang)
+    mf = m["figures"]
+    cons = (results.get("instrument") or {}).get("constructs") or []
+    names = {c["code"]: _tx(c.get("name"), lang) for c in cons}
+    order = [c["code"] for c in cons]
+    specs = []
+
+    # Likert distributions, one figure per construct
+    scale = (results.get("instrument") or {}).get("scale") or {}
+    cat_labels = {str(k): _tx(v, lang) for k, v in (scale.get("labels") or {}).items()}
+    by_construct: dict[str, list[dict]] = {}
+    for d in results.get("descriptives") or []:
+        if d.get("distribution"):
+            by_construct.setdefault(d.get("construct", ""), []).append(d)
+    for code in order + [c for c in by_construct if c not in order]:
+        items = by_construct.get(code)
+        if not items:
+            continue
+        cats = list(items[0]["distribution"])
+        counts = pd.DataFrame([[float(d["distribution"].get(c, 0)) for c in cats] for d in items],
+                              index=[f"{d['item']}{' (R)' if d.get('reverse') else ''}" for d in items], columns=cats)
+        totals = counts.sum(axis=1).replace(0, float("nan"))
+        props = counts.div(totals, axis=0).dropna()
+        if props.empty:
+            continue
+        label = f"{code} {names.get(code, '')}".strip()
+        specs.append((f"likert-{code}", mf["likert"].format(construct=label),
+                      lambda props=props: plots.likert_bars(props, category_labels=cat_labels,
+                                                            xlabel=mf["likert_xlabel"])))
+
+    # adequacy: scree with parallel analysis
+    pa = (results.get("psychometrics") or {}).get("parallel_analysis") or {}
+    if pa.get("observed"):
+        specs.append(("scree", mf["scree"], lambda: plots.scree_plot(
+            pa["observed"], pa.get("simulated"), retained=pa.get("n_factors"), observed_label=mf["scree_observed"],
+            simulated_label=mf["scree_simulated"], xlabel=mf["scree_xlabel"], ylabel=mf["scree_ylabel"])))
+
+    # measurement: construct correlations
+    meas = results.get("measurement") or {}
+    if meas.get("factor_correlations"):
+        matrix = plots.pairs_to_matrix(meas["factor_correlations"], [c for c in order if any(
+            c in (x["lhs"], x["rhs"]) for x in meas["factor_correlations"])])
+        specs.append(("correlations", mf["correlations"], lambda: plots.correlation_heatmap(
+            matrix, labels={k: f"{v} {k}" if v else k for k, v in names.items()})))
+
+    # structural: path diagram
+    st = results.get("structural") or {}
+    if st.get("paths"):
+        specs.append(("path", mf["path"], lambda: plots.path_diagram(
+            st["paths"], labels={k: f"{v}\n{k}" if v else k for k, v in names.items()},
+            r_squared=st.get("r_squared"), order=order, layout=path_layout, note=mf["path_note"])))
+
+    # invariance
+    inv = results.get("invariance") or {}
+    if inv.get("levels"):
+        levels = pd.DataFrame(inv["levels"]).set_index("level")
+        ref = {k: profile.criteria[k].value for k in ("cfi", "tli", "rmsea", "srmr") if k in profile.criteria}
+        specs.append(("invariance", mf["invariance"], lambda levels=levels, ref=ref: plots.invariance_plot(
+            levels, level_labels=m["invariance"]["levels"], measure_labels=m["fit_names"], reference=ref)))
+
+    # power
+    pw = results.get("power") or {}
+    if pw.get("curves"):
+        curves = pd.DataFrame(pw["curves"])
+        target = pw.get("target", profile.criteria["power"].value if "power" in profile.criteria else None)
+        specs.append(("power", mf["power"], lambda curves=curves, target=target: plots.power_curve(
+            curves, target=target, ylabel=mf["power_ylabel"])))
+    return specs
+
+
+def render_figures(results: dict, lang: str, profile: Profile, *, path_layout: str = "layered") -> list[RenderedFigure]:
+    """Draw every figure the results support; SVG and PNG bytes for each."""
+    out = []
+    for key, caption, build in _figure_specs(results, lang, profile, path_layout):
+        fig = build()
+        out.append(RenderedFigure(key=key, caption=caption, svg=plots.figure_svg(fig), png=plots.figure_png(fig)))
+    return out
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def inline_svg(svg: bytes, key: str, label_id: str) -> str:
+    """The SVG prepared for inclusion in HTML: no XML prolog or doctype, no namespace URLs,
+    ids prefixed with the figure key (several figures share one document), the stylesheet
+    scoped to this figure, scalable (viewBox kept, fixed size dropped), labelled by its caption."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"<\?xml[^>]*\?>\s*", "", text)
+    text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text, flags=re.S)
+    prefix = f"{key}-"
+    text = _ID.sub(lambda mo: f'id="{prefix}{mo.group(1)}"', text)
+    text = text.replace('xlink:href="#', f'href="#{prefix}').replace("xlink:href=", "href=")
+    text = re.sub(r'url\(#([^)]+)\)', lambda mo: f"url(#{prefix}{mo.group(1)})", text)
+    text = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text)
+    svg_id = f"svg-{key}"
+    text = re.sub(r"<svg\b([^>]*?)\s+width=\"[^\"]*\"\s+height=\"[^\"]*\"",
+                  lambda mo: f'<svg id="{svg_id}" role="img" aria-labelledby="{label_id}"{mo.group(1)}', text, count=1)
+    text = text.replace('<style type="text/css">*{', f"<style>#{svg_id} *{{", 1)
+    return text.strip()

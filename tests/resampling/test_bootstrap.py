@@ -1,0 +1,224 @@
+"""The nonparametric bootstrap: reproducibility, draws rebuilt by hand, counts, BCa by hand, the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from surveykit.errors import (
+    ConvergenceWarning,
+    DataError,
+    EstimationError,
+    HeywoodCaseWarning,
+    SpecError,
+    SurveykitWarning,
+)
+from surveykit.resampling import BootstrapResult, bootstrap
+from surveykit.resampling._geometry import RowGeometry
+from surveykit.resampling._refit import Refitter
+from surveykit.sem import sem
+from surveykit.sem.partable import build_partable
+
+from ..conftest import load_ref
+
+PD_MODEL = load_ref("pd_sem_bootstrap")["model"]
+
+
+@pytest.fixture(scope="module")
+def pd_fit(pol_dem):
+    return sem(PD_MODEL, pol_dem)
+
+
+@pytest.fixture(scope="module")
+def pd_boot(pd_fit):
+    with pytest.warns(HeywoodCaseWarning, match="nonadmissible"):
+        return bootstrap(pd_fit, n_boot=150, rng=20261126, jobs=1)
+
+
+def test_same_seed_same_result_for_one_or_two_local_processes(pd_fit, pd_boot):
+    with pytest.warns(HeywoodCaseWarning):
+        other = bootstrap(pd_fit, n_boot=150, rng=20261126, jobs=2, batch_size=16)
+    assert np.array_equal(pd_boot._draws, other._draws, equal_nan=True)
+    assert np.array_equal(pd_boot._std_draws, other._std_draws, equal_nan=True)
+    pd.testing.assert_frame_equal(pd_boot.parameter_estimates(), other.parameter_estimates())
+    pd.testing.assert_frame_equal(pd_boot.standardized_solution(), other.standardized_solution())
+    pd.testing.assert_frame_equal(pd_boot.mediation(), other.mediation())
+    assert (other.n_nonadmissible, other.rng_seed) == (pd_boot.n_nonadmissible, 20261126)
+
+
+@pytest.mark.parametrize("i", [0, 41, 149])
+def test_a_draw_is_the_model_fitted_to_the_resampled_rows(pol_dem, pd_boot, i):
+    """Draw i resamples rows with numpy's SeedSequence(seed).spawn(n_boot)[i] and refits."""
+    child = np.random.SeedSequence(20261126).spawn(150)[i]
+    rows = np.random.default_rng(child).integers(0, len(pol_dem), size=len(pol_dem))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)  # some draws are Heywood cases
+        refit = sem(PD_MODEL, pol_dem.iloc[rows])
+    pe = refit.parameter_estimates()
+    assert np.allclose(pd_boot.draws.iloc[i].to_numpy(), pe["est"].to_numpy(), atol=1e-5)
+    assert np.allclose(pd_boot.std_draws.iloc[i].to_numpy(), pe["std_all"].to_numpy(), atol=1e-5)
+
+
+def test_nonadmissible_draws_are_kept_and_counted(pd_boot):
+    status = pd_boot.draw_status
+    assert pd_boot.n_nonadmissible == (status == "nonadmissible").sum()
+    assert pd_boot.n_failed == (status == "failed").sum() == 0
+    # lavaan: 1,611 of 5,000 PoliticalDemocracy draws are nonadmissible
+    assert 0.2 < pd_boot.n_nonadmissible / 150 < 0.45
+    assert pd_boot.draws.notna().all().all()
+    assert any("nonadmissible" in m for _, m in pd_boot.warnings)
+
+
+def test_admissibility_check():
+    pt = build_partable("f =~ y1 + y2 + y3\ny1 ~~ y2")
+    geom = RowGeometry.from_partable(pt)
+    t = pt.table
+    base = np.where(t["op"] == "=~", 1.0, 0.0)
+    var = ((t["op"] == "~~") & (t["lhs"] == t["rhs"])).to_numpy()
+    base[var] = 1.0
+    cov_row = ((t["lhs"] == "y1") & (t["rhs"] == "y2")).to_numpy()
+    ok = base.copy()
+    neg = base.copy()
+    neg[((t["lhs"] == "y3") & (t["rhs"] == "y3")).to_numpy()] = -0.1
+    nonpd = base.copy()
+    nonpd[cov_row] = 1.5  # residual covariance beyond the residual variances
+    lv_neg = base.copy()
+    lv_neg[((t["lhs"] == "f") & (t["rhs"] == "f")).to_numpy()] = -0.2
+    assert geom.admissible(np.vstack([ok, neg, nonpd, lv_neg])).tolist() == [True, False, False, False]
+
+
+def test_failed_draws_are_dropped_and_counted():
+    """A rare dummy: a draw that misses both of its 1s has a singular covariance matrix and fails
+    (sem() refuses such data; lavaan counts the draw as failed)."""
+    g = np.random.default_rng(4)
+    n, B, seed = 30, 100, 5
+    dummy = np.zeros(n)
+    dummy[[3, 17]] = 1.0
+    x = g.standard_normal(n)
+    data = pd.DataFrame({"x": x, "d": dummy, "y": x + dummy + g.standard_normal(n)})
+    fit = sem("y ~ x + d", data)
+    with pytest.warns(ConvergenceWarning, match="did not converge and were dropped"):
+        res = bootstrap(fit, n_boot=B, rng=seed, jobs=1)
+    constant = [np.ptp(dummy[np.random.default_rng(c).integers(0, n, size=n)]) == 0
+                for c in np.random.SeedSequence(seed).spawn(B)]
+    status = res.draw_status
+    assert res.n_failed == sum(constant) > 0
+    assert (status == "failed").tolist() == constant
+    assert res.draws[status == "failed"].isna().all().all()
+    assert res.draws[status != "failed"].notna().all().all()
+    assert res.n_kept == B - res.n_failed
+    kept = res.draws[status != "failed"]["y~x"]
+    assert res.parameter_estimates().loc[0, "se"] == pytest.approx(kept.std(ddof=1), rel=1e-12)
+
+
+def test_all_draws_failing_is_an_error(pd_fit, monkeypatch):
+    monkeypatch.setattr(Refitter, "refit", lambda self, x: (None, self.kernel.moments(x)))
+    with pytest.raises(EstimationError, match="Only 0 of 20 bootstrap draws converged"):
+        bootstrap(pd_fit, n_boot=20, rng=1, jobs=1)
+
+
+def _ols(x, y):
+    xc, yc = x - x.mean(), y - y.mean()
+    return float(xc @ yc / (xc @ xc))
+
+
+def _quantile(t, p):
+    """boot's norm.inter, written independently of surveykit."""
+    t = np.sort(t)
+    r = len(t)
+    rk = (r + 1) * p
+    k = int(np.floor(rk))
+    if k < 1:
+        return t[0]
+    if k >= r:
+        return t[-1]
+    if rk == k:
+        return t[k - 1]
+    lo, hi = stats.norm.ppf(k / (r + 1)), stats.norm.ppf((k + 1) / (r + 1))
+    return t[k - 1] + (stats.norm.ppf(p) - lo) / (hi - lo) * (t[k] - t[k - 1])
+
+
+def test_bca_of_a_regression_slope_by_hand():
+    """y ~ x by ML is the OLS slope: resample, refit, jackknife and BCa by hand, independently."""
+    g = np.random.default_rng(1)
+    n, B, seed = 40, 300, 99
+    x = g.standard_normal(n)
+    y = 0.5 * x + g.lognormal(0.0, 1.0, n)  # skewed errors: a visible acceleration
+    data = pd.DataFrame({"y": y, "x": x})
+    res = bootstrap(sem("y ~ b*x", data), n_boot=B, ci="bca", rng=seed, jobs=1)
+    est = _ols(x, y)
+    slopes, corrs = np.empty(B), np.empty(B)
+    for i, child in enumerate(np.random.SeedSequence(seed).spawn(B)):
+        idx = np.random.default_rng(child).integers(0, n, size=n)
+        slopes[i] = _ols(x[idx], y[idx])
+        corrs[i] = np.corrcoef(x[idx], y[idx])[0, 1]
+    assert np.allclose(res.draws["y~x"], slopes, atol=1e-8)
+    assert np.allclose(res.std_draws["y~x"], corrs, atol=1e-8)
+    jack = np.array([_ols(np.delete(x, i), np.delete(y, i)) for i in range(n)])
+    d = jack.mean() - jack
+    a = (d**3).sum() / (6 * ((d**2).sum()) ** 1.5)
+    z0 = stats.norm.ppf(np.mean(slopes < est))
+    za = stats.norm.ppf([0.025, 0.975])
+    adj = stats.norm.cdf(z0 + (z0 + za) / (1 - a * (z0 + za)))
+    row = res.parameter_estimates().set_index(["lhs", "op", "rhs"]).loc[("y", "~", "x")]
+    assert row["est"] == pytest.approx(est, abs=1e-8)
+    assert row["se"] == pytest.approx(np.std(slopes, ddof=1), abs=1e-8)
+    assert row["ci_lower"] == pytest.approx(_quantile(slopes, adj[0]), abs=1e-7)
+    assert row["ci_upper"] == pytest.approx(_quantile(slopes, adj[1]), abs=1e-7)
+    assert abs(a) > 0.01  # the case does exercise the acceleration
+    assert res._jackknife[:, 0].tolist() == pytest.approx(jack.tolist(), abs=1e-8)
+
+
+def test_result_api(pd_boot):
+    assert isinstance(pd_boot, BootstrapResult)
+    pe = pd_boot.parameter_estimates()
+    assert list(pe.columns) == ["lhs", "op", "rhs", "label", "est", "se", "ci_lower", "ci_upper"]
+    assert list(pd_boot.standardized_solution().columns) == ["lhs", "op", "rhs", "label", "est_std", "se",
+                                                             "ci_lower", "ci_upper"]
+    assert pe.iloc[-2:]["lhs"].tolist() == ["ind", "total"]
+    fixed = pe[(pe.op == "=~") & (pe.rhs == "x1")].iloc[0]
+    assert fixed["se"] == 0 and fixed["ci_lower"] == fixed["ci_upper"] == 1.0
+    assert (pe["ci_lower"] <= pe["est"]).all() or (pe["ci_lower"] <= pe["ci_upper"]).all()
+    assert pd_boot.draws.shape == (150, len(pe)) and pd_boot.draws.columns[-1] == "total"
+    assert "dem60~ind60" in pd_boot.draws.columns
+    med = pd_boot.mediation()
+    assert med["effect"].tolist() == ["ind"] and med["total_label"].tolist() == ["total"]
+    json.dumps(pd_boot.to_dict(), allow_nan=False)
+    text = str(pd_boot)
+    assert "Mediation" in text and ("部分中介" in text or "完全中介" in text)
+    assert repr(pd_boot).startswith("<BootstrapResult n_boot=150 ci=percentile")
+    assert "<table>" in pd_boot._repr_html_()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pd_boot.n_boot = 3
+
+
+def test_data_argument(pd_fit, pol_dem, pd_boot):
+    bare = dataclasses.replace(pd_fit, _data=None)
+    with pytest.raises(SpecError, match="does not carry its data"):
+        bootstrap(bare, n_boot=10, rng=1, jobs=1)
+    with pytest.raises(DataError, match="not the data the model was fitted to"):
+        bootstrap(bare, n_boot=10, rng=1, jobs=1, data=pol_dem.iloc[:70])
+    with pytest.warns(HeywoodCaseWarning):
+        again = bootstrap(bare, n_boot=150, rng=20261126, jobs=1, data=pol_dem)
+    assert np.array_equal(again._draws, pd_boot._draws, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [({"n_boot": 1}, "n_boot"), ({"ci": "basic"}, "ci="), ({"level": 95}, "level"), ({"jobs": 0}, "jobs"),
+     ({"rng": "x"}, "rng")],
+)
+def test_bad_arguments(pd_fit, kw, match):
+    with pytest.raises(SpecError, match=match):
+        bootstrap(pd_fit, **{"n_boot": 10, "jobs": 1, **kw})
+
+
+def test_not_a_fit():
+    with pytest.raises(SpecError, match="sem\\(\\) or cfa\\(\\)"):
+        bootstrap("y ~ x")
