@@ -126,7 +126,7 @@ class PowerSpec(_M):
 
 class ReportSpec(_M):
     lang: Literal["zh", "en"] = "zh"
-    formats: tuple[Literal["html", "md", "json", "docx"], ...] = ("html", "md", "json", "docx")
+    formats: tuple[Literal["html", "md", "json", "docx", "tex"], ...] = ("html", "md", "json", "docx")
     alpha: float = Field(0.05, gt=0, lt=1)
     table_style: Literal["apa", "cn"] = "apa"
     convention: str = "hu-bentler-1999"

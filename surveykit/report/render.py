@@ -30,7 +30,7 @@ __all__ = ["write_report", "render_html", "render_markdown", "render_document", 
            "TABLE_STYLES", "PATH_LAYOUTS"]
 
 SECTIONS = SECTION_ORDER
-FORMATS = ("html", "md", "json", "docx")
+FORMATS = ("html", "md", "json", "docx", "tex")
 TABLE_STYLES = ("apa", "cn")
 PATH_LAYOUTS = ("layered", "graphviz", "auto")
 
@@ -160,6 +160,11 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
         doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest,
                               inline=False)
         top.append(("report.docx", render_docx(doc, {f.png_name: f.png for f in figures}, table_style=table_style)))
+    if "tex" in formats:
+        from surveykit.report.latex import render_latex
+
+        doc = render_document(results, lang, convention=convention, figures=[], manifest=manifest, inline=False)
+        top.append(("tables.tex", render_latex(doc).encode("utf-8")))
 
     man = dict(manifest)
     man["outputs"] = {name: hashlib.sha256(data).hexdigest() for name, data in top + files}

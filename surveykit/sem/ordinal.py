@@ -34,7 +34,13 @@ from scipy.special import ndtr
 from surveykit._core.fit import rmsea as rmsea_k
 from surveykit._core.fit import rmsea_ci
 from surveykit._core.polychoric import cell_probabilities, polychoric_matrix
-from surveykit.errors import DataError, HeywoodCaseWarning, MissingDataWarning, ModelSpecificationError
+from surveykit.errors import (
+    DataError,
+    DataQualityWarning,
+    HeywoodCaseWarning,
+    MissingDataWarning,
+    ModelSpecificationError,
+)
 from surveykit.sem.estimate import minimize_scoring, starting_values
 from surveykit.sem.partable import build_partable
 from surveykit.sem.ram import RamModel
@@ -145,6 +151,19 @@ def fit_wlsmv(model: str, frame: pd.DataFrame, ordered: list[str] | bool | None 
     x = x[ok]
     n, p = x.shape
     taus, rho_hat, gamma, cats, pairs = ordinal_statistics(x)
+    empty = []
+    for j, k in pairs:
+        cj = np.searchsorted(cats[j], x[:, j])
+        ck = np.searchsorted(cats[k], x[:, k])
+        table = np.zeros((len(cats[j]), len(cats[k])))
+        np.add.at(table, (cj, ck), 1.0)
+        if (table == 0).any():
+            empty.append(f"{names[j]}-{names[k]}")
+    if empty:
+        warnings.warn(
+            f"{len(empty)} of {len(pairs)} bivariate tables of the ordinal items have empty cells (e.g. "
+            f"{', '.join(empty[:3])}); their polychoric correlations and weights rest on sparse data. "
+            "Consider collapsing rare categories.", DataQualityWarning, stacklevel=2)
     for j, c in enumerate(cats):
         if len(c) < 2:
             raise DataError(f"Ordered variable {names[j]} has a single observed category; remove it.")
