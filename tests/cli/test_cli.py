@@ -58,7 +58,8 @@ def test_analyze_overrides_data_with_csv(tmp_path, light_spec, demo_result):
     # the csv carries the same answers as the sav: the same sample and estimates
     ref = demo_result.results
     assert r["screening"]["n_after"] == ref["screening"]["n_after"]
-    assert r["structural"]["paths"][0]["est"] == pytest.approx(ref["structural"]["paths"][0]["est"], rel=1e-12)
+    # the same numbers from two file formats; only the order of floating-point sums may differ
+    assert r["structural"]["paths"][0]["est"] == pytest.approx(ref["structural"]["paths"][0]["est"], rel=1e-9)
     man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert man["report"]["lang"] == "en" and man["report"]["table_style"] == "apa"
 
