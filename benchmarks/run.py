@@ -51,6 +51,9 @@ DEMO_CSV = REF / "data" / "demo_keyed.csv"
 # repetitions per case: (full run, --quick run); the median of these is reported
 REPS = {"ml": (5, 3), "boot": (3, 3), "wlsmv": (3, 3), "sav": (3, 3), "power": (3, 3)}
 CASES = ("ml", "boot", "wlsmv", "sav", "power")
+# --budget: seconds one repetition of a case (all tools, data preparation included) is expected to take at most on
+# a loaded 2-core machine; kept free for the cases still to come when a heavy case plans its repetitions
+RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60}
 TOOLS = ("surveykit", "semopy", "lavaan", "pyreadstat")
 
 # workload sizes: (full, quick)
@@ -129,6 +132,7 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -365,6 +369,28 @@ class Bench:
         self.rows: list[Row] = []
         self.notes: list[str] = []
         self.reps_override = args.reps
+        self.cases = [c for c in CASES if c in args.cases.split(",")]
+        self.deadline = time.perf_counter() + args.budget if args.budget > 0 else None
+
+    def guarded(self, case: str, row: Row, fn: Callable[[], object], factor: float) -> tuple[list[float], object]:
+        """surveykit's repetitions of a heavy case: as configured, or fewer (at least 1) when the rest of the run
+        would not fit in --budget.  A repetition of every tool together is estimated at `factor` x surveykit's
+        first one; the cases still to come keep RESERVE seconds each.  Sets ``row.reps``."""
+        times, out = _time(fn, 1)
+        want = self.reps(case)
+        if self.deadline is not None and self.reps_override is None and want > 1:
+            later = self.cases[self.cases.index(case) + 1:]
+            left = self.deadline - time.perf_counter() - sum(RESERVE[c] for c in later)
+            fit = max(1, int((left + times[0]) // (times[0] * factor)))
+            if fit < want:
+                self.notes.append(f"{case}: {fit} repetition(s) instead of {want}, to finish within --budget "
+                                  f"(the machine was slower than expected; load average {_load()}).")
+                want = fit
+        if want > 1:
+            more, out = _time(fn, want - 1)
+            times += more
+        row.reps = want
+        return times, out
 
     def reps(self, case: str) -> int:
         return self.reps_override or REPS[case][1 if self.quick else 0]
@@ -461,7 +487,8 @@ class Bench:
         def run():
             return sk.bootstrap(sk.sem(sem_m, demo), n_boot=draws, ci="percentile", rng=1, jobs=-1, progress=False)
 
-        row.times["surveykit"], boot = _time(run, reps)
+        row.times["surveykit"], boot = self.guarded("boot", row, run, factor=2.0)
+        reps = row.reps
         pe = boot.parameter_estimates()
         row.checks["surveykit_defined_se"] = {r.lhs: r.se for r in pe[pe["op"] == ":="].itertuples()}
         row.checks["surveykit_n_failed"] = boot.n_failed
@@ -491,7 +518,8 @@ class Bench:
         row = Row("wlsmv", "WLSMV fit of the 8-factor CFA, 42 ordinal items (5 categories)",
                   f"N={n:,} (simulated, complete rows)", reps, load_before=_load())
         print(f"  wlsmv N={n} ...", flush=True)
-        row.times["surveykit"], fit = _time(lambda: sk.sem(cfa_m, frame, ordered=True), reps)
+        row.times["surveykit"], fit = self.guarded("wlsmv", row, lambda: sk.sem(cfa_m, frame, ordered=True), 5.0)
+        reps = row.reps
         fm = fit.fit_measures()
         row.checks.update(surveykit_chisq=fm.get("chisq"), surveykit_chisq_scaled=fm.get("chisq_scaled"))
         row.skipped["semopy"] = "semopy has no WLSMV estimator (polychoric correlations + DWLS + robust test)"
@@ -514,9 +542,15 @@ class Bench:
                          f"{SAV_CHUNK:,})", f"{n:,} rows x {SAV_COLS + 1} columns", reps, load_before=_load())
         row.checks["file_mb"] = round(sav.stat().st_size / 1e6, 1)
         row.checks["generate_s"] = round(gen, 1)
-        print(f"  sav: scoring, {reps} reps ...", flush=True)
-        for tool, args in (("surveykit", ["score", str(sav), str(ins)]), ("pyreadstat", ["pyreadstat", str(sav)])):
-            runs = [_child(args) for _ in range(reps)]
+        print(f"  sav: scoring, up to {reps} reps ...", flush=True)
+        runs_by_tool: dict[str, list[dict]] = {"surveykit": [], "pyreadstat": []}
+
+        def score():
+            runs_by_tool["surveykit"].append(_child(["score", str(sav), str(ins)]))
+
+        self.guarded("sav", row, score, factor=1.5)
+        runs_by_tool["pyreadstat"] = [_child(["pyreadstat", str(sav)]) for _ in range(row.reps)]
+        for tool, runs in runs_by_tool.items():
             row.times[tool] = [r["seconds"] for r in runs]
             row.checks[f"{tool}_peak_rss_mib"] = max(r["vmhwm_kib"] for r in runs) / 1024
             row.checks[f"{tool}_ru_maxrss_self_mib"] = max(r["maxrss_self_kib"] for r in runs) / 1024
@@ -549,7 +583,7 @@ class Bench:
             return sk.power(sem_m, pop, n=list(POWER_SIZES), reps=mc, rng=1, standardized=True, jobs=-1,
                             progress=False)
 
-        row.times["surveykit"], res = _time(run, reps)
+        row.times["surveykit"], res = self.guarded("power", row, run, factor=1.0)
         conv = res.convergence
         row.checks["surveykit_conv_rate"] = {int(r.n): float(r.conv_rate) for r in conv.itertuples()}
         t = res.table
@@ -881,6 +915,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="results folder")
     p.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
     p.add_argument("--reps", type=int, default=None, help="repetitions of every case (default: per case, see REPS)")
+    p.add_argument("--budget", type=float, default=570,
+                   help="seconds the whole run should take at most: the bootstrap, WLSMV, file and power cases run "
+                        "fewer repetitions (at least 1, reported) when a loaded machine would overrun it; 0: no "
+                        "limit (default: 570)")
     p.add_argument("--profile", metavar="CASE", default=None,
                    help="profile one surveykit repetition of CASE with cProfile into <out>/profile-CASE.txt, "
                         "then exit (no timing)")
@@ -898,6 +936,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown case(s) {bad}; choose from {', '.join(CASES)}")
     if args.reps is not None and args.reps < 1:
         p.error("--reps must be at least 1")
+    args.cases = ",".join(cases)
     start, load_start = time.perf_counter(), _load()
     info = machine_info()
     tag = machine_tag(info, args.quick)
@@ -923,7 +962,8 @@ def main(argv: list[str] | None = None) -> int:
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": "python benchmarks/run.py " + " ".join(argv) if argv else "python benchmarks/run.py",
         "quick": args.quick,
-        "reps": {c: (args.reps or REPS[c][1 if args.quick else 0]) for c in cases},
+        "reps_configured": {c: (args.reps or REPS[c][1 if args.quick else 0]) for c in cases},
+        "budget_seconds": args.budget,
         "machine": info,
         "load_start": list(load_start),
         "load_end": list(_load()),

@@ -244,6 +244,9 @@ def _variable_type(column: pd.Series, readstat_type: str | None) -> str:
         return "datetime"
     if readstat_type == "string":
         return "string"
+    if pd.api.types.is_numeric_dtype(column):
+        # a numeric column cannot hold date objects; checking every cell cost most of a large read
+        return "numeric"
     values = column.dropna()
     if len(values) and values.map(lambda v: isinstance(v, dt.date | dt.time | dt.datetime)).all():
         return "datetime"
