@@ -23,6 +23,21 @@ FIT_KEYS = {
     "fmin": "fmin",
 }
 
+def assert_params_match(pe, params, *, est, se, std_all=None, pvalue=None):
+    """Every lavaan row in ``params`` has its row in ``pe`` with est (absolute), se (relative, where
+    lavaan has one), and, when given, std_all (absolute) and pvalue (absolute, where se is given)."""
+    for p in params:
+        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
+        where = f"{p['lhs']} {p['op']} {p['rhs']}"
+        assert r.est == pytest.approx(p["est"], abs=est), where
+        if p["se"]:
+            assert r.se == pytest.approx(p["se"], rel=se), where
+            if pvalue is not None:
+                assert r.pvalue == pytest.approx(p["pvalue"], abs=pvalue), where
+        if std_all is not None:
+            assert r.std_all == pytest.approx(p["std.all"], abs=std_all), where
+
+
 CASES = [("hs_cfa_ml", "hs"), ("pd_sem_ml", "pol_dem"), ("pd_path_obs", "pol_dem"),
          ("demo_cfa_ml", "demo_keyed"), ("demo_sem_ml", "demo_keyed")]
 
@@ -104,12 +119,7 @@ def test_implied_covariance_matches_lavaan(hs):
 def test_std_lv_identification_matches_lavaan(hs):
     ref = load_ref("hs_cfa_stdlv")
     fit = sem(ref["model"], hs, std_lv=True)
-    pe = fit.parameter_estimates()
-    for p in ref["params"]:
-        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
-        assert r.est == pytest.approx(p["est"], abs=1e-4)
-        if p["se"]:
-            assert r.se == pytest.approx(p["se"], rel=1e-3)
+    assert_params_match(fit.parameter_estimates(), ref["params"], est=1e-4, se=1e-3)
     assert fit.fit_measures()["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-4)
 
 
@@ -125,13 +135,7 @@ def test_other_estimators_and_mean_structure(hs, case, kwargs):
     fit = sem(ref["model"], hs, **kwargs)
     pe = fit.parameter_estimates()
     assert len(pe) == len(ref["params"])
-    for p in ref["params"]:
-        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
-        where = f"{p['lhs']} {p['op']} {p['rhs']}"
-        assert r.est == pytest.approx(p["est"], abs=1e-4), where
-        if p["se"]:
-            assert r.se == pytest.approx(p["se"], rel=1e-3), where
-        assert r.std_all == pytest.approx(p["std.all"], abs=1e-4), where
+    assert_params_match(pe, ref["params"], est=1e-4, se=1e-3, std_all=1e-4)
     fm = fit.fit_measures()
     for key, val in ref["fit"].items():
         ours = key.replace(".", "_")
@@ -188,13 +192,7 @@ def test_mlr_robust_ses_and_scaled_statistics_match_lavaan(hs):
     scaled chi-square, scaled and robust CFI/TLI/RMSEA: 1e-3 relative (issue 5)."""
     ref = load_ref("hs_cfa_mlr")
     fit = sem(ref["model"], hs, estimator="MLR")
-    pe = fit.parameter_estimates()
-    for p in ref["params"]:
-        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
-        assert r.est == pytest.approx(p["est"], abs=1e-4)
-        if p["se"]:
-            assert r.se == pytest.approx(p["se"], rel=1e-3)
-            assert r.pvalue == pytest.approx(p["pvalue"], abs=1e-4)
+    assert_params_match(fit.parameter_estimates(), ref["params"], est=1e-4, se=1e-3, pvalue=1e-4)
     fm = fit.fit_measures()
     for key, val in ref["fit"].items():
         assert fm[key.replace(".", "_")] == pytest.approx(val, rel=1e-3), key
@@ -216,13 +214,7 @@ def test_fiml_matches_lavaan(bfi_fiml):
     ref, fit = bfi_fiml
     pe = fit.parameter_estimates()
     assert len(pe) == len(ref["params"])
-    for p in ref["params"]:
-        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
-        where = f"{p['lhs']} {p['op']} {p['rhs']}"
-        assert r.est == pytest.approx(p["est"], abs=1e-4), where
-        if p["se"]:
-            assert r.se == pytest.approx(p["se"], rel=1e-3), where
-        assert r.std_all == pytest.approx(p["std.all"], abs=1e-4), where
+    assert_params_match(pe, ref["params"], est=1e-4, se=1e-3, std_all=1e-4)
     fm = fit.fit_measures()
     for key in ("npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "nfi", "rmsea",
                 "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic", "logl", "unrestricted_logl"):
@@ -254,13 +246,7 @@ def test_wlsmv_matches_lavaan(bfi_wlsmv):
     assert fit.estimator == "WLSMV" and fit.nobs == ref["nobs"]
     pe = fit.parameter_estimates()
     assert len(pe) == len(ref["params"])
-    for p in ref["params"]:
-        r = pe[(pe.lhs == p["lhs"]) & (pe.op == p["op"]) & (pe.rhs == p["rhs"])].iloc[0]
-        where = f"{p['lhs']} {p['op']} {p['rhs']}"
-        assert r.est == pytest.approx(p["est"], abs=1e-3), where
-        assert r.std_all == pytest.approx(p["std.all"], abs=1e-3), where
-        if p["se"]:
-            assert r.se == pytest.approx(p["se"], rel=1e-2), where
+    assert_params_match(pe, ref["params"], est=1e-3, se=1e-2, std_all=1e-3)
     fm = fit.fit_measures()
     for key, val in ref["fit"].items():
         tol = 1e-2 if ("scaled" in key or "robust" in key) else 1e-4
