@@ -8,7 +8,10 @@ writes .sav/.zsav, translating between pyreadstat's metadata container and
 Reading never changes data silently: files are read with ``user_missing=True`` where the
 format has user-missing values, so declared missing codes (SPSS ``8``, ``9`` or a range;
 Stata/SAS ``.a``-``.z``, returned by pyreadstat as the letters) stay in the frame as
-codes and are listed in each :class:`VariableMeta`.  System-missing values are NaN.
+codes and are listed in each :class:`VariableMeta`.  pyreadstat's ``read_por`` has no
+``user_missing`` option, so for a portable (.por) file :mod:`surveykit.io.por` reads the
+declarations from the file's dictionary and hands pyreadstat a copy without them.
+System-missing values are NaN.
 Dates and times become ``datetime64`` columns.
 """
 
@@ -25,6 +28,7 @@ import pyreadstat
 from surveykit.errors import DataError, ReadError
 from surveykit.io.formats import check_columns_requested
 from surveykit.io.metadata import FileMetadata, RawData, VariableMeta
+from surveykit.io.por import PorDictionary, por_missing, read_por_dictionary
 
 _READERS: dict[str, Callable[..., Any]] = {
     "sav": pyreadstat.read_sav,
@@ -67,9 +71,10 @@ def read_stat(path: Path, fmt: str, *, encoding: str | None, columns: list[str] 
     RawData
     """
     kwargs = _kwargs(path, fmt, encoding, columns)
-    frame, meta = _call(path, fmt, lambda: _READERS[fmt](str(path), **kwargs))
+    por = read_por_dictionary(path) if fmt == "por" else None
+    frame, meta = _call(path, fmt, lambda: _READERS[fmt](_source(path, por), **kwargs))
     frame = frame if columns is None else frame[list(columns)]
-    return RawData(frame, _file_metadata(path, fmt, frame, meta, encoding))
+    return RawData(frame, _file_metadata(path, fmt, frame, meta, encoding, por))
 
 
 def iter_stat_chunks(
@@ -94,6 +99,7 @@ def iter_stat_chunks(
         Each with a continuing RangeIndex; a file without rows yields one empty chunk.
     """
     kwargs = _kwargs(path, fmt, encoding, columns)
+    por = read_por_dictionary(path) if fmt == "por" else None
     reader = _READERS[fmt]
     options = {k: v for k, v in kwargs.items() if k != "usecols"}
     _, meta = _call(path, fmt, lambda: reader(str(path), metadataonly=True, **options))
@@ -101,19 +107,24 @@ def iter_stat_chunks(
     start, index = 0, 0
     while n_rows is None or start < n_rows or index == 0:
         frame, meta = _call(
-            path, fmt, lambda s=start: reader(str(path), row_offset=s, row_limit=chunksize, **kwargs)
+            path, fmt, lambda s=start: reader(_source(path, por), row_offset=s, row_limit=chunksize, **kwargs)
         )
         if index > 0 and not len(frame):
             return
         frame = frame if columns is None else frame[list(columns)]
         frame.index = pd.RangeIndex(start, start + len(frame))
-        metadata = _file_metadata(path, fmt, frame, meta, encoding)
+        metadata = _file_metadata(path, fmt, frame, meta, encoding, por)
         yield RawData(
             frame, metadata.with_notes(f"Chunk {index + 1}: rows {start} to {start + len(frame) - 1}.")
         )
         if not len(frame):
             return
         start, index = start + len(frame), index + 1
+
+
+def _source(path: Path, por: PorDictionary | None) -> Any:
+    """What pyreadstat reads: the path, or for a .por file declaring missing values a copy without them."""
+    return por.without_missing() if por is not None and por.has_missing else str(path)
 
 
 def _kwargs(path: Path, fmt: str, encoding: str | None, columns: list[str] | None) -> dict[str, Any]:
@@ -159,9 +170,11 @@ def _read_error(path: Path, fmt: str, exc: BaseException) -> ReadError:
 
 
 def _file_metadata(
-    path: Path, fmt: str, frame: pd.DataFrame, meta: Any, encoding: str | None
+    path: Path, fmt: str, frame: pd.DataFrame, meta: Any, encoding: str | None, por: PorDictionary | None = None
 ) -> FileMetadata:
     variables = {str(name): _variable(str(name), frame[name], meta) for name in frame.columns}
+    if por is not None:
+        variables = por_missing(variables, por)
     return FileMetadata(
         path=str(path),
         format=fmt,
@@ -170,7 +183,7 @@ def _file_metadata(
         file_label=getattr(meta, "file_label", None) or None,
         n_rows=len(frame),
         variables=variables,
-        notes=tuple(_notes(fmt, variables, encoding)),
+        notes=tuple(_notes(fmt, variables, encoding) + (list(por.notes) if por is not None else [])),
     )
 
 
@@ -178,9 +191,9 @@ def _notes(fmt: str, variables: dict[str, VariableMeta], encoding: str | None) -
     notes = [f"Read with pyreadstat {pyreadstat.__version__}."]
     if fmt == "por":
         notes.append(
-            "SPSS portable (.por) files are read without their user-missing declarations (pyreadstat "
-            "cannot keep them): declared missing codes arrive as empty (NaN) cells, and which code it was "
-            "is lost. Read the .sav file instead where there is one."
+            "The user-missing declarations of the SPSS portable (.por) file were read by surveykit's own "
+            "reader of its dictionary (pyreadstat cannot keep them), and pyreadstat read the data with none "
+            "declared, so declared missing codes stay in the frame as codes."
         )
     if encoding is not None:
         notes.append(f"Read with the given encoding {encoding}.")
@@ -196,8 +209,13 @@ def _notes(fmt: str, variables: dict[str, VariableMeta], encoding: str | None) -
 
 def _missing_text(variable: VariableMeta) -> str:
     parts = [str(v) for v in variable.missing_values]
-    parts += [f"{_tidy(lo)}-{_tidy(hi)}" for lo, hi in variable.missing_ranges]
+    parts += [f"{_end(lo)}-{_end(hi)}" for lo, hi in variable.missing_ranges]
     return ", ".join(parts)
+
+
+def _end(x: float) -> str:
+    """A range end for a note: ``90``, ``-inf``, ``1.7976931348623157e+308`` (not 309 digits)."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else str(x)
 
 
 def _variable(name: str, column: pd.Series, meta: Any) -> VariableMeta:

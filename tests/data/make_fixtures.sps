@@ -1,4 +1,5 @@
-* Makes tests/data/fixtures/pspp_labelled.sav, pspp_labelled.zsav and pspp_english.por
+* Makes tests/data/fixtures/pspp_labelled.sav, pspp_labelled.zsav and pspp_english.por,
+* and pspp_missing.sav and pspp_missing.por (see the second part below),
 * with GNU PSPP, so that the readers are tested on files written by other software.
 * Run from the repository root:   pspp tests/data/make_fixtures.sps
 * Made with GNU PSPP 1.6.2 (Debian 12 package pspp 1.6.2-2).
@@ -87,3 +88,32 @@ VALUE LABELS
   ide_1 TO ide_5 1 'Strongly disagree' 5 'Strongly agree' 8 "Don't know" 9 'Refused'
   /region 1 'Urban' 2 'Rural'.
 EXPORT OUTFILE='tests/data/fixtures/pspp_english.por' /DROP=note.
+
+* Second part: pspp_missing.sav and pspp_missing.por, the same small data set (4 made-up
+* rows, no respondents) as a system file and a portable file, declaring every kind of
+* user-missing value: two discrete codes, a range, LO THRU x, x THRU HI, fractional codes,
+* a range with a discrete code, and string codes; with value labels on numeric and string
+* variables, a document and a weight variable.  Each declared code occurs in the data.
+* PSPP 1.6.2 writes 'x THRU HIGHEST' into a portable file as 1.797693134862316e+308 THRU
+* HIGHEST (its writer puts the upper end where x belongs), so the .por's INCOME range
+* differs from the .sav's 99999 THRU HIGHEST; the tests assert both as written.
+
+NEW FILE.
+DATA LIST LIST /id (F3.0) q1 q2 q3 (F1.0) income (F6.0) score (F6.2) age (F3.0) answer (A3) city (A8) wt (F1.0).
+BEGIN DATA
+1 1 2 3 1200 12.5 25 "yes" "Beijing" 1
+2 8 7 0 99999 99.99 -1 "DK" "Shanghai" 2
+3 9 9 -2 150000 -0.25 998 "NA" "Wuhan" 1
+4 2 8 4 880 3.75 41 "no" "Xi'an" 1
+END DATA.
+FILE LABEL 'Missing-value declarations (PSPP test file)'.
+VARIABLE LABELS q1 'Two discrete codes' /q2 'A range: 7 THRU 9' /q3 'LO THRU 0' /income '99999 THRU HI'
+  /score 'A fractional code' /age 'A range and a code' /answer 'String codes' /city 'City name'.
+VALUE LABELS q1 TO q3 1 'Low' 4 'High' 8 "Don't know" 9 'Refused'
+  /answer 'yes' 'Yes' 'no' 'No' 'DK' "Don't know" 'NA' 'Not asked'.
+MISSING VALUES q1 (8, 9) /q2 (7 THRU 9) /q3 (LO THRU 0) /income (99999 THRU HI) /score (99.99, -0.25)
+  /age (997 THRU 999, -1) /answer ('DK', 'NA').
+DOCUMENT Made by tests/data/make_fixtures.sps.
+WEIGHT BY wt.
+SAVE OUTFILE='tests/data/fixtures/pspp_missing.sav'.
+EXPORT OUTFILE='tests/data/fixtures/pspp_missing.por'.

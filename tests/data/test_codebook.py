@@ -17,8 +17,9 @@ from surveykit.io import write_sav
 from ._instruments import FIXTURES, subset
 
 FIRST_KEYS = ["name", "label", "type", "value_labels", "missing_values", "n_valid", "n_missing"]
+# the fixtures of the demo instrument (pspp_missing.* hold four made-up rows of other variables)
 FIXTURE_FILES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".sav", ".zsav", ".por", ".dta", ".csv",
-                                                                          ".xlsx"))
+                                                                          ".xlsx") and "missing" not in p.stem)
 
 
 @pytest.fixture(scope="module")

@@ -175,6 +175,8 @@ def test_other_software_files_through_read_survey():
     por = read_survey(FIXTURES / "pspp_english.por", instrument=ide)
     assert {m.variable: m.how for m in por.matches}["respondent_id"] == "label"
     assert validate(por).ok and por.frame["ide_2"].isna().sum() == 1
+    # the .por's declared codes are counted like the .sav's
+    assert por.missing_code_counts == pspp.missing_code_counts
     org = subset("ORG")
     sav = read_survey(FIXTURES / "haven_labelled.sav", instrument=org)
     dta = read_survey(FIXTURES / "haven_labelled.dta", instrument=org)

@@ -55,9 +55,9 @@ def test_pspp_portable_file() -> None:
     assert list(raw.frame.columns)[:2] == ["RESPONDE", "IDE_1"]  # portable names: 8 characters, upper case
     assert v["IDE_1"].label == "My Party branch holds political theory study according to a fixed schedule."
     assert v["IDE_1"].value_labels == {1: "Strongly disagree", 5: "Strongly agree", 8: "Don't know", 9: "Refused"}
-    # pyreadstat cannot keep .por user-missing codes: they are NaN, and the reader says so
-    assert np.isnan(raw.frame.loc[2, "IDE_2"])
-    assert any("portable (.por) files are read without their user-missing" in n for n in raw.metadata.notes)
+    # surveykit reads the .por dictionary itself: the user-missing codes are declared and kept as codes
+    assert v["IDE_2"].missing_values == (8, 9) and raw.frame.loc[2, "IDE_2"] == 8
+    assert any("surveykit's own reader of its dictionary" in n for n in raw.metadata.notes)
 
 
 def test_haven_sav(demo: pd.DataFrame) -> None:
