@@ -11,6 +11,7 @@ from surveykit.cli.codebook import codebook
 from surveykit.cli.efa import efa
 from surveykit.cli.power import power
 from surveykit.cli.reliability import reliability
+from surveykit.cli.score import score
 from surveykit.cli.simulate import simulate
 from surveykit.cli.validate import validate
 from surveykit.cli.verify import verify
@@ -46,6 +47,7 @@ app.command()(validate)
 app.command()(verify)
 app.command()(codebook)
 app.command()(power)
+app.command()(score)
 
 
 def run() -> None:  # console-script entry point

@@ -23,9 +23,12 @@ of the whole file to rounding (tested to 1e-12), whatever the chunk size.
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,8 @@ from surveykit.data.survey import (
     ColumnPlan,
     TextMapping,
     TextState,
+    _declared_missing,
+    _tidy,
     clean_frame,
     construct_scores,
     keyed_frame,
@@ -72,12 +77,14 @@ class Moments:
 
     def add(self, x: np.ndarray) -> None:
         """Merge the rows of `x` (n x k, NaN for missing) into the sums."""
-        present = ~np.isnan(x)
-        n_b = present.sum(axis=0).astype(float)
+        missing = np.isnan(x)
+        n_b = (len(x) - np.count_nonzero(missing, axis=0)).astype(float)
+        dev = np.where(missing, 0.0, x)  # the one full-size temporary
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_b = np.where(n_b > 0, np.nansum(x, axis=0) / np.where(n_b > 0, n_b, 1), 0.0)
-        dev = np.where(present, x - mean_b, 0.0)
-        m2_b = (dev * dev).sum(axis=0)
+            mean_b = np.where(n_b > 0, dev.sum(axis=0) / np.where(n_b > 0, n_b, 1), 0.0)
+        dev -= mean_b
+        dev[missing] = 0.0
+        m2_b = np.einsum("ij,ij->j", dev, dev)
         n = self.n + n_b
         delta = mean_b - self.mean
         safe = np.where(n > 0, n, 1)
@@ -85,9 +92,9 @@ class Moments:
         self.m2 = self.m2 + m2_b + delta * delta * self.n * n_b / safe
         self.n = n
         if x.size:
-            with np.errstate(invalid="ignore"):
-                self.min = np.fmin(self.min, np.nanmin(np.where(present, x, np.inf), axis=0))
-                self.max = np.fmax(self.max, np.nanmax(np.where(present, x, -np.inf), axis=0))
+            # fmin/fmax skip NaN (a column with no value stays at +inf/-inf)
+            self.min = np.fmin(self.min, np.fmin.reduce(x, axis=0))
+            self.max = np.fmax(self.max, np.fmax.reduce(x, axis=0))
 
     def frame(self) -> pd.DataFrame:
         """n, mean, sd (N - 1 divisor), min, max per column (NaN where undefined)."""
@@ -124,13 +131,13 @@ class CrossProducts:
 
     def add(self, x: np.ndarray) -> None:
         """Merge the complete rows of `x` (rows with any NaN are skipped: listwise)."""
-        rows = x[~np.isnan(x).any(axis=1)]
+        rows = x[~np.isnan(x).any(axis=1)]  # a copy: centred in place below
         n_b = len(rows)
         if n_b == 0:
             return
         mean_b = rows.mean(axis=0)
-        dev = rows - mean_b
-        m2_b = dev.T @ dev
+        rows -= mean_b
+        m2_b = rows.T @ rows
         n = self.n + n_b
         delta = mean_b - self.mean
         self.mean = self.mean + delta * (n_b / n)
@@ -204,10 +211,11 @@ def _progress(enabled: bool | None, source: Path) -> tuple[Callable[[int], None]
     if not enabled:
         return (lambda _n: None), (lambda: None)
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    # the number of rows is not known before the end of a text file: a pulsing bar and the rows so far
     progress = Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} rows"),
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f} rows"),
         TimeElapsedColumn(), console=Console(stderr=True), transient=True,
     )
     task = progress.add_task(f"Scoring {source.name}", total=None)
@@ -250,6 +258,8 @@ def score_file(
     min_items: int | None = None,
     scores_out: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    jobs: int | None = None,
+    scores_format: str | None = None,
 ) -> StreamSummary:
     """Score and summarise a survey file in chunks, without holding it in memory.
 
@@ -274,12 +284,20 @@ def score_file(
     min_items : int, optional
         As for :meth:`SurveyData.scores` (default: half the construct's items, rounded up).
     scores_out : str or os.PathLike, optional
-        Write each respondent's construct scores to this CSV file (UTF-8, chunk by chunk,
-        atomically: the file appears complete or not at all), with the instrument's ``id``
-        variable first when the data have it.
+        Write each respondent's construct scores to this CSV (UTF-8) or Parquet file, chunk
+        by chunk and atomically (the file appears complete or not at all), with the
+        instrument's ``id`` variable first when the data have it.
+    scores_format : {'csv', 'parquet'}, optional
+        The format of `scores_out`; default: Parquet when its name ends in ``.parquet``,
+        else CSV.  Parquet needs pyarrow.
     progress : bool, optional
         Show progress (rows read) with rich on stderr.  Default: only when stderr is a
         terminal.
+    jobs : int, optional
+        Worker processes reading the chunks of an SPSS, Stata or SAS file ahead of the
+        one being scored (see :func:`surveykit.io.iter_chunks`); ``1`` reads in this
+        process, ``-1`` uses every core.  Default: one per core, at most 4 (each holds a
+        chunk in memory).  The results do not depend on it.
 
     Returns
     -------
@@ -303,9 +321,14 @@ def score_file(
     """
     if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
         raise DataError(f"chunksize must be a positive whole number of rows, got {chunksize!r}.")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != -1)):
+        raise DataError(f"jobs must be a positive whole number of processes or -1 (every core), got {jobs!r}.")
+    fmt = _scores_format(scores_out, scores_format)
     ins = load(instrument)
     source = str(path)
     file = Path(os.fspath(path))
+    if scores_out is not None and Path(os.fspath(scores_out)).resolve() == file.resolve():
+        raise DataError(f"scores_out '{scores_out}' is the data file itself; write the scores to another file.")
     items = list(ins.item_ids)
     codes = [c.code for c in ins.constructs]
     item_moments, cross, score_moments = Moments(items), CrossProducts(items), Moments(codes)
@@ -313,33 +336,38 @@ def score_file(
     plan: ColumnPlan | None = None
     state: TextState | None = None
     metadata: FileMetadata | None = None
+    keying: _Keying | None = None
     n_rows = n_chunks = 0
     id_var = next((r.id for r in ins.respondent if r.type == "id"), None)
-    advance, stop = _progress(progress, file)
-    with _scores_writer(scores_out) as write_scores:
+    workers = min(4, _cores()) if jobs is None else (_cores() if jobs == -1 else jobs)
+    chunks = iter_chunks(file, chunksize=chunksize, format=format, encoding=encoding, layout=layout, jobs=workers)
+    with closing(chunks), _scores_writer(scores_out, fmt) as write_scores:
+        # the first chunk is read before the progress display starts its thread: reading may
+        # fork worker processes, and forking is only safe while this process has one thread
+        first = next(chunks)
+        advance, stop = _progress(progress, file)
         try:
-            for chunk in iter_chunks(file, chunksize=chunksize, format=format, encoding=encoding, layout=layout):
-                if plan is None or state is None:
+            for chunk in itertools.chain([first], chunks):
+                if plan is None or state is None or keying is None:
                     metadata = chunk.metadata
                     plan = plan_columns([str(c) for c in chunk.frame.columns], ins, metadata, source)
                     _check_items(plan, ins, source)
                     state = TextState(allow_mixed=metadata.layout != "plain")
+                    keying = _Keying(ins, min_items)
                 first_row = int(chunk.frame.index[0]) if len(chunk.frame) else n_rows
-                frame, part = clean_frame(chunk.frame, chunk.metadata, ins, plan, state, source=source,
-                                          first_row=first_row)
+                if _all_numeric(chunk.frame, plan, ins):
+                    x, scores, ids, part = _score_numeric(chunk, plan, ins, keying, id_var, source)
+                else:
+                    x, scores, ids, part = _score_general(chunk, plan, state, ins, min_items, id_var, source,
+                                                          first_row)
                 merge_counts(counts, part)
-                _check_range(frame, ins, source)
-                keyed = keyed_frame(frame[items], ins).astype(float)
-                x = keyed.to_numpy()
                 item_moments.add(x)
                 cross.add(x)
-                scores = construct_scores(keyed, ins, min_items=min_items)
-                score_moments.add(scores.to_numpy(dtype=float))
-                ids = frame[id_var] if id_var is not None and id_var in frame.columns else None
-                write_scores(scores, ids, n_chunks == 0)
-                n_rows += len(frame)
+                score_moments.add(scores)
+                write_scores(pd.DataFrame(scores, columns=codes, index=chunk.frame.index), ids, n_chunks == 0)
+                n_rows += len(chunk.frame)
                 n_chunks += 1
-                advance(len(frame))
+                advance(len(chunk.frame))
         finally:
             stop()
     assert plan is not None and state is not None  # iter_chunks yields at least one chunk
@@ -359,29 +387,173 @@ def score_file(
     )
 
 
-class _scores_writer:
-    """Context manager: a function writing score chunks to `path` (atomically), or a no-op."""
+def _scores_format(path: str | os.PathLike[str] | None, fmt: str | None) -> str:
+    if fmt is None:
+        return "parquet" if path is not None and Path(os.fspath(path)).suffix.lower() == ".parquet" else "csv"
+    if fmt not in ("csv", "parquet"):
+        raise DataError(f"scores_format must be 'csv' or 'parquet', got {fmt!r}.")
+    return fmt
 
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+
+def _cores() -> int:
+    """The cores this process may use (a container or taskset may allow fewer than the machine has)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class _Keying:
+    """The instrument's items as arrays: which are reversed, their scales, the construct columns."""
+
+    def __init__(self, ins: Instrument, min_items: int | None) -> None:
+        index = {item: j for j, item in enumerate(ins.item_ids)}
+        self.scales = [ins.scale_of(i) for i in ins.item_ids]
+        self.reverse = [j for j, i in enumerate(ins.item_ids) if ins.item(i).reverse]
+        self.blocks = []
+        for c in ins.constructs:
+            cols = [index[it.id] for it in c.items]
+            need = min_items if min_items is not None else math.ceil(len(cols) / 2)
+            self.blocks.append((np.array(cols), need))
+
+
+def _all_numeric(frame: pd.DataFrame, plan: ColumnPlan, ins: Instrument) -> bool:
+    """Whether every column clean_frame would decode holds numbers (then no answer text needs mapping)."""
+    decoded = set(ins.item_ids) | set(ins.attention_ids) | {r.id for r in ins.respondent if r.type == "categorical"}
+    return all(
+        pd.api.types.is_numeric_dtype(frame[m.column]) for m in plan.matches
+        if m.column is not None and m.variable in decoded
+    )
+
+
+def _score_numeric(chunk, plan: ColumnPlan, ins: Instrument, keying: _Keying, id_var: str | None, source: str):
+    """One chunk whose item columns hold numbers, in numpy: what :func:`_score_general` computes.
+
+    The same steps as ``clean_frame`` + ``_check_range`` + ``keyed_frame`` +
+    ``construct_scores`` (declared missing codes to NaN with their counts, out-of-range
+    codes refused, ``min + max - x`` for reverse-keyed items, means of the answered items),
+    on one float array instead of a frame copied per step.
+    """
+    frame, metadata = chunk.frame, chunk.metadata
+    column_of = {m.variable: m.column for m in plan.matches if m.column is not None}
+    items = list(ins.item_ids)
+    x = np.empty((len(frame), len(items)), order="F")  # column j contiguous: the loops below run down columns
+    found: dict[str, dict] = {}
+    for j, item in enumerate(items):
+        x[:, j] = frame[column_of[item]].to_numpy(dtype=float, na_value=np.nan)
+        found[item] = _mask_missing(x[:, j], keying.scales[j].missing, metadata, column_of[item])
+    for a in ins.attention_checks:
+        if a.id in column_of:  # cleaned only for the counts: scoring does not use them
+            col = frame[column_of[a.id]].to_numpy(dtype=float, na_value=np.nan, copy=True)
+            found[a.id] = _mask_missing(col, ins.scale_of_check(a.id).missing, metadata, column_of[a.id])
+    part = {m.variable: found[m.variable] for m in plan.matches if found.get(m.variable)}
+    for j, item in enumerate(items):
+        col, sc = x[:, j], keying.scales[j]
+        bad = ~np.isnan(col) & ~np.isin(col, sc.points)
+        if bad.any():
+            where = np.flatnonzero(bad)
+            rows = [int(i) + 1 for i in frame.index[where[:5]]]
+            values = ", ".join(f"{v:g}" for v in np.unique(col[where])[:5])
+            raise DataError(
+                f"{source}: item '{item}' has values outside its scale {sc.min}-{sc.max} ({values}) at data row(s) "
+                f"{', '.join(map(str, rows))}. Declare them as missing codes in the scale or recode the data "
+                "('surveykit validate' lists every problem)."
+            )
+    for j in keying.reverse:
+        sc = keying.scales[j]
+        x[:, j] = (sc.min + sc.max) - x[:, j]
+    scores = np.empty((len(frame), len(keying.blocks)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k, (cols, need) in enumerate(keying.blocks):
+            block = x[:, cols]
+            answered = block.shape[1] - np.count_nonzero(np.isnan(block), axis=1)
+            total = np.where(np.isnan(block), 0.0, block).sum(axis=1)
+            scores[:, k] = np.where((answered >= need) & (answered > 0), total / answered, np.nan)
+    ids = frame[column_of[id_var]].rename(id_var) if id_var is not None and id_var in column_of else None
+    return x, scores, ids, part
+
+
+def _mask_missing(col: np.ndarray, scale_missing, metadata: FileMetadata | None, column: str) -> dict:
+    """Set the declared missing codes of one column to NaN in place; their counts, by code (ascending)."""
+    codes, ranges, _tokens = _declared_missing(scale_missing, metadata, column)
+    mask = np.zeros(len(col), dtype=bool)
+    counts: dict = {}
+    for code in sorted(codes):
+        hit = col == code
+        n = int(np.count_nonzero(hit))
+        if n:
+            counts[_tidy(code)] = n
+            mask |= hit
+    if ranges:
+        for lo, hi in ranges:
+            mask |= (col >= lo) & (col <= hi)
+        values, n = np.unique(col[mask], return_counts=True)
+        counts = {_tidy(v): int(c) for v, c in zip(values, n)}
+    col[mask] = np.nan
+    return counts
+
+
+def _score_general(chunk, plan: ColumnPlan, state: TextState, ins: Instrument, min_items: int | None,
+                   id_var: str | None, source: str, first_row: int):
+    """One chunk through the steps of read_survey (answer texts mapped to codes, then keyed and scored)."""
+    frame, part = clean_frame(chunk.frame, chunk.metadata, ins, plan, state, source=source, first_row=first_row)
+    _check_range(frame, ins, source)
+    keyed = keyed_frame(frame[list(ins.item_ids)], ins).astype(float)
+    scores = construct_scores(keyed, ins, min_items=min_items)
+    ids = frame[id_var] if id_var is not None and id_var in frame.columns else None
+    return keyed.to_numpy(), scores.to_numpy(dtype=float), ids, part
+
+
+class _scores_writer:
+    """Context manager: a function writing score chunks to `path` (atomically), or a no-op.
+
+    CSV is written chunk by chunk through one text handle; Parquet through one
+    ``pyarrow.parquet.ParquetWriter`` (one row group per chunk), whose schema is that of the
+    first chunk.  Either way only one chunk of scores is in memory.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, fmt: str = "csv") -> None:
         self.path = path
+        self.fmt = fmt
         self._atomic = None
         self._handle = None
+        self._parquet = None
 
     def __enter__(self) -> Callable[[pd.DataFrame, pd.Series | None, bool], None]:
         if self.path is None:
             return lambda *_args: None
+        if self.fmt == "parquet":
+            from surveykit.io.parquet import pyarrow_available
+
+            if not pyarrow_available():
+                raise DataError(
+                    f"Writing the scores to '{self.path}' as Parquet needs the pyarrow package, which is not "
+                    "installed. Install it with: pip install pyarrow (or write .csv)."
+                )
         self._atomic = atomic_path(self.path)
         tmp = self._atomic.__enter__()
-        self._handle = open(tmp, "w", encoding="utf-8", newline="")
+        if self.fmt == "csv":
+            self._handle = open(tmp, "w", encoding="utf-8", newline="")
 
         def write(scores: pd.DataFrame, ids: pd.Series | None, first: bool) -> None:
             out = scores if ids is None else pd.concat([ids, scores], axis=1)
-            out.to_csv(self._handle, index=False, header=first, lineterminator="\n")
+            if self.fmt == "csv":
+                out.to_csv(self._handle, index=False, header=first, lineterminator="\n")
+                return
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            if self._parquet is None:
+                table = pa.Table.from_pandas(out, preserve_index=False)
+                self._parquet = pq.ParquetWriter(tmp, table.schema)
+            else:
+                table = pa.Table.from_pandas(out, schema=self._parquet.schema, preserve_index=False)
+            self._parquet.write_table(table)
 
         return write
 
     def __exit__(self, *exc: object) -> None:
         if self._atomic is None:
             return
-        self._handle.close()
+        if self._handle is not None:
+            self._handle.close()
+        if self._parquet is not None:
+            self._parquet.close()
         self._atomic.__exit__(*exc)

@@ -323,3 +323,97 @@ def write_sav_file(
             f"Cannot write '{target}' as an SPSS file: {str(exc).strip().rstrip('.')}. Check the column "
             "names (SPSS names start with a letter and have no spaces), types and labels."
         ) from exc
+
+
+# -- reading chunks in worker processes ----------------------------------------------------------------------------
+# Kept apart from iter_stat_chunks above (the serial reader, which .por files and files without a row count use).
+_PARALLEL_FORMATS = frozenset({"sav", "zsav", "dta", "sas7bdat", "xpt"})
+
+
+def iter_stat_chunks_parallel(
+    path: Path, fmt: str, *, chunksize: int, encoding: str | None, columns: list[str] | None, jobs: int
+) -> Iterator[RawData]:
+    """Read an SPSS, Stata or SAS file in chunks, `jobs` chunks at a time in worker processes.
+
+    The chunks are those of :func:`iter_stat_chunks` (same frames, index and metadata), in
+    file order.  pyreadstat holds the GIL while it converts values (one Python call per
+    cell), so threads would not overlap; worker processes do, the way
+    ``pyreadstat.read_file_multiprocessing`` splits a file between processes.  At most
+    ``jobs + 1`` chunks are requested ahead of the one being consumed, which bounds memory.
+
+    Falls back to the serial reader for .por files and for files whose header gives no row
+    count (the chunk boundaries are not known in advance), for files of one chunk, and
+    where processes cannot be forked.
+
+    Parameters
+    ----------
+    path, fmt, chunksize, encoding, columns
+        As for :func:`iter_stat_chunks`.
+    jobs : int
+        Worker processes (at least 2 to read in parallel).
+
+    Yields
+    ------
+    RawData
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    kwargs = _kwargs(path, fmt, encoding, columns)
+    options = {k: v for k, v in kwargs.items() if k != "usecols"}
+    n_rows = None
+    if fmt in _PARALLEL_FORMATS:
+        _, meta = _call(path, fmt, lambda: _READERS[fmt](str(path), metadataonly=True, **options))
+        n_rows = meta.number_rows
+    # fork: the workers start in milliseconds with pyreadstat already imported (spawn would
+    # re-import numpy, pandas and pyreadstat in each, about a second on two cores); it is the
+    # start method pyreadstat's own read_file_multiprocessing gets on Linux.
+    if jobs < 2 or not n_rows or n_rows <= chunksize or "fork" not in multiprocessing.get_all_start_methods():
+        yield from iter_stat_chunks(path, fmt, chunksize=chunksize, encoding=encoding, columns=columns)
+        return
+    starts = range(0, n_rows, chunksize)
+    workers = min(jobs, len(starts))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        pending: list = []
+        for index in range(len(starts) + workers):
+            if index < len(starts):
+                pending.append(
+                    pool.submit(_read_chunk, path, fmt, kwargs, columns, encoding, starts[index], chunksize, index)
+                )
+            if len(pending) > workers or (index >= len(starts) and pending):
+                chunk = _result(pending.pop(0), path)
+                if chunk.metadata.n_rows == 0:  # the header counted more rows than the file holds
+                    return
+                yield chunk
+                if chunk.metadata.n_rows < chunksize:
+                    return
+    finally:
+        # a consumer that stops early (an error found in chunk 3) leaves no reads running behind it
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future: Any, path: Path) -> RawData:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise ReadError(
+            f"A worker process reading '{path}' stopped unexpectedly ({exc}); the machine may be out of memory. "
+            "Read with fewer worker processes (jobs=1) or smaller chunks."
+        ) from exc
+
+
+def _read_chunk(
+    path: Path, fmt: str, kwargs: dict[str, Any], columns: list[str] | None, encoding: str | None,
+    start: int, chunksize: int, index: int,
+) -> RawData:
+    """Rows ``start`` .. ``start + chunksize - 1`` as the chunk ``index`` of :func:`iter_stat_chunks`."""
+    frame, meta = _call(
+        path, fmt, lambda: _READERS[fmt](str(path), row_offset=start, row_limit=chunksize, **kwargs)
+    )
+    frame = frame if columns is None else frame[list(columns)]
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    metadata = _file_metadata(path, fmt, frame, meta, encoding)
+    return RawData(frame, metadata.with_notes(f"Chunk {index + 1}: rows {start} to {start + len(frame) - 1}."))

@@ -102,6 +102,7 @@ def iter_chunks(
     encoding: str | None = None,
     columns: Sequence[str] | None = None,
     layout: str | None = None,
+    jobs: int = 1,
 ) -> Iterator[RawData]:
     """Read a data file in chunks of at most `chunksize` rows.
 
@@ -118,6 +119,12 @@ def iter_chunks(
         As for :func:`read_file`.
     chunksize : int, default 100_000
         Rows per chunk.
+    jobs : int, default 1
+        Worker processes reading SPSS (.sav, .zsav), Stata and SAS files: up to `jobs`
+        chunks are read at the same time, ahead of the one being used (so up to
+        ``jobs + 1`` chunks are in memory); ``-1``: one per core.  The chunks and their
+        order are the same.  Other formats, .por files and files whose header does not
+        give the number of rows are read in this process.
 
     Yields
     ------
@@ -128,21 +135,39 @@ def iter_chunks(
     Raises
     ------
     ReadError
-        As :func:`read_file`; also if `chunksize` is not a positive whole number.
+        As :func:`read_file`; also if `chunksize` is not a positive whole number, or
+        `jobs` neither a positive whole number nor -1.
     """
     if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
         raise ReadError(f"chunksize must be a positive whole number of rows, got {chunksize!r}.")
+    workers = resolve_jobs(jobs)
     file, fmt, cols, plan = _prepare(path, format, encoding, None, columns, layout)
-    return _chunks(file, fmt, chunksize, encoding, cols, plan)
+    return _chunks(file, fmt, chunksize, encoding, cols, plan, workers)
+
+
+def resolve_jobs(jobs: int) -> int:
+    """The number of worker processes `jobs` asks for (-1: one per core); ReadError if it is no such number."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != -1):
+        raise ReadError(f"jobs must be a positive whole number of processes or -1 (one per core), got {jobs!r}.")
+    if jobs != -1:
+        return jobs
+    # the cores this process may use (a container or taskset may allow fewer than the machine has)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _chunks(
-    file: Path, fmt: str, chunksize: int, encoding: str | None, cols: list[str] | None, layout: str | None
+    file: Path, fmt: str, chunksize: int, encoding: str | None, cols: list[str] | None, layout: str | None,
+    jobs: int = 1,
 ) -> Iterator[RawData]:
     if fmt in STAT_FORMATS:
-        from surveykit.io._pyreadstat import iter_stat_chunks
+        from surveykit.io._pyreadstat import iter_stat_chunks, iter_stat_chunks_parallel
 
-        yield from iter_stat_chunks(file, fmt, chunksize=chunksize, encoding=encoding, columns=cols)
+        if jobs > 1:
+            yield from iter_stat_chunks_parallel(
+                file, fmt, chunksize=chunksize, encoding=encoding, columns=cols, jobs=jobs
+            )
+        else:
+            yield from iter_stat_chunks(file, fmt, chunksize=chunksize, encoding=encoding, columns=cols)
     elif fmt in TEXT_FORMATS:
         from surveykit.io.text import iter_text_chunks
 

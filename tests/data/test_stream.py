@@ -12,8 +12,9 @@ import surveykit as sk
 from surveykit.data import read_survey, score_file
 from surveykit.data.stream import CrossProducts, Moments
 from surveykit.errors import DataError
+from surveykit.io import write_sav
 
-from ._instruments import FIXTURES
+from ._instruments import FIXTURES, with_attention
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +141,76 @@ def test_codes_and_texts_mixed_across_chunks_are_refused_like_the_whole_file(tmp
         read_survey(path, instrument=ins)
     with pytest.raises(DataError, match=r"item column 'ide_1' holds text such as '一般' \(data row 1\) among numeric"):
         score_file(path, ins, chunksize=100)
+
+
+def test_worker_processes_do_not_change_the_results(ins):
+    """Chunks read by worker processes (jobs=2) are scored exactly as chunks read here (jobs=1)."""
+    here = score_file(sk.datasets.demo_path("sav"), ins, chunksize=97, jobs=1)
+    workers = score_file(sk.datasets.demo_path("sav"), ins, chunksize=97, jobs=2)
+    assert (workers.n_rows, workers.n_chunks, workers.n_complete) == (here.n_rows, here.n_chunks, here.n_complete)
+    pd.testing.assert_frame_equal(workers.items, here.items, check_exact=True)
+    pd.testing.assert_frame_equal(workers.covariance, here.covariance, check_exact=True)
+    pd.testing.assert_frame_equal(workers.scores, here.scores, check_exact=True)
+    assert workers.missing_code_counts == here.missing_code_counts
+    assert workers.metadata == here.metadata
+
+
+@pytest.mark.parametrize("name", ["qualtrics_numeric.csv", "wjx_numeric_gbk.csv"])
+def test_numeric_exports_with_an_attention_check(name):
+    """Numeric platform exports take the numpy path; the attention check's missing codes are counted too."""
+    ins = with_attention()
+    path = FIXTURES / name
+    summary = score_file(path, ins, chunksize=7)
+    whole = read_survey(path, instrument=ins)
+    _check_against_whole(summary, whole)
+    assert summary.missing_code_counts == {"org_3": {8: 1, 9: 2}, "int_5": {8: 1}, "mec_5": {9: 1}, "exe_4": {8: 1}}
+
+
+def test_missing_ranges_and_reverse_keying_in_a_sav_file(tmp_path, ins):
+    """A declared missing range (7-9) and a discrete code (0), counted by value like read_survey counts them;
+    the attention check's missing code is counted too."""
+    raw = read_survey(sk.datasets.demo_path("sav"), instrument=ins).frame
+    frame = pd.DataFrame({"respondent_id": np.arange(1.0, 601.0)})
+    for item in ins.item_ids:
+        frame[item] = raw[item].fillna(8.0).to_numpy()
+    frame["att_1"] = 4.0
+    frame.loc[[17, 590], "att_1"] = 9.0
+    frame.loc[[3, 250, 599], "ide_1"] = 7.0
+    frame.loc[[10, 11], "ide_1"] = 0.0
+    frame.loc[[5], "exe_6"] = 9.0
+    path = tmp_path / "ranges.sav"
+    write_sav(frame, path, missing_values={item: [(7, 9), 0] for item in [*ins.item_ids, "att_1"]})
+    before = path.read_bytes()
+    summary = score_file(path, with_attention(), chunksize=128)
+    whole = read_survey(path, instrument=with_attention())
+    _check_against_whole(summary, whole)
+    assert summary.missing_code_counts["ide_1"] == {0: 2, 7: 3, 8: int(raw["ide_1"].isna().sum())}
+    assert summary.missing_code_counts["exe_6"][9] == 1
+    assert summary.missing_code_counts["att_1"] == {9: 2}
+    reverse = [i for i in ins.item_ids if ins.item(i).reverse]
+    assert summary.items.loc[reverse, "reverse"].all()
+    keyed_mean = (6 - whole.frame[reverse[0]]).mean()
+    assert summary.items.loc[reverse[0], "mean"] == pytest.approx(keyed_mean, abs=1e-12)
+    assert path.read_bytes() == before
+
+
+def test_out_of_range_code_in_a_chunk_read_by_a_worker(tmp_path, ins):
+    """The error names the row in a later chunk, and no worker process is left running."""
+    import multiprocessing
+
+    raw = read_survey(sk.datasets.demo_path("sav"), instrument=ins).frame
+    frame = raw[["respondent_id", *ins.item_ids]].copy()
+    frame.loc[450, "cap_2"] = 0.0
+    frame.loc[451, "cap_2"] = 6.5
+    path = tmp_path / "bad.sav"
+    write_sav(frame, path)
+    with pytest.raises(DataError, match=r"item 'cap_2' has values outside its scale 1-5 \(0, 6\.5\) at data row\(s\) "
+                                        r"451, 452\."):
+        score_file(path, ins, chunksize=100, jobs=2)
+    assert multiprocessing.active_children() == []
+
+
+def test_bad_jobs(ins):
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(DataError, match=r"jobs must be a positive whole number of processes or -1"):
+            score_file(sk.datasets.demo_path("sav"), ins, jobs=bad)

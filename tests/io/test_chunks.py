@@ -55,6 +55,58 @@ def test_sav_chunks_with_columns(tmp_path: Path) -> None:
         iter_chunks(path, columns=["nope"]).__next__()
 
 
+def _assert_same_chunks(path: Path, chunksize: int, **kwargs: object) -> list:
+    """Chunks read by worker processes (jobs=2) equal the chunks read in this process, frame and metadata."""
+    here = list(iter_chunks(path, chunksize=chunksize, **kwargs))
+    workers = list(iter_chunks(path, chunksize=chunksize, jobs=2, **kwargs))
+    assert len(workers) == len(here) > 1
+    for a, b in zip(workers, here):
+        pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+        assert a.metadata == b.metadata
+    return workers
+
+
+@pytest.mark.parametrize("suffix", ["sav", "zsav", "dta"])
+def test_chunks_read_by_worker_processes(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"s.{suffix}"
+    if suffix == "dta":
+        pyreadstat.write_dta(_frame(), str(path))
+    else:
+        write_sav(_frame(), path, missing_values={"q1": [9]}, variable_labels={"城市": "所在城市"})
+    chunks = _assert_same_chunks(path, 60)
+    assert [len(c.frame) for c in chunks] == [60, 60, 60, 60, 10]
+    assert chunks[3].metadata.notes[-1] == "Chunk 4: rows 180 to 239."
+    _assert_same_chunks(path, 100, columns=["城市", "id"])
+
+
+def test_worker_processes_stop_with_the_consumer(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "s.sav"
+    write_sav(_frame(1000), path)
+    chunks = iter_chunks(path, chunksize=50, jobs=2)
+    first = next(chunks)
+    assert list(first.frame.index) == list(range(50))
+    chunks.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_truncated_file_read_by_worker_processes(tmp_path: Path) -> None:
+    path = tmp_path / "s.sav"
+    write_sav(_frame(), path)
+    path.write_bytes(path.read_bytes()[:-1000])  # the header promises 250 rows; the data stop short
+    with pytest.raises(ReadError, match=r"as an SPSS \.sav file: File did not contain the expected number of rows"):
+        list(iter_chunks(path, chunksize=60, jobs=2))
+
+
+def test_bad_jobs(tmp_path: Path) -> None:
+    path = tmp_path / "s.sav"
+    write_sav(_frame(), path)
+    for bad in (0, -3, 2.0, False):
+        with pytest.raises(ReadError, match=r"jobs must be a positive whole number of processes or -1"):
+            iter_chunks(path, jobs=bad)
+
+
 def test_dta_chunks(tmp_path: Path) -> None:
     path = tmp_path / "s.dta"
     pyreadstat.write_dta(_frame(), str(path))
