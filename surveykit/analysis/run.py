@@ -207,7 +207,7 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
 
     with stage("read"):
         ins = load_instrument(spec.instrument_path)
-        data = read_survey(spec.data_path, instrument=ins)
+        data = read_survey(spec.data_path, instrument=ins, **spec.data.options)
         report = validate(data)
         report.raise_if_blocking()
 
@@ -480,7 +480,8 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
         "command": command,
         "spec": {"file": None, "sha256": spec_sha256, "name": spec.name},
         "inputs": {
-            "data": {"file": str(spec.data_path), "sha256": _sha256(spec.data_path)},
+            "data": {"file": str(spec.data_path), "sha256": _sha256(spec.data_path),
+                     **({"read": spec.data.options} if spec.data.options else {})},
             "instrument": {"file": str(spec.instrument_path), "sha256": _sha256(spec.instrument_path)},
         },
         "seed": spec.seed,
@@ -494,8 +495,13 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
 
 
 def analyze(spec: str | Path | None = None, *, data: str | Path | None = None,
-            instrument: str | Path | None = None, command: str | None = None) -> AnalysisResult:
+            instrument: str | Path | None = None, command: str | None = None, encoding: str | None = None,
+            layout: str | None = None, sheet: str | int | None = None) -> AnalysisResult:
     """Run a whole analysis from a spec file (default: the shipped demo).
+
+    `data` and `instrument` replace the spec's files; `encoding`, `layout` and `sheet`
+    replace the spec's options for reading the data (see :func:`surveykit.read_survey`)
+    and are recorded in the manifest (``inputs.data.read``).
 
     Examples
     --------
@@ -509,6 +515,9 @@ def analyze(spec: str | Path | None = None, *, data: str | Path | None = None,
 
         spec = demo_spec_path()
     loaded, sha = load_spec(spec, data=data, instrument=instrument)
+    read = {k: v for k, v in (("encoding", encoding), ("layout", layout), ("sheet", sheet)) if v is not None}
+    if read:  # checked where the file is read, with the message every reader gives
+        loaded = loaded.model_copy(update={"data": loaded.data.model_copy(update=read)})
     if not loaded.data_path.exists():
         raise DataError(f"Data file {loaded.data_path} named by spec {spec} does not exist; check 'data'.")
     result = run_spec(loaded, spec_sha256=sha, command=command)

@@ -1,5 +1,14 @@
 """The analysis spec: one YAML file naming the data, the instrument, the models, the
 hypotheses and the report options.  Relative paths are resolved against the spec's folder.
+
+``data`` is the data file's path, or a mapping with the file and how to read it::
+
+    data: exports/wave1.csv
+    data:
+      file: exports/wave1.csv
+      encoding: gb18030      # a csv/tsv file's text encoding (default: detected)
+      layout: wjx            # auto | plain | qualtrics | wjx (default: detected)
+      sheet: 答卷数据         # an .xlsx sheet (default: the first)
 """
 
 from __future__ import annotations
@@ -15,7 +24,10 @@ from surveykit.data import ScreeningRule
 from surveykit.errors import SpecError
 from surveykit.instrument.schema import Text
 
-__all__ = ["AnalysisSpec", "Hypothesis", "load_spec"]
+__all__ = ["AnalysisSpec", "DataSource", "Hypothesis", "load_spec"]
+
+#: The keys of a ``data`` mapping that are options of :func:`surveykit.read_survey`.
+READ_OPTIONS = ("encoding", "layout", "sheet")
 
 
 class _M(BaseModel):
@@ -51,6 +63,27 @@ class Hypothesis(_M):
             lhs, _, rhs = self.path.partition("~")
             return (lhs.strip(), "~", rhs.strip())
         return (self.parameter, ":=", "")
+
+
+class DataSource(_M):
+    """The data file and how to read it (the options of :func:`surveykit.read_survey`)."""
+
+    file: str
+    encoding: str | None = None
+    layout: Literal["auto", "plain", "qualtrics", "wjx"] | None = None
+    sheet: str | int | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must be a file path")
+        return v
+
+    @property
+    def options(self) -> dict[str, str | int]:
+        """The read options that are set, as keyword arguments of ``read_survey``."""
+        return {k: getattr(self, k) for k in READ_OPTIONS if getattr(self, k) is not None}
 
 
 class StructuralSpec(_M):
@@ -136,7 +169,7 @@ class ReportSpec(_M):
 class AnalysisSpec(_M):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: Text
-    data: str
+    data: DataSource
     instrument: str
     simulated: bool = False
     seed: int | None = None
@@ -152,7 +185,12 @@ class AnalysisSpec(_M):
     report: ReportSpec = ReportSpec()
     base_dir: str = Field(default=".", exclude=True)
 
-    @field_validator("data", "instrument")
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_path(cls, v: object) -> object:
+        return {"file": v} if isinstance(v, str) else v
+
+    @field_validator("instrument")
     @classmethod
     def _nonempty(cls, v: str) -> str:
         if not v.strip():
@@ -165,7 +203,7 @@ class AnalysisSpec(_M):
 
     @property
     def data_path(self) -> Path:
-        return self.resolve(self.data)
+        return self.resolve(self.data.file)
 
     @property
     def instrument_path(self) -> Path:
@@ -174,7 +212,8 @@ class AnalysisSpec(_M):
 
 def load_spec(path: str | Path, **overrides) -> tuple[AnalysisSpec, str]:
     """Read and validate a spec; returns (spec, SHA-256 of the file).  ``overrides`` replace keys
-    (``data``, ``instrument``: paths relative to the current directory)."""
+    (``data``, ``instrument``: paths relative to the current directory; ``data`` replaces the
+    file only, the spec's read options still apply)."""
     p = Path(path)
     data = read_yaml(p, what="Spec file", error=SpecError)
     raw = p.read_bytes()
@@ -183,7 +222,11 @@ def load_spec(path: str | Path, **overrides) -> tuple[AnalysisSpec, str]:
     data = dict(data)
     data["base_dir"] = str(p.resolve().parent)
     for key, val in overrides.items():
-        if val is not None:
+        if val is None:
+            continue
+        if key == "data" and isinstance(data.get("data"), dict):
+            data["data"] = {**data["data"], "file": str(Path(val).resolve())}
+        else:
             data[key] = str(Path(val).resolve())
     spec = validate_as(AnalysisSpec, data, what="Spec file", path=p, error=SpecError)
     return spec, hashlib.sha256(raw).hexdigest()

@@ -10,18 +10,22 @@ from typing import Optional
 import typer
 
 from surveykit.analysis import analyze as run_analysis
-from surveykit.cli._common import handled
+from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
 from surveykit.errors import SpecError
 
 
 def analyze(
     spec: Optional[Path] = typer.Argument(None, help="Analysis spec (YAML). Default: the shipped demo."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides the spec's 'data'."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides the spec's data file (its "
+                                        "read options still apply)."),
     instrument: Optional[Path] = typer.Option(None, "--instrument", help="Instrument YAML; overrides the spec's."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder. Default: reports/<spec name>/."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Report language: zh or en. Default: the spec's."),
     table_style: Optional[str] = typer.Option(None, "--table-style",
                                               help="Word tables: apa or cn (三线表). Default: the spec's."),
+    encoding: Optional[str] = encoding_option("the spec's data.encoding, else detected"),
+    layout: Optional[str] = layout_option("the spec's data.layout, else detected"),
+    sheet: Optional[str] = sheet_option("the spec's data.sheet, else the first"),
 ) -> None:
     """Run an analysis spec and write report.html, report.md, results.json and manifest.json."""
     with handled():
@@ -30,7 +34,8 @@ def analyze(
         if table_style is not None and table_style not in ("apa", "cn"):
             raise SpecError(f"--table-style {table_style!r} is not one of apa, cn.")
         command = "surveykit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        result = run_analysis(spec, data=data, instrument=instrument, command=command)
+        result = run_analysis(spec, data=data, instrument=instrument, command=command,
+                              **read_options(encoding, layout, sheet))
         out_dir = out if out is not None else Path("reports") / result.spec.name
         for path in result.write(out_dir, lang=lang, table_style=table_style):
             typer.echo(str(path))

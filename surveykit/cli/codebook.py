@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.cli._common import handled
+from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
 from surveykit.data.codebook import check_format
 from surveykit.data.codebook import codebook as describe
 from surveykit.errors import SpecError
@@ -21,17 +21,16 @@ def codebook(
     format: str = typer.Option("md", "--format", help="md, json, xlsx or html."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write to this file (atomically). Default: stdout "
                                        "(not for xlsx)."),
-    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a csv/tsv file. "
-                                           "Default: detected."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="auto, plain, qualtrics or wjx. Default: detected."),
-    sheet: Optional[str] = typer.Option(None, "--sheet", help="Sheet of an .xlsx workbook. Default: the first."),
+    encoding: Optional[str] = encoding_option(),
+    layout: Optional[str] = layout_option(),
+    sheet: Optional[str] = sheet_option(),
 ) -> None:
     """One row per variable: label, type, value labels, missing values, n valid/missing, distribution."""
     with handled():
         fmt = check_format(format)
         if fmt == "xlsx" and out is None:
             raise SpecError("--format xlsx writes a workbook: give the file to write with --out PATH.xlsx.")
-        book = describe(data, instrument=instrument, encoding=encoding, layout=layout, sheet=sheet)
+        book = describe(data, instrument=instrument, **read_options(encoding, layout, sheet))
         if out is not None:
             typer.echo(str(book.write(out, format=fmt)))
         else:

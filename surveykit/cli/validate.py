@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.cli._common import handled
+from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
 from surveykit.data import read_survey
 from surveykit.data import validate as check
 from surveykit.errors import SpecError
@@ -18,16 +18,15 @@ def validate(
     data: Path = typer.Argument(..., help="Data file."),
     instrument: Path = typer.Option(..., "--instrument", help="Instrument YAML."),
     format: str = typer.Option("text", "--format", help="text or json."),
-    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a csv/tsv file. "
-                                           "Default: detected."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="auto, plain, qualtrics or wjx. Default: detected."),
-    sheet: Optional[str] = typer.Option(None, "--sheet", help="Sheet of an .xlsx workbook. Default: the first."),
+    encoding: Optional[str] = encoding_option(),
+    layout: Optional[str] = layout_option(),
+    sheet: Optional[str] = sheet_option(),
 ) -> None:
     """Report out-of-range codes, missing items, duplicates...; exit 1 when analysis is blocked."""
     with handled():
         if format not in ("text", "json"):
             raise SpecError(f"--format {format!r} is not one of text, json.")
-        rep = check(read_survey(data, instrument=instrument, encoding=encoding, layout=layout, sheet=sheet))
+        rep = check(read_survey(data, instrument=instrument, **read_options(encoding, layout, sheet)))
         if format == "json":
             typer.echo(json.dumps(rep.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -101,6 +101,12 @@ def _duplicated(tmp: Path) -> Path:
     return path
 
 
+def _truncated_por(tmp: Path) -> Path:
+    path = tmp / "truncated.por"
+    path.write_bytes((FIXTURES / "pspp_english.por").read_bytes()[:1000])
+    return path
+
+
 def _gbk(tmp: Path) -> Path:
     path = tmp / "gbk.csv"
     path.write_bytes((FIXTURES / "gbk_headers.csv").read_bytes())
@@ -110,6 +116,8 @@ def _gbk(tmp: Path) -> Path:
 BAD = {
     "truncated sav": (_truncated_sav, (), ("truncated.sav", "truncated or damaged")),
     "corrupt sav": (_corrupt_sav, (), ("corrupt.sav", "truncated or damaged")),
+    "truncated por": (_truncated_por, (), ("truncated.por", "as an SPSS portable .por file: it ends inside",
+                                           "truncated or damaged")),
     "truncated xlsx": (_truncated_xlsx, (), ("truncated.xlsx", "damaged or in another format")),
     "empty file": (_empty, (), ("empty.csv", "is empty (0 bytes)")),
     "binary named csv": (_binary_csv, (), ("survey.csv", "is not a text file", "format='sav'")),
@@ -131,10 +139,9 @@ def test_bad_input_exits_2_with_one_sentence(tmp_path, case):
         assert result.exit_code == 2, result.output
         assert result.stdout == ""
         one_sentence(result.stderr, *fragments)
-    if not options:  # analyze has no --encoding or --layout
-        result = invoke("analyze", "--data", path, "--out", tmp_path / "out")
-        assert result.exit_code == 2 and "Traceback" not in result.output
-        one_sentence(result.stderr, path.name, *fragments[1:])
+    result = invoke("analyze", "--data", path, *options, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    one_sentence(result.stderr, path.name, *fragments[1:])
     assert sha(path) == before
     assert not (tmp_path / "out").exists()
 
