@@ -267,7 +267,7 @@ class _Parser:
         self.text = text
         # bytes the table does not name keep their Latin-1 meaning (ASCII for a PSPP file); a field
         # running into the padding of the last line means the file was cut short
-        self.chars = "".join(decode.get(b, chr(b)) for b in text[:end])
+        self.chars = text[:end].decode("latin-1").translate({b: decode.get(b, chr(b)) for b in range(256)})
         self.pos = _HEADER
         self.notes: list[str] = []
 
