@@ -444,18 +444,8 @@ def _score_numeric(chunk, plan: ColumnPlan, ins: Instrument, keying: _Keying, id
             col = frame[column_of[a.id]].to_numpy(dtype=float, na_value=np.nan, copy=True)
             found[a.id] = _mask_missing(col, ins.scale_of_check(a.id).missing, metadata, column_of[a.id])
     part = {m.variable: found[m.variable] for m in plan.matches if found.get(m.variable)}
-    for j, item in enumerate(items):
-        col, sc = x[:, j], keying.scales[j]
-        bad = ~np.isnan(col) & ~np.isin(col, sc.points)
-        if bad.any():
-            where = np.flatnonzero(bad)
-            rows = [int(i) + 1 for i in frame.index[where[:5]]]
-            values = ", ".join(f"{v:g}" for v in np.unique(col[where])[:5])
-            raise DataError(
-                f"{source}: item '{item}' has values outside its scale {sc.min}-{sc.max} ({values}) at data row(s) "
-                f"{', '.join(map(str, rows))}. Declare them as missing codes in the scale or recode the data "
-                "('surveykit validate' lists every problem)."
-            )
+    if _any_off_scale(x, keying):
+        _raise_off_scale(x, frame.index, items, keying, source)
     for j in keying.reverse:
         sc = keying.scales[j]
         x[:, j] = (sc.min + sc.max) - x[:, j]
@@ -463,11 +453,41 @@ def _score_numeric(chunk, plan: ColumnPlan, ins: Instrument, keying: _Keying, id
     with np.errstate(invalid="ignore", divide="ignore"):
         for k, (cols, need) in enumerate(keying.blocks):
             block = x[:, cols]
-            answered = block.shape[1] - np.count_nonzero(np.isnan(block), axis=1)
-            total = np.where(np.isnan(block), 0.0, block).sum(axis=1)
-            scores[:, k] = np.where((answered >= need) & (answered > 0), total / answered, np.nan)
+            missing = np.isnan(block)
+            answered = block.shape[1] - np.count_nonzero(missing, axis=1)
+            block[missing] = 0.0  # block is a copy (fancy indexing)
+            scores[:, k] = np.where((answered >= need) & (answered > 0), block.sum(axis=1) / answered, np.nan)
     ids = frame[column_of[id_var]].rename(id_var) if id_var is not None and id_var in column_of else None
     return x, scores, ids, part
+
+
+def _any_off_scale(x: np.ndarray, keying: _Keying) -> bool:
+    """Whether any answered cell is not a point of its item's scale.
+
+    Column by column: a column (one chunk of one item) stays in the CPU cache for the few
+    comparisons, which measured twice as fast as whole-array passes (min/max/floor).
+    """
+    for j, sc in enumerate(keying.scales):
+        col = x[:, j]
+        if (~np.isin(col, sc.points) & ~np.isnan(col)).any():
+            return True
+    return False
+
+
+def _raise_off_scale(x: np.ndarray, index: pd.Index, items: list[str], keying: _Keying, source: str) -> None:
+    """The error ``_check_range`` raises: the first item (in instrument order) with off-scale codes."""
+    for j, item in enumerate(items):
+        col, sc = x[:, j], keying.scales[j]
+        bad = ~np.isnan(col) & ~np.isin(col, sc.points)
+        if bad.any():
+            where = np.flatnonzero(bad)
+            rows = [int(i) + 1 for i in index[where[:5]]]
+            values = ", ".join(f"{v:g}" for v in np.unique(col[where])[:5])
+            raise DataError(
+                f"{source}: item '{item}' has values outside its scale {sc.min}-{sc.max} ({values}) at data row(s) "
+                f"{', '.join(map(str, rows))}. Declare them as missing codes in the scale or recode the data "
+                "('surveykit validate' lists every problem)."
+            )
 
 
 def _mask_missing(col: np.ndarray, scale_missing, metadata: FileMetadata | None, column: str) -> dict:

@@ -341,9 +341,8 @@ def iter_stat_chunks_parallel(
     ``pyreadstat.read_file_multiprocessing`` splits a file between processes.  At most
     ``jobs + 1`` chunks are requested ahead of the one being consumed, which bounds memory.
 
-    Falls back to the serial reader for .por files and for files whose header gives no row
-    count (the chunk boundaries are not known in advance), for files of one chunk, and
-    where processes cannot be forked.
+    Falls back to the serial reader for .por files, for files whose header gives no row
+    count (the chunk boundaries are not known in advance) and for files of one chunk.
 
     Parameters
     ----------
@@ -365,15 +364,12 @@ def iter_stat_chunks_parallel(
     if fmt in _PARALLEL_FORMATS:
         _, meta = _call(path, fmt, lambda: _READERS[fmt](str(path), metadataonly=True, **options))
         n_rows = meta.number_rows
-    # fork: the workers start in milliseconds with pyreadstat already imported (spawn would
-    # re-import numpy, pandas and pyreadstat in each, about a second on two cores); it is the
-    # start method pyreadstat's own read_file_multiprocessing gets on Linux.
-    if jobs < 2 or not n_rows or n_rows <= chunksize or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or not n_rows or n_rows <= chunksize:
         yield from iter_stat_chunks(path, fmt, chunksize=chunksize, encoding=encoding, columns=columns)
         return
     starts = range(0, n_rows, chunksize)
     workers = min(jobs, len(starts))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(_start_method()))
     try:
         pending: list = []
         for index in range(len(starts) + workers):
@@ -391,6 +387,24 @@ def iter_stat_chunks_parallel(
     finally:
         # a consumer that stops early (an error found in chunk 3) leaves no reads running behind it
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_method() -> str:
+    """fork where it is safe, else spawn.
+
+    Forked workers start in milliseconds with pyreadstat already imported (spawned ones
+    import numpy, pandas and pyreadstat again, about a second each on two cores); fork is
+    the start method pyreadstat's own ``read_file_multiprocessing`` gets on Linux.  But a
+    process forked while another of its threads holds a lock can deadlock, so fork is used
+    only while this process runs a single Python thread (all workers start at the first
+    request, before the caller's progress display starts its thread).
+    """
+    import multiprocessing
+    import threading
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def _result(future: Any, path: Path) -> RawData:

@@ -201,10 +201,10 @@ def test_out_of_range_code_in_a_chunk_read_by_a_worker(tmp_path, ins):
     raw = read_survey(sk.datasets.demo_path("sav"), instrument=ins).frame
     frame = raw[["respondent_id", *ins.item_ids]].copy()
     frame.loc[450, "cap_2"] = 0.0
-    frame.loc[451, "cap_2"] = 6.5
+    frame.loc[451, "cap_2"] = 2.5  # inside 1-5, but not a point of the scale
     path = tmp_path / "bad.sav"
     write_sav(frame, path)
-    with pytest.raises(DataError, match=r"item 'cap_2' has values outside its scale 1-5 \(0, 6\.5\) at data row\(s\) "
+    with pytest.raises(DataError, match=r"item 'cap_2' has values outside its scale 1-5 \(0, 2\.5\) at data row\(s\) "
                                         r"451, 452\."):
         score_file(path, ins, chunksize=100, jobs=2)
     assert multiprocessing.active_children() == []

@@ -181,3 +181,25 @@ def test_corrupt_file_while_streaming(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:400])
     with pytest.raises(ReadError, match=r"as an SPSS \.sav file"):
         list(iter_chunks(path, chunksize=10))
+
+
+def test_worker_processes_are_spawned_when_this_process_runs_threads(tmp_path: Path) -> None:
+    """Forking while another thread may hold a lock can deadlock: with a second thread running, workers are
+    spawned (slower to start), and the chunks are the same."""
+    import threading
+
+    from surveykit.io._pyreadstat import _start_method
+
+    path = tmp_path / "s.sav"
+    write_sav(_frame(), path, missing_values={"q1": [9]})
+    if threading.active_count() == 1:  # other tests may leave threads behind (a loky pool's manager)
+        assert _start_method() == "fork"
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert _start_method() == "spawn"
+        _assert_same_chunks(path, 100)
+    finally:
+        stop.set()
+        thread.join()
