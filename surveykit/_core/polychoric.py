@@ -46,6 +46,8 @@ import numpy as np
 from scipy import optimize
 from scipy.special import ndtr, ndtri
 
+from surveykit._core.memo import ContentCache, content_key
+
 __all__ = [
     "PolychoricMatrix",
     "polychoric_matrix",
@@ -55,6 +57,8 @@ __all__ = [
     "bvn_cdf",
     "bvn_pdf",
 ]
+
+POLYCHORIC_CACHE = ContentCache(maxsize=4)
 
 _TWO_PI = 2.0 * math.pi
 
@@ -262,6 +266,12 @@ def polychoric_matrix(x: np.ndarray, *, zero_add: tuple[float, float] = (0.5, 0.
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:
         raise ValueError("polychoric_matrix needs a 2-d array (rows = respondents, columns = items).")
+    # one computation per data set and process, shared by every analysis that asks (see _core.memo)
+    return POLYCHORIC_CACHE.get(content_key("polychoric", x, tuple(zero_add)),
+                                lambda: _polychoric_matrix(x, zero_add))
+
+
+def _polychoric_matrix(x: np.ndarray, zero_add: tuple[float, float]) -> PolychoricMatrix:
     n, p = x.shape
     enc = [_encode(x[:, j]) for j in range(p)]
     codes = np.column_stack([c for c, _ in enc]) if p else np.empty((n, 0), dtype=np.int64)

@@ -93,7 +93,7 @@ def _power_batch(task: _PowerTask, start: int, stop: int) -> dict[str, np.ndarra
             if theta is None:
                 continue
             vals = ref.estimates(theta, cov)
-            vcov, _ = expected_vcov(ref.kernel._model_for(cov), theta, x.shape[0])
+            vcov, _ = expected_vcov(ref.kernel.model_for(cov), theta, x.shape[0])
             if not np.all(np.isfinite(vcov)):
                 continue
             se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))

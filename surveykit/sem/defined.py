@@ -85,22 +85,32 @@ def delta_method(
     theta: np.ndarray,
     vcov: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Values and delta-method standard errors of defined parameters."""
+    """Values and delta-method standard errors of defined parameters.
+
+    ``env_of_theta`` maps a parameter vector to the label values; it must also accept a
+    (k, n_par) stack of vectors (label values then have shape (k,)), so that the Jacobian
+    is one evaluation of each expression on all k perturbed vectors at once.
+    """
     k = len(theta)
     values = np.array([float(np.real(f(env_of_theta(theta)))) for f, _ in funcs])
     jac = np.zeros((len(funcs), k))
-    for j in range(k):
-        for i, (f, uses_abs) in enumerate(funcs):
-            if uses_abs:
-                h = 1e-6 * max(1.0, abs(theta[j]))
-                tp, tm = theta.astype(float).copy(), theta.astype(float).copy()
-                tp[j] += h
-                tm[j] -= h
-                jac[i, j] = (float(f(env_of_theta(tp))) - float(f(env_of_theta(tm)))) / (2 * h)
-            else:
-                tc = theta.astype(complex)
-                tc[j] += 1e-30j
-                jac[i, j] = float(np.imag(f(env_of_theta(tc)))) / 1e-30
+    if k == 0 or not funcs:
+        return values, np.zeros(len(funcs))
+    env_c = None
+    env_pm = None
+    for i, (f, uses_abs) in enumerate(funcs):
+        if uses_abs:
+            if env_pm is None:
+                h = 1e-6 * np.maximum(1.0, np.abs(theta.astype(float)))
+                base = np.broadcast_to(theta.astype(float), (k, k))
+                env_pm = (env_of_theta(base + np.diag(h)), env_of_theta(base - np.diag(h)), h)
+            plus, minus, h = env_pm
+            jac[i] = (np.broadcast_to(np.real(f(plus)), (k,)) - np.broadcast_to(np.real(f(minus)), (k,))) / (2 * h)
+        else:
+            if env_c is None:
+                tc = np.broadcast_to(theta.astype(complex), (k, k)) + 1e-30j * np.eye(k)
+                env_c = env_of_theta(tc)
+            jac[i] = np.broadcast_to(np.imag(f(env_c)), (k,)) / 1e-30
     cov = jac @ vcov @ jac.T
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     return values, se

@@ -73,22 +73,33 @@ class FitKernel:
         xc = x - x.mean(axis=0)
         return xc.T @ xc / x.shape[0]
 
-    def _model_for(self, cov: np.ndarray) -> RamModel:
+    def model_for(self, cov: np.ndarray) -> RamModel:
+        """The RAM model for data with covariance ``cov``: under fixed.x the exogenous covariates'
+        (co)variances are fixed at the values of ``cov``; otherwise the kernel's own model."""
         if not len(self.exo_pos):
             return self.model
+        vals = cov[self.exo_ij[:, 0], self.exo_ij[:, 1]]
         fixed = self.model.s_fixed.copy()
-        fixed[self.exo_pos] = cov[self.exo_ij[:, 0], self.exo_ij[:, 1]]
-        return dataclasses.replace(self.model, s_fixed=fixed)
+        fixed[self.exo_pos] = vals
+        new = dataclasses.replace(self.model, s_fixed=fixed)
+        # the index layout does not depend on fixed values: carry it over with the new S template
+        # (rebuilding it per bootstrap draw cost more than the draw's first iteration)
+        lay = self.model._layout
+        tmp = lay.s_template.copy()
+        tmp[self.exo_ij[:, 0], self.exo_ij[:, 1]] = vals
+        tmp[self.exo_ij[:, 1], self.exo_ij[:, 0]] = vals
+        new.__dict__["_layout"] = dataclasses.replace(lay, s_template=tmp)
+        return new
 
     def estimate(self, cov: np.ndarray, n: int, start: np.ndarray | None = None) -> KernelFit:
         """Re-estimate on covariance ``cov`` (N divisor) of ``n`` rows; never raises on
         non-convergence (``converged`` says so)."""
-        model = self._model_for(cov)
+        model = self.model_for(cov)
         theta0 = self.theta_hat if start is None else start
         with warnings.catch_warnings(), single_thread():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try:
-                opt = optimize_ml(model, theta0, cov)
+                opt = optimize_ml(model, theta0, cov, xtol=1e-7)
             except Exception:  # noqa: BLE001 - a failed draw is counted, not fatal
                 return KernelFit(theta=np.full_like(theta0, np.nan), converged=False, iterations=0, fmin=np.nan)
         return KernelFit(theta=opt.theta, converged=opt.converged, iterations=opt.iterations, fmin=opt.fmin)
@@ -97,7 +108,7 @@ class FitKernel:
         """est, std_lv, std_all for every row followed by the defined parameters."""
         sol = self.solution
         if cov is not None and len(self.exo_pos):
-            sol = dataclasses.replace(sol, models=(self._model_for(cov),))
+            sol = dataclasses.replace(sol, models=(self.model_for(cov),))
             fixed = sol.fixed.copy()
             # fixed.x rows carry the sample values of this data set
             t = sol.pt.table
@@ -108,8 +119,6 @@ class FitKernel:
             sol = dataclasses.replace(sol, fixed=fixed)
         est = sol.estimates(theta)
         std_lv, std_all = sol.standardized(theta)
-        return {
-            "est": np.concatenate([est, sol.defined_values(est)]),
-            "std_lv": np.concatenate([std_lv, sol.defined_values(std_lv)]),
-            "std_all": np.concatenate([std_all, sol.defined_values(std_all)]),
-        }
+        rows = np.stack([est, std_lv, std_all])
+        both = np.concatenate([rows, sol.defined_values(rows)], axis=1)  # the three at once
+        return {"est": both[0], "std_lv": both[1], "std_all": both[2]}

@@ -33,6 +33,7 @@ from scipy.special import ndtr
 
 from surveykit._core.fit import rmsea as rmsea_k
 from surveykit._core.fit import rmsea_ci
+from surveykit._core.memo import ContentCache, content_key
 from surveykit._core.polychoric import cell_probabilities, polychoric_matrix
 from surveykit.errors import (
     DataError,
@@ -74,9 +75,20 @@ def _univariate(codes: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndar
     return scores, info
 
 
+_STATS_CACHE = ContentCache(maxsize=4)
+
+
 def ordinal_statistics(x: np.ndarray):
     """Thresholds, polychoric correlations and Gamma (per-observation asymptotic covariance)
-    of complete ordinal data ``x`` (n, p).  Returns (tau list, rho, Gamma, categories)."""
+    of complete ordinal data ``x`` (n, p).  Returns (tau list, rho, Gamma, categories, pairs).
+
+    Computed once per data set and process (content-keyed, :mod:`surveykit._core.memo`): a
+    CFA and an SEM of the same items share them; the returned arrays are read-only."""
+    x = np.asarray(x, dtype=float)
+    return _STATS_CACHE.get(content_key("wlsmv-statistics", x), lambda: _ordinal_statistics(x))
+
+
+def _ordinal_statistics(x: np.ndarray):
     n, p = x.shape
     poly = polychoric_matrix(x)
     taus = poly.thresholds

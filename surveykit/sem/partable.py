@@ -258,27 +258,25 @@ def build_partable(
             raise ModelSpecificationError(
                 f"Model syntax line {d.line}: defined parameter {d.lhs!r} has the name of a label."
             )
+    # lavaan lists, per group, =~ first, then ~, then ~~ (user then default), then ~1
+    order = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
+    records.sort(key=lambda r: (r["group"], order[r["op"]], -r["user"]))  # stable
     table = pd.DataFrame(
         {
             "id": np.arange(1, len(records) + 1),
             "lhs": [r["lhs"] for r in records],
             "op": [r["op"] for r in records],
             "rhs": [r["rhs"] for r in records],
-            "group": [r["group"] for r in records],
-            "user": [r["user"] for r in records],
-            "free": [r["free"] for r in records],
-            "ustart": [np.nan if r["fixed"] is None else r["fixed"] for r in records],
-            "start": [np.nan if r["start"] is None else r["start"] for r in records],
+            "group": np.array([r["group"] for r in records], dtype=np.int64),
+            "user": np.array([r["user"] for r in records], dtype=np.int64),
+            "free": np.array([r["free"] for r in records], dtype=np.int64),
+            "ustart": np.array([np.nan if r["fixed"] is None else r["fixed"] for r in records], dtype=float),
+            "start": np.array([np.nan if r["start"] is None else r["start"] for r in records], dtype=float),
             "label": [r["label"] for r in records],
-            "exo": [r["exo"] for r in records],
-            "line": [r["line"] for r in records],
+            "exo": np.array([r["exo"] for r in records], dtype=np.int64),
+            "line": np.array([r["line"] for r in records], dtype=np.int64),
         }
     )
-    # lavaan lists, per group, =~ first, then ~, then ~~ (user then default), then ~1
-    order = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
-    table["_o"] = table["op"].map(order)
-    table = table.sort_values(["group", "_o", "user"], ascending=[True, True, False], kind="stable")
-    table = table.drop(columns="_o").reset_index(drop=True)
     return ParTable(
         table=table,
         ov_names=tuple(ov_names),

@@ -246,54 +246,59 @@ def compute_result(
     est = sol.estimates(theta)
     se = np.where(sol.free >= 0, se_all[sol.free.clip(0)], 0.0)
     std_lv, std_all = sol.standardized(theta)
-    cols = {"lhs": t["lhs"].to_numpy(), "op": t["op"].to_numpy(), "rhs": t["rhs"].to_numpy()}
-    if G > 1:
-        cols["group"] = t["group"].to_numpy()
-    cols.update({"label": t["label"].to_numpy(), "est": est, "se": se})
-    df = pd.DataFrame(cols)
     free = sol.free >= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(free, est / np.where(se > 0, se, np.nan), np.nan)
-    df["z"] = z
-    df["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(z)), np.nan)
-    df["ci_lower"] = np.where(free, est - _Z975 * se, est)
-    df["ci_upper"] = np.where(free, est + _Z975 * se, est)
-    df["std_lv"] = std_lv
-    df["std_all"] = std_all
-
-    # defined parameters
+    lhs, op, rhs, label = (t[c].tolist() for c in ("lhs", "op", "rhs", "label"))
+    grp_col = t["group"].to_numpy() if G > 1 else None
+    # the table's columns as arrays, the defined parameters appended, one DataFrame at the end
+    # (column-by-column pandas assignment and concat were most of a small model's fitting time)
+    cols = {"est": est, "se": se, "z": z, "pvalue": np.where(free, 2 * stats.norm.sf(np.abs(z)), np.nan),
+            "ci_lower": np.where(free, est - _Z975 * se, est), "ci_upper": np.where(free, est + _Z975 * se, est),
+            "std_lv": std_lv, "std_all": std_all}
     if sol.n_defined:
         vals, ses = sol.defined_with_se(theta, vcov)
-        d_lv, d_all = sol.defined_values(std_lv), sol.defined_values(std_all)
         with np.errstate(divide="ignore", invalid="ignore"):
             zz = vals / np.where(ses > 0, ses, np.nan)
-        drows = pd.DataFrame({
-            "lhs": [d.lhs for d in pt.defined], "op": ":=", "rhs": [d.rhs for d in pt.defined],
-            **({"group": 0} if G > 1 else {}),
-            "label": [d.lhs for d in pt.defined], "est": vals, "se": ses, "z": zz,
-            "pvalue": 2 * stats.norm.sf(np.abs(zz)), "ci_lower": vals - _Z975 * ses,
-            "ci_upper": vals + _Z975 * ses, "std_lv": d_lv, "std_all": d_all,
-        })
-        df = pd.concat([df, drows], ignore_index=True)
+        extra = {"est": vals, "se": ses, "z": zz, "pvalue": 2 * stats.norm.sf(np.abs(zz)),
+                 "ci_lower": vals - _Z975 * ses, "ci_upper": vals + _Z975 * ses,
+                 "std_lv": sol.defined_values(std_lv), "std_all": sol.defined_values(std_all)}
+        cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
+        lhs = lhs + [d.lhs for d in pt.defined]
+        op = op + [":="] * sol.n_defined
+        rhs = rhs + [d.rhs for d in pt.defined]
+        label = label + [d.lhs for d in pt.defined]
+        if grp_col is not None:
+            grp_col = np.concatenate([grp_col, np.zeros(sol.n_defined, dtype=grp_col.dtype)])
+    head = {"lhs": lhs, "op": op, "rhs": rhs}
+    if grp_col is not None:
+        head["group"] = grp_col
+    df = pd.DataFrame({**head, "label": label, **cols})
 
-    endo_lv = set(t.loc[t["op"] == "~", "lhs"]) & lv
+    endo_lv = {a for a, o in zip(t["lhs"].tolist(), t["op"].tolist()) if o == "~"} & lv
     r2_names = [v for v in pt.ov_names if v not in pt.ov_x] + [v for v in pt.lv_names if v in endo_lv]
     r2_parts = {}
     implied_covs, fit_groups = [], []
+    t_lhs, t_op, t_rhs = t["lhs"].tolist(), t["op"].tolist(), t["rhs"].tolist()
+    t_free = t["free"].to_numpy()
+    t_grp = t["group"].to_numpy() if "group" in t.columns else np.ones(len(t), dtype=int)
+    var_rows = [i for i in range(len(t)) if t_op[i] == "~~" and t_lhs[i] == t_rhs[i] and t_free[i] > 0]
     for g, (mdl, gm) in enumerate(zip(models, sm.groups)):
-        label = pt.group_labels[g] if G > 1 else None
+        label_g = pt.group_labels[g] if G > 1 else None
         sigma, C, _ = mdl.implied(theta)
         _, S = mdl.matrices(theta)
         var_total = np.diag(C)
         for v in r2_names:
-            r2_parts[(label, v) if G > 1 else v] = 1.0 - S[idx[v], idx[v]] / var_total[idx[v]]
-        where = f" in group {label!r}" if G > 1 else ""
+            r2_parts[(label_g, v) if G > 1 else v] = 1.0 - S[idx[v], idx[v]] / var_total[idx[v]]
+        where = f" in group {label_g!r}" if G > 1 else ""
         # Heywood cases and non-positive-definite latent covariance
-        for row in t[(t["group"] == g + 1) & (t["op"] == "~~") & (t["lhs"] == t["rhs"]) & (t["free"] > 0)].itertuples():
-            val = theta[row.free - 1]
+        for i in var_rows:
+            if t_grp[i] != g + 1:
+                continue
+            val = theta[t_free[i] - 1]
             if val < 0:
                 warnings.warn(
-                    f"Heywood case: the estimated variance of {row.lhs}{where} is negative ({val:.4g}); the "
+                    f"Heywood case: the estimated variance of {t_lhs[i]}{where} is negative ({val:.4g}); the "
                     "solution is not admissible. Consider the model specification, the sample size, or outliers.",
                     HeywoodCaseWarning, stacklevel=2,
                 )
@@ -307,10 +312,9 @@ def compute_result(
         implied_covs.append(pd.DataFrame(sigma, index=list(sm.names), columns=list(sm.names)))
         fit_groups.append((mdl, gm, sigma))
     r2 = pd.Series(r2_parts, name="r_squared", dtype=float)
-    sel = (df["op"] == "=~") & (df["std_all"].abs() > 1)
-    for r in df[sel].itertuples():
+    for i in np.flatnonzero((np.asarray(op) == "=~") & (np.abs(cols["std_all"]) > 1)):
         warnings.warn(
-            f"Heywood case: the standardized loading of {r.rhs} on {r.lhs} is {r.std_all:.4f} (> 1 in "
+            f"Heywood case: the standardized loading of {rhs[i]} on {lhs[i]} is {cols['std_all'][i]:.4f} (> 1 in "
             "absolute value); the solution is not admissible.",
             HeywoodCaseWarning, stacklevel=2,
         )

@@ -28,7 +28,7 @@ def _total_gradient(models, theta: np.ndarray, sm: SampleMoments) -> np.ndarray:
     """Gradient of minus the log-likelihood, ``sum_g n_g/2 dF_g``."""
     g = np.zeros(len(theta))
     for model, gm in zip(models, sm.groups):
-        gd, _ = group_pieces(model, theta, gm, "ML", None)
+        gd, _ = group_pieces(model, theta, gm, "ML", None, hessian=False)
         g += gm.nobs / 2.0 * gd
     return g
 

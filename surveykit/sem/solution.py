@@ -53,7 +53,7 @@ class Solution:
         lv = set(pt.lv_names)
         ops = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
         labels: dict[str, int] = {}
-        for i, lab in enumerate(t["label"]):
+        for i, lab in enumerate(t["label"].tolist()):
             if lab and lab not in labels:
                 labels[lab] = i
         known = set(labels)
@@ -68,11 +68,11 @@ class Solution:
             grp=grp,
             free=t["free"].to_numpy(dtype=int) - 1,
             fixed=t["ustart"].to_numpy(dtype=float),
-            op=np.array([ops[o] for o in t["op"]], dtype=int),
-            a=np.array([idx[x] for x in t["lhs"]], dtype=int),
-            b=np.array([idx[x] for x in t["rhs"]], dtype=int),
-            lhs_lv=np.array([x in lv for x in t["lhs"]]),
-            rhs_lv=np.array([x in lv for x in t["rhs"]]),
+            op=np.array([ops[o] for o in t["op"].tolist()], dtype=int),
+            a=np.array([idx[x] for x in t["lhs"].tolist()], dtype=int),
+            b=np.array([idx[x] for x in t["rhs"].tolist()], dtype=int),
+            lhs_lv=np.array([x in lv for x in t["lhs"].tolist()]),
+            rhs_lv=np.array([x in lv for x in t["rhs"].tolist()]),
             labels=labels,
             defined_funcs=tuple(funcs),
         )
@@ -132,17 +132,20 @@ class Solution:
         return len(self.defined_funcs)
 
     def _env(self, row_values) -> dict:
-        env = {lab: row_values[i] for lab, i in self.labels.items()}
+        env = {lab: row_values[..., i] for lab, i in self.labels.items()}
         for d, (f, _) in zip(self.pt.defined, self.defined_funcs):
             env[d.lhs] = f(env)
         return env
 
     def defined_values(self, row_values: np.ndarray) -> np.ndarray:
-        """Defined parameters evaluated on per-row values (estimates or a standardized column)."""
+        """Defined parameters evaluated on per-row values (estimates or a standardized column);
+        ``row_values`` may be a (k, rows) stack, giving (k, defined)."""
+        lead = np.shape(row_values)[:-1]
         if not self.defined_funcs:
-            return np.zeros(0)
+            return np.zeros((*lead, 0))
         env = self._env(row_values)
-        return np.array([float(np.real(env[d.lhs])) for d in self.pt.defined])
+        return np.stack([np.broadcast_to(np.real(env[d.lhs]), lead).astype(float) for d in self.pt.defined],
+                        axis=-1)
 
     def defined_with_se(self, theta: np.ndarray, vcov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values and delta-method standard errors of the defined parameters."""
@@ -150,7 +153,7 @@ class Solution:
                  for d, (_, uses_abs) in zip(self.pt.defined, self.defined_funcs)]
 
         def env_of(th):
-            vals = np.where(self.free >= 0, th[self.free.clip(0)], self.fixed.astype(th.dtype))
+            vals = np.where(self.free >= 0, th[..., self.free.clip(0)], self.fixed.astype(th.dtype))
             return self._env(vals)
 
         ok = np.isfinite(vcov).all()
