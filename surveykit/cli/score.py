@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.cli._common import handled
+from surveykit.cli._common import encoding_option, handled, layout_option
 from surveykit.data import score_file
 from surveykit.errors import SpecError
 from surveykit.io import atomic_write_text
@@ -64,10 +64,8 @@ def score(
         None, "--min-items", help="Answered items a score needs (default: half the construct's, rounded up)."),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", help="Processes reading SPSS/Stata/SAS chunks ahead (-1: every core; default: up to 4)."),
-    encoding: Optional[str] = typer.Option(
-        None, "--encoding", help="Text encoding of a csv/tsv data file, e.g. gb18030. Default: detected."),
-    layout: Optional[str] = typer.Option(
-        None, "--layout", help="Layout of the data file: auto, plain, qualtrics or wjx. Default: detected."),
+    encoding: Optional[str] = encoding_option(),
+    layout: Optional[str] = layout_option(),
 ) -> None:
     """Score a data file in chunks (for files larger than memory): scores to --out, summary to stdout."""
     with handled():

@@ -169,3 +169,21 @@ def test_progress_bar_on_a_terminal_only_outside_ci(tmp_path):
     code, shown = _on_a_terminal(args, {**env, "CI": "true"})
     assert code == 0, shown
     assert "Scoring demo_survey.sav" not in shown and "600 rows read in 12 chunk(s)" in shown
+
+
+def test_encoding_and_layout_of_a_platform_text_export(tmp_path):
+    """A 问卷星 export with answer texts, GBK-encoded: texts mapped to codes chunk by chunk, as read_survey maps them."""
+    data = Path(__file__).parents[1] / "data" / "fixtures" / "wjx_text_gbk.csv"
+    before = sha(data)
+    out = tmp_path / "scores.csv"
+    proc = run("score", data, "--instrument", INSTRUMENT, "--out", out, "--chunksize", "7", "--encoding", "gb18030",
+               "--layout", "wjx")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "wjx_text_gbk.csv: 30 rows read in 5 chunk(s), 24 complete on every item"
+    expected = read_survey(data, instrument=INSTRUMENT, encoding="gb18030", layout="wjx").scores()
+    written = pd.read_csv(out)
+    np.testing.assert_allclose(written[expected.columns].to_numpy(), expected.to_numpy(), rtol=1e-15, atol=0)
+    assert sha(data) == before
+    proc = run("score", data, "--instrument", INSTRUMENT, "--out", out, "--layout", "spss")
+    assert proc.returncode == 2 and proc.stderr.startswith("surveykit: error: ") and "spss" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
