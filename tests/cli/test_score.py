@@ -172,7 +172,7 @@ def test_progress_bar_on_a_terminal_only_outside_ci(tmp_path):
 
 
 def test_encoding_and_layout_of_a_platform_text_export(tmp_path):
-    """A 问卷星 export with answer texts, GBK-encoded: texts mapped to codes chunk by chunk, as read_survey maps them."""
+    """A GBK-encoded 问卷星 export with answer texts: mapped to codes chunk by chunk, as read_survey maps them."""
     data = Path(__file__).parents[1] / "data" / "fixtures" / "wjx_text_gbk.csv"
     before = sha(data)
     out = tmp_path / "scores.csv"
