@@ -125,8 +125,11 @@ def verify(
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SurveykitWarning)  # they are part of results.json
+            # the read options the run used (--encoding/--layout/--sheet or the spec's), as recorded
+            read = ((man.get("inputs") or {}).get("data") or {}).get("read") or {}
             res = analyze(inputs["spec"][0], data=inputs["data"][0], instrument=inputs["instrument"][0],
-                          command=man.get("command"))
+                          command=man.get("command"),
+                          **{k: read[k] for k in ("encoding", "layout", "sheet") if k in read})
         with tempfile.TemporaryDirectory(prefix="surveykit-verify-") as tmp:
             kwargs = {k: opts[k] for k in ("lang", "table_style", "convention", "path_layout") if k in opts}
             if "formats" in opts:

@@ -87,6 +87,9 @@ def test_analyze_gbk_wjx_export_with_encoding_and_layout(tmp_path, wjx_gbk, demo
     assert {m["variable"]: m["how"] for m in r["data"]["matches"]}["ide_1"] == "label"
     man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"]["data"]["read"] == {"encoding": "gb18030", "layout": "wjx"}
+    # verify re-runs with the recorded read options
+    result = invoke("verify", tmp_path / "out")
+    assert result.exit_code == 0, result.output
     assert sha(wjx_gbk) == before
 
 
