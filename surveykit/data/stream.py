@@ -3,8 +3,12 @@
 :func:`score_file` reads the file in chunks (:func:`surveykit.io.iter_chunks`), cleans
 each chunk exactly as :func:`~surveykit.data.read_survey` cleans a whole file (columns
 matched once, answer texts mapped, declared missing codes set to NaN), reverse-keys the
-items, scores the constructs and adds each chunk to running sums.  Only one chunk and
-the sums (a few vectors and one items x items matrix) are in memory at a time.
+items, scores the constructs and adds each chunk to running sums.  Only one chunk (plus
+the chunks worker processes read ahead from SPSS, Stata and SAS files, one each) and the
+sums (a few vectors and one items x items matrix) are in memory at a time.  A chunk whose
+item columns hold numbers is cleaned, checked, keyed and scored on one float array
+(:func:`_score_numeric`); one holding answer texts goes through the steps of
+``read_survey`` (:func:`_score_general`).  Both give the same numbers.
 
 The running sums are merged with the pairwise update of Chan, Golub & LeVeque (1979):
 for two parts with counts :math:`n_a, n_b`, means :math:`\\bar x_a, \\bar x_b` and centred
