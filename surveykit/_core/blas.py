@@ -9,6 +9,7 @@ BLAS to one thread for the duration of a block (threadpoolctl; a no-op when it i
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache, wraps
 
@@ -24,11 +25,21 @@ def _controller():
     return ThreadpoolController()
 
 
+_state = threading.local()
+
+
 @contextmanager
 def single_thread():
-    ctl = _controller()
-    with (ctl.limit(limits=1, user_api="blas") if ctl is not None else nullcontext()):
-        yield
+    """BLAS limited to one thread inside the block.  Nested blocks cost nothing: only the
+    outermost one talks to threadpoolctl (~20 us per call, a few percent of a bootstrap refit)."""
+    depth = getattr(_state, "depth", 0)
+    ctl = _controller() if depth == 0 else None
+    _state.depth = depth + 1
+    try:
+        with (ctl.limit(limits=1, user_api="blas") if ctl is not None else nullcontext()):
+            yield
+    finally:
+        _state.depth = depth
 
 
 def single_threaded(fn):

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from surveykit._core.blas import single_thread
 from surveykit.errors import SpecError
 
 __all__ = ["batches", "run_batches", "check_jobs", "n_workers"]
@@ -81,11 +82,7 @@ def _call(fn, payload, start: int, stop: int):
     """Run one batch with single-threaded BLAS: refits multiply small matrices, where BLAS
     threads only compete with the worker processes (and with each other under load); one
     thread everywhere also makes in-process, loky and Dask runs take the same arithmetic path."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return fn(payload, start, stop)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread():  # the refits' own single_thread() blocks are then free
         return fn(payload, start, stop)
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize as sp_optimize
-from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.lapack import dpotrf as _potrf
+from scipy.linalg.lapack import dpotrs as _potrs
 from scipy.linalg.lapack import dtrtri as _trtri
 
 from surveykit.errors import (
@@ -346,6 +346,7 @@ def optimize(
     gtol: float = 1e-9,
     xtol: float = 0.0,
     fallback: bool = True,
+    hessian0: np.ndarray | None = None,
 ) -> Optimum:
     """Minimize ``sum_g (n_g/N) F_g`` by Fisher scoring with step halving (L-BFGS-B fallback).
     ``xtol`` > 0 also stops when no parameter moved by more than ``xtol`` in the last step
@@ -385,7 +386,8 @@ def optimize(
             return g_tot, h_tot
 
         return minimize_scoring(f, pieces, theta0, max_iter=max_iter, gtol=gtol, xtol=xtol, fallback=fallback,
-                                partial_hessian=True, observed=not any(m.meanstructure for m in models))
+                                partial_hessian=True, observed=not any(m.meanstructure for m in models),
+                                hessian0=hessian0)
 
     s_invs = [np.linalg.inv(gm.cov) if estimator == "GLS" else None for gm in sm.groups]
 
@@ -410,21 +412,28 @@ def optimize(
     return minimize_scoring(f_ls, pieces_ls, theta0, max_iter=max_iter, gtol=gtol, xtol=xtol, fallback=fallback)
 
 
-def _solve_pd(h: np.ndarray, g: np.ndarray, ridge: bool = True) -> tuple[np.ndarray | None, tuple | None]:
-    """``h^-1 g`` and the Cholesky factor of h for reuse.  When h is not positive definite: least
-    squares with a small ridge and no factor (``ridge``), else (None, None)."""
-    try:
-        fac = cho_factor(h, check_finite=False)
-        return cho_solve(fac, g, check_finite=False), fac
-    except np.linalg.LinAlgError:
-        if not ridge:
-            return None, None
-        return np.linalg.lstsq(h + 1e-8 * np.eye(len(g)), g, rcond=None)[0], None
+def _solve_pd(h: np.ndarray, g: np.ndarray, ridge: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``h^-1 g`` and the Cholesky factor of h for reuse (:func:`_cho_solve`).  When h is not
+    positive definite: least squares with a small ridge and no factor (``ridge``), else
+    (None, None).  LAPACK directly (scipy's cho_factor/cho_solve wrappers cost ~20 us a call)."""
+    c, info = _potrf(h, lower=False, clean=False)
+    if info == 0:
+        return _cho_solve(c, g), c
+    if not ridge:
+        return None, None
+    return np.linalg.lstsq(h + 1e-8 * np.eye(len(g)), g, rcond=None)[0], None
+
+
+def _cho_solve(c: np.ndarray, g: np.ndarray) -> np.ndarray:
+    x, info = _potrs(c, g, lower=False)
+    if info != 0:  # pragma: no cover - only for malformed arguments
+        raise np.linalg.LinAlgError(f"potrs failed (info={info})")
+    return x
 
 
 def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol: float = 1e-9,
                      xtol: float = 0.0, fallback: bool = True, partial_hessian: bool = False,
-                     observed: bool = False) -> Optimum:
+                     observed: bool = False, hessian0: np.ndarray | None = None) -> Optimum:
     """Fisher scoring with step halving on ``f`` (``pieces(theta) -> (gradient, Gauss-Newton
     Hessian)``), falling back to L-BFGS-B when scoring cannot make progress.  ``fmin`` is f/2.
     ``max_iter=0`` evaluates ``theta0`` without moving (to adopt another engine's optimum).
@@ -440,7 +449,11 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
     once and kept while it serves: with a model that does not fit exactly, Fisher scoring
     converges only linearly near the optimum (26-43 iterations for bootstrap samples of the
     Holzinger-Swineford CFA), Newton quadratically.  An exact Hessian that is not positive
-    definite is replaced by the expected information."""
+    definite is replaced by the expected information.
+
+    ``hessian0`` (with ``partial_hessian``): the upper Cholesky factor of the Hessian the first
+    iteration would compute (the expected information at ``theta0``, which does not depend on
+    the data: refits of bootstrap samples from the full-sample solution all share it)."""
     if max_iter == 0:
         g0 = pieces(theta0)[0]
         return Optimum(theta=theta0.copy(), fmin=f(theta0) / 2.0, iterations=0,
@@ -454,7 +467,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
     g = np.full(len(theta), np.nan)
     gradient = (lambda th: pieces(th, hessian=False)[0]) if partial_hessian else (lambda th: pieces(th)[0])
     if np.isfinite(fval):
-        fac = None
+        fac = hessian0 if partial_hessian else None
         mode: bool | str = True
         g_prev = np.inf
         for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
@@ -474,7 +487,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
                 converged = True
                 break
             if fac is not None:
-                step = cho_solve(fac, g, check_finite=False)
+                step = _cho_solve(fac, g)
             else:
                 step, fac = _solve_pd(h, g, ridge=mode is True)
                 if fac is None and mode == "observed":  # not positive definite: Fisher scoring
@@ -552,6 +565,17 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
         )
     return Optimum(theta=theta, fmin=fval / 2.0, iterations=it, converged=converged, method=method,
                    gradient=g, message=message)
+
+
+def expected_hessian_factor(model: RamModel, theta: np.ndarray) -> np.ndarray | None:
+    """The upper Cholesky factor of the expected information of single-group ML at ``theta``
+    (for ``optimize(..., hessian0=)``; it does not depend on the data); None when it is not
+    positive definite."""
+    sigma, _, _ = model.implied(theta)
+    gm = GroupMoments(cov=sigma, mean=np.zeros(len(sigma)), nobs=1)
+    _, h = group_pieces(model, theta, gm, "ML", None)
+    c, info = _potrf(h, lower=False, clean=False)
+    return c if info == 0 else None
 
 
 def optimize_ml(model: RamModel, theta0: np.ndarray, s: np.ndarray, **kwargs) -> Optimum:

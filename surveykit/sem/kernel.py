@@ -15,12 +15,13 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from surveykit._core.blas import single_thread
 from surveykit.errors import ConvergenceWarning
-from surveykit.sem.estimate import optimize_ml
+from surveykit.sem.estimate import expected_hessian_factor, optimize_ml
 from surveykit.sem.ram import RamModel
 from surveykit.sem.results import SEMResult
 from surveykit.sem.solution import Solution
@@ -63,6 +64,15 @@ class FitKernel:
             nobs=fit.nobs, exo_pos=np.array(pos, dtype=int), exo_ij=np.array(ij, dtype=int).reshape(-1, 2),
         )
 
+    @cached_property
+    def _hessian0(self) -> np.ndarray | None:
+        """The expected information at the full-sample solution, factored once: the first
+        Fisher-scoring step of every refit from that solution uses it (it depends on the
+        parameters only, not on the data, so all resamples share it; under fixed.x it is taken with
+        the full sample's covariate moments, close to each resample's)."""
+        with single_thread():
+            return expected_hessian_factor(self.model, self.theta_hat)
+
     @property
     def n_rows(self) -> int:
         return len(self.solution.free)
@@ -99,7 +109,8 @@ class FitKernel:
         with warnings.catch_warnings(), single_thread():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try:
-                opt = optimize_ml(model, theta0, cov, xtol=1e-7)
+                opt = optimize_ml(model, theta0, cov, xtol=1e-7,
+                                  hessian0=self._hessian0 if start is None or start is self.theta_hat else None)
             except Exception:  # noqa: BLE001 - a failed draw is counted, not fatal
                 return KernelFit(theta=np.full_like(theta0, np.nan), converged=False, iterations=0, fmin=np.nan)
         return KernelFit(theta=opt.theta, converged=opt.converged, iterations=opt.iterations, fmin=opt.fmin)

@@ -201,25 +201,26 @@ class RamModel:
         fb = B[:p]
         C = B @ S @ B.T
         wfb = w @ fb
-        P = fb.T @ wfb
-        G = C[:, :p] @ wfb
-        ar, ac, sr, sc = lay.a_r, lay.a_c, lay.s_r, lay.s_c
-        n_a, n_s = len(ar), len(sr)
+        P = (fb.T @ wfb).ravel()
+        G = (C[:, :p] @ wfb).ravel()
+        Bf, Cf = B.ravel(), C.ravel()
+        qi = lay.q_index
+        n_a, n_s = len(lay.a_r), len(lay.s_r)
         q = np.zeros((len(lay.coef), len(lay.coef)))
         if n_a:
-            ri, ci, kj, lj = ar[:, None], ac[:, None], ar[None, :], ac[None, :]
-            q[:n_a, :n_a] = 2.0 * (B[lj, ri] * G[ci, kj] + B[ci, kj] * G[lj, ri] + C[ci, lj] * P[kj, ri])
+            # gathers from the raveled matrices with precomputed flat indices (2-D fancy indexing
+            # with broadcast index arrays was half of this function's time)
+            q[:n_a, :n_a] = 2.0 * (Bf.take(qi["lr"]) * G.take(qi["ck"]) + Bf.take(qi["ck"]) * G.take(qi["lr"])
+                                   + Cf.take(qi["cl"]) * P.take(qi["kr"]))
             if n_s:
-                ks, ls = sr[None, :], sc[None, :]
-                off = (sr != sc)[None, :]
-                qas = 2.0 * (B[ci, ks] * P[ls, ri] + np.where(off, B[ci, ls] * P[ks, ri], 0.0))
+                qas = 2.0 * (Bf.take(qi["s_ck"]) * P.take(qi["s_lr"])
+                             + qi["s_off"] * Bf.take(qi["s_cl"]) * P.take(qi["s_kr"]))
                 q[:n_a, n_a:n_a + n_s] = qas
                 q[n_a:n_a + n_s, :n_a] = qas.T
-        if ed.order is not None:
-            q = q[np.ix_(ed.order, ed.order)]
-        else:
-            q = ed.incidence.T @ q @ ed.incidence
-        return ed.information(sinv) - 2.0 * ed.cross_information(w, sinv) + q
+        q = q.take(ed.order_flat).reshape(len(ed.order), -1) if ed.order is not None else (
+            ed.incidence.T @ q @ ed.incidence)
+        xvx, xwx = ed.gram(sinv), ed.gram(w)
+        return ed.information(sinv, gram=xvx) - 2.0 * ed.cross_information(w, sinv, grams=(xwx, xvx)) + q
 
     def sigma_derivatives(self, theta: np.ndarray) -> np.ndarray:
         """d Sigma / d theta_k for each free parameter: array (n_par, p, p)."""
@@ -271,6 +272,21 @@ class _Layout:
     @property
     def n_m(self) -> int:
         return len(self.m_r)
+
+    @cached_property
+    def q_index(self) -> dict[str, np.ndarray]:
+        """Flat indices into raveled m x m matrices for the second-derivative terms of
+        :meth:`RamModel.ml_hessian` (rows: A entries (r, c); columns: A entries (k, l), or S
+        entries (k, l) for the ``s_`` keys)."""
+        m = self.a_template.shape[0]
+        ar, ac, sr, sc = self.a_r, self.a_c, self.s_r, self.s_c
+        return {
+            "lr": ac[None, :] * m + ar[:, None], "ck": ac[:, None] * m + ar[None, :],
+            "cl": ac[:, None] * m + ac[None, :], "kr": ar[None, :] * m + ar[:, None],
+            "s_ck": ac[:, None] * m + sr[None, :], "s_lr": sc[None, :] * m + ar[:, None],
+            "s_cl": ac[:, None] * m + sc[None, :], "s_kr": sr[None, :] * m + ar[:, None],
+            "s_off": (sr != sc)[None, :].astype(float),
+        }
 
     @classmethod
     def build(cls, model: RamModel) -> _Layout:
@@ -346,34 +362,51 @@ class EntryDerivatives:
             ge = ge + mean_term @ self.dmu
         return ge[self.order] if self.order is not None else self.incidence.T @ ge
 
-    def _in_parameter_order(self):
-        if self.order is not None:  # one entry per parameter: a permutation, no incidence products
-            return (self.u[:, self.order], self.v[:, self.order], self.coef[self.order],
-                    self.dmu[:, self.order] if self.dmu is not None else None)
-        return self.u, self.v, self.coef, self.dmu
+    @cached_property
+    def _working(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(X = [u | v], coef, dmu) in parameter order when every parameter is one entry, else in
+        entry order (then :meth:`_to_parameters` sums through the incidence matrix)."""
+        if self.order is not None:
+            o = self.order
+            return (np.concatenate([self.u[:, o], self.v[:, o]], axis=1), self.coef[o],
+                    self.dmu[:, o] if self.dmu is not None else None)
+        return np.concatenate([self.u, self.v], axis=1), self.coef, self.dmu
+
+    @cached_property
+    def order_flat(self) -> np.ndarray:
+        o = self.order
+        return (o[:, None] * len(o) + o[None, :]).ravel()
 
     def _to_parameters(self, he: np.ndarray) -> np.ndarray:
         return he if self.order is not None else self.incidence.T @ he @ self.incidence
 
-    def information(self, vm: np.ndarray, mean_weight: np.ndarray | None = None) -> np.ndarray:
+    def gram(self, mat: np.ndarray) -> np.ndarray:
+        """``X' M X`` with ``X = [u | v]``: all the bilinear forms u'Mu, u'Mv, v'Mv in one product."""
+        x = self._working[0]
+        return x.T @ (mat @ x)
+
+    def information(self, vm: np.ndarray, mean_weight: np.ndarray | None = None, *,
+                    gram: np.ndarray | None = None) -> np.ndarray:
         """``tr(V dSigma_k V dSigma_l)`` for all parameter pairs (plus ``2 dmu_k' M dmu_l`` with
-        ``mean_weight`` M)."""
-        u, v, c, dmu = self._in_parameter_order()
-        vv = vm @ v
-        he = (u.T @ (vm @ u)) * (v.T @ vv)
-        r = u.T @ vv
-        he += r * r.T
+        ``mean_weight`` M): ``2 c c' [(u'Vu) o (v'Vv) + (u'Vv) o (u'Vv)']``."""
+        _, c, dmu = self._working
+        k = len(c)
+        g = self.gram(vm) if gram is None else gram
+        uv = g[:k, k:]
+        he = g[:k, :k] * g[k:, k:] + uv * uv.T
         he *= 2.0 * c[:, None] * c[None, :]
         if mean_weight is not None and dmu is not None:
             he += 2.0 * dmu.T @ mean_weight @ dmu
         return self._to_parameters(he)
 
-    def cross_information(self, m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    def cross_information(self, m1: np.ndarray, m2: np.ndarray, *,
+                          grams: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """``tr(M1 dSigma_k M2 dSigma_l)`` for all parameter pairs (M1, M2 symmetric):
         ``c c' [M1uv o M2uv' + M1uv' o M2uv + M1uu o M2vv + M1vv o M2uu]``."""
-        u, v, c, _ = self._in_parameter_order()
-        m1u, m1v, m2u, m2v = m1 @ u, m1 @ v, m2 @ u, m2 @ v
-        a_uv, b_uv = u.T @ m1v, u.T @ m2v
-        he = a_uv * b_uv.T + a_uv.T * b_uv + (u.T @ m1u) * (v.T @ m2v) + (v.T @ m1v) * (u.T @ m2u)
+        _, c, _ = self._working
+        k = len(c)
+        a, b = grams if grams is not None else (self.gram(m1), self.gram(m2))
+        a_uv, b_uv = a[:k, k:], b[:k, k:]
+        he = a_uv * b_uv.T + a_uv.T * b_uv + a[:k, :k] * b[k:, k:] + a[k:, k:] * b[:k, :k]
         he *= c[:, None] * c[None, :]
         return self._to_parameters(he)

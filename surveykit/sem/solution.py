@@ -14,6 +14,7 @@ correlations.  ``std.lv`` scales by latent standard deviations only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -89,7 +90,6 @@ class Solution:
         std_all = np.full_like(est, np.nan)
         std_lv = np.full_like(est, np.nan)
         for g, model in enumerate(self.models):
-            rows = self.grp == g
             _, C, _ = model.implied(theta)
             _, S = model.matrices(theta)
             var = np.diag(C)
@@ -97,34 +97,51 @@ class Solution:
                 sd = np.sqrt(np.where(var > 0, var, np.nan))
                 sdiag = np.diag(S)
                 rsd = np.sqrt(np.where(sdiag > 0, sdiag, np.nan))
-                self._standardize_rows(rows, est, sd, var, rsd, std_lv, std_all)
+                self._standardize_rows(self._row_sets[g], est, sd, var, rsd, std_lv, std_all)
         return std_lv, std_all
 
-    def _standardize_rows(self, rows, est, sd, var, rsd, std_lv, std_all) -> None:
-        a, b = self.a, self.b
-        one = np.ones_like(est)
+    @cached_property
+    def _row_sets(self) -> list[dict[str, tuple]]:
+        """Per group and kind of row: (row indices, lhs index, rhs index, lhs latent, rhs latent),
+        found once (masks per call were most of a bootstrap draw's standardization)."""
+        kinds = {"load": self.op == 0, "reg": self.op == 1, "var": (self.op == 2) & (self.a == self.b),
+                 "cov": (self.op == 2) & (self.a != self.b), "int": self.op == 3}
+        out = []
+        for g in range(len(self.models)):
+            sets = {}
+            for kind, mask in kinds.items():
+                r = np.flatnonzero((self.grp == g) & mask)
+                sets[kind] = (r, self.a[r], self.b[r], self.lhs_lv[r], self.rhs_lv[r])
+            out.append(sets)
+        return out
+
+    @staticmethod
+    def _standardize_rows(sets, est, sd, var, rsd, std_lv, std_all) -> None:
         # =~ : lhs latent (a), rhs indicator (b)
-        m = rows & (self.op == 0)
-        std_all[m] = est[m] * sd[a[m]] / sd[b[m]]
-        std_lv[m] = est[m] * sd[a[m]] / np.where(self.rhs_lv[m], sd[b[m]], one[m])
+        r, a, b, _, rlv = sets["load"]
+        e = est[r]
+        std_all[r] = e * sd[a] / sd[b]
+        std_lv[r] = e * sd[a] / np.where(rlv, sd[b], 1.0)
         # ~ : lhs outcome (a), rhs predictor (b)
-        m = rows & (self.op == 1)
-        std_all[m] = est[m] * sd[b[m]] / sd[a[m]]
-        std_lv[m] = est[m] * np.where(self.rhs_lv[m], sd[b[m]], one[m]) / np.where(
-            self.lhs_lv[m], sd[a[m]], one[m])
+        r, a, b, llv, rlv = sets["reg"]
+        e = est[r]
+        std_all[r] = e * sd[b] / sd[a]
+        std_lv[r] = e * np.where(rlv, sd[b], 1.0) / np.where(llv, sd[a], 1.0)
         # ~~ variances
-        m = rows & (self.op == 2) & (a == b)
-        std_all[m] = est[m] / var[a[m]]
-        std_lv[m] = np.where(self.lhs_lv[m], est[m] / var[a[m]], est[m])
+        r, a, _, llv, _ = sets["var"]
+        e = est[r]
+        std_all[r] = e / var[a]
+        std_lv[r] = np.where(llv, e / var[a], e)
         # ~~ covariances: residual correlations
-        m = rows & (self.op == 2) & (a != b)
-        std_all[m] = est[m] / (rsd[a[m]] * rsd[b[m]])
-        scale_a = np.where(self.lhs_lv[m], rsd[a[m]], one[m])
-        std_lv[m] = est[m] / (scale_a * np.where(self.rhs_lv[m], rsd[b[m]], one[m]))
+        r, a, b, llv, rlv = sets["cov"]
+        e = est[r]
+        std_all[r] = e / (rsd[a] * rsd[b])
+        std_lv[r] = e / (np.where(llv, rsd[a], 1.0) * np.where(rlv, rsd[b], 1.0))
         # ~1 intercepts and latent means
-        m = rows & (self.op == 3)
-        std_all[m] = est[m] / sd[a[m]]
-        std_lv[m] = np.where(self.lhs_lv[m], est[m] / sd[a[m]], est[m])
+        r, a, _, llv, _ = sets["int"]
+        e = est[r]
+        std_all[r] = e / sd[a]
+        std_lv[r] = np.where(llv, e / sd[a], e)
 
     # -- defined parameters -----------------------------------------------------------
     @property
