@@ -562,8 +562,8 @@ class Bench:
         self.rows.append(row)
         self.notes.append("Read + score: each repetition runs in its own child process (imports excluded from the "
                           "time); peak memory is the child's own high-water mark (VmHWM, what ru_maxrss measures, "
-                          "for the child only: Linux carries the parent's ru_maxrss across exec), and for pyreadstat "
-                          "also its largest worker process (getrusage(RUSAGE_CHILDREN).ru_maxrss).")
+                          "for the child only: Linux carries the parent's ru_maxrss across exec), and for both tools "
+                          "also their largest worker process (getrusage(RUSAGE_CHILDREN).ru_maxrss).")
 
     # -- 5 ---------------------------------------------------------------------------------------------------------
     def case_power(self) -> None:
@@ -817,6 +817,15 @@ def targets(rows: list[Row], quick: bool) -> list[dict]:
     return out
 
 
+def _workers_rss(checks: dict, tool: str) -> str:
+    # surveykit's score_file reads ahead in worker processes too (by default one per usable core, at most 4): their
+    # peak belongs in its memory as pyreadstat's (num_processes=2) belongs in pyreadstat's
+    peak = checks.get(f"{tool}_worker_peak_rss_mib") or 0
+    n = 2 if tool == "pyreadstat" else min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                           else (os.cpu_count() or 1))
+    return f" + largest worker {peak:.0f} MiB (x{n} workers)" if peak > 50 else ""
+
+
 def markdown(result: dict, rows: list[Row]) -> str:
     m = result["machine"]
     blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['num_threads']} threads, {b.get('architecture')})"
@@ -887,9 +896,8 @@ def markdown(result: dict, rows: list[Row]) -> str:
             lines.append(
                 f"- {r.size}: file {c.get('file_mb')} MB (written in {c.get('generate_s')} s, not timed); rows read: "
                 f"surveykit {c.get('surveykit_rows'):,}, pyreadstat {c.get('pyreadstat_rows'):,}; peak RSS: "
-                f"surveykit {c.get('surveykit_peak_rss_mib', 0):.0f} MiB, pyreadstat "
-                f"{c.get('pyreadstat_peak_rss_mib', 0):.0f} MiB + largest worker "
-                f"{c.get('pyreadstat_worker_peak_rss_mib', 0):.0f} MiB (x2 workers)")
+                f"surveykit {c.get('surveykit_peak_rss_mib', 0):.0f} MiB{_workers_rss(c, 'surveykit')}, pyreadstat "
+                f"{c.get('pyreadstat_peak_rss_mib', 0):.0f} MiB{_workers_rss(c, 'pyreadstat')}")
         elif r.case == "power":
             lines.append(f"- power: convergence rate by n {c.get('surveykit_conv_rate')}; power of ind_IDE_STY_EXE "
                          f"by n {c.get('surveykit_power_ind_IDE_STY_EXE')}")
