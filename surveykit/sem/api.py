@@ -11,7 +11,7 @@ from surveykit._core.blas import single_threaded
 from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.results import capture_warnings
 from surveykit.sem.estimate import optimize, sample_moments, standard_vcov, starting_values
-from surveykit.sem.partable import build_partable
+from surveykit.sem.partable import build_partable, observed_names
 from surveykit.sem.ram import RamModel
 from surveykit.sem.results import SEMResult, compute_result
 from surveykit.sem.robust import robust_fit_measures, sandwich_vcov
@@ -135,9 +135,7 @@ def sem(
                                group_equal=tuple(group_equal), group_partial=tuple(group_partial))
         return dataclasses.replace(result, warnings=tuple(log))
     with capture_warnings() as log:
-        pt0 = build_partable(model, std_lv=std_lv, fixed_x=fixed_x, orthogonal=orthogonal,
-                             meanstructure=meanstructure)
-        sm = sample_moments(frame, pt0.ov_names, group=group, unbiased=estimator in ("GLS", "ULS"))
+        sm = sample_moments(frame, observed_names(model), group=group, unbiased=estimator in ("GLS", "ULS"))
         names = list(sm.names)
         covs = [pd.DataFrame(gm.cov, index=names, columns=names) for gm in sm.groups]
         means = [pd.Series(gm.mean, index=names) for gm in sm.groups]

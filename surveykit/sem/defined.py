@@ -21,6 +21,7 @@ __all__ = ["compile_expression", "delta_method"]
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv, ast.Pow: operator.pow}
 _FUN = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
+_FN_PREFIX = "__surveykit_fn_"
 
 
 def compile_expression(expr: str, known: set[str], *, line: int = 0) -> tuple[Callable[[Mapping], object], bool]:
@@ -62,21 +63,20 @@ def compile_expression(expr: str, known: set[str], *, line: int = 0) -> tuple[Ca
 
     check(tree)
 
-    def ev(node: ast.AST, env: Mapping):
-        if isinstance(node, ast.Expression):
-            return ev(node.body, env)
-        if isinstance(node, ast.BinOp):
-            return _BIN[type(node.op)](ev(node.left, env), ev(node.right, env))
-        if isinstance(node, ast.UnaryOp):
-            v = ev(node.operand, env)
-            return -v if isinstance(node.op, ast.USub) else v
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name):
-            return env[node.id]
-        return _FUN[node.func.id](ev(node.args[0], env))
+    # The checked tree holds only labels, numbers, + - * / ** and the four functions: compiling it
+    # is safe, and evaluating the code object is ~10x faster than walking the tree in Python
+    # (defined parameters are evaluated in every bootstrap draw).  No builtins are reachable.
+    # function names are renamed so that a label called e.g. "exp" cannot shadow the function
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            node.func.id = _FN_PREFIX + node.func.id
+    code = compile(tree, f"<defined parameter, line {line}>", "eval")
+    scope = {"__builtins__": {}, **{_FN_PREFIX + k: v for k, v in _FUN.items()}}
 
-    return (lambda env: ev(tree, env)), uses_abs
+    def evaluate(env: Mapping):
+        return eval(code, scope, env)  # noqa: S307 - a tree checked above: names, numbers, + - * / **
+
+    return evaluate, uses_abs
 
 
 def delta_method(

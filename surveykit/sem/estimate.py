@@ -22,6 +22,7 @@ values hang with std.lv, and its cost grows steeply with model size; see issue n
 from __future__ import annotations
 
 import dataclasses
+import statistics
 import warnings
 from dataclasses import dataclass
 
@@ -182,10 +183,10 @@ def _lv_starts(pt: ParTable, names: tuple[str, ...], n_obs: int, rows: list[tupl
                 lam[(lv, r)] = float(fixed_rows[0][4])
                 continue
             ratios = [s[j, k] / s[m, k] for k in others if k != j and abs(s[m, k]) > 1e-8]
-            lam[(lv, r)] = (float(np.median(ratios)) if ratios
+            lam[(lv, r)] = (float(statistics.median(ratios)) if ratios
                             else float(np.sign(s[j, m]) * np.sqrt(s[j, j] / s[m, m])))
         covs = [s[m, k] / lam[(lv, names[k])] for k in others if abs(lam[(lv, names[k])]) > 1e-8]
-        v = float(np.median(covs)) if covs else 0.5 * s[m, m]
+        v = float(statistics.median(covs)) if covs else 0.5 * s[m, m]
         lv_var[lv] = max(v, 0.05)
     return lam, lv_var
 
@@ -329,6 +330,14 @@ class _MLPoint:
         return g, ed.information(sinv, sinv if self.dev is not None else None)
 
 
+def _logdet(s: np.ndarray) -> float:
+    """log|S| from a Cholesky factorization (slogdet's LU when S is not positive definite)."""
+    c, info = _potrf(s, lower=True, clean=False)
+    if info == 0:
+        return 2.0 * float(np.log(np.diagonal(c)).sum())
+    return float(np.linalg.slogdet(s)[1])
+
+
 def _chol_inverse(sigma: np.ndarray) -> tuple[np.ndarray | None, float]:
     """(Sigma^-1, log|Sigma|) from a Cholesky factorization; (None, inf) when Sigma is not positive
     definite.  LAPACK's potrf/trtri directly: numpy's inv and solve cost ~20 us of call
@@ -360,7 +369,7 @@ def optimize(
     (the refits of resampling use it)."""
     n_all = sm.nobs
     w = [gm.nobs / n_all for gm in sm.groups]
-    logdets = [float(np.linalg.slogdet(gm.cov)[1]) for gm in sm.groups]
+    logdets = [_logdet(gm.cov) for gm in sm.groups]
     if estimator == "ML":
         groups = list(zip(w, models, sm.groups, logdets))
         last: dict[str, object] = {}
@@ -536,8 +545,9 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
                 converged = True
                 break
             if t == 1.0 and big < xtol:
+                # converged: the gradient reported is the last one computed, at the point before
+                # this (tiny) step; refits do not need it at the new point
                 converged = True
-                g = gradient(theta)
                 break
     if not converged and fallback:
         method = "L-BFGS-B"

@@ -11,6 +11,7 @@ which is how equality constraints are expressed), 0 for fixed rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from surveykit.errors import ModelSpecificationError
 from surveykit.sem.syntax import SyntaxRow, parse_syntax
 
-__all__ = ["ParTable", "build_partable"]
+__all__ = ["ParTable", "build_partable", "observed_names"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ParTable:
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def n_free(self) -> int:
         return int(self.table["free"].max()) if len(self.table) else 0
 
@@ -125,6 +126,13 @@ def _equal_kind(op: str, lhs: str, rhs: str, lv: set[str]) -> str | None:
             return "lv.variances" if lhs == rhs else "lv.covariances"
         return "residuals" if lhs == rhs else "residual.covariances"
     return None
+
+
+def observed_names(model: str) -> tuple[str, ...]:
+    """The observed variables of lavaan syntax, in the order :func:`build_partable` gives them
+    (``ov_names``), without building the table (syntax errors are raised as there)."""
+    rows = [r for r in parse_syntax(model) if r.op != ":="]
+    return tuple(_classify(rows)[0])
 
 
 def build_partable(

@@ -110,7 +110,7 @@ class RamModel:
         the finite series ``I + A + ... + A^(d-1)`` (d - 1 small products, cheaper than a
         general inverse); otherwise a general inverse."""
         depth = self._layout.depth
-        eye = np.eye(self.m, dtype=A.dtype)
+        eye = self._layout.eye if A.dtype == float else np.eye(self.m, dtype=A.dtype)
         if depth is None:
             return np.linalg.inv(eye - A)
         B = eye + A
@@ -272,6 +272,12 @@ class _Layout:
     @property
     def n_m(self) -> int:
         return len(self.m_r)
+
+    @cached_property
+    def eye(self) -> np.ndarray:
+        out = np.eye(self.a_template.shape[0])
+        out.setflags(write=False)
+        return out
 
     @cached_property
     def q_index(self) -> dict[str, np.ndarray]:

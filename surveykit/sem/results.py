@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from surveykit._core.fit import rmsea, rmsea_ci, rmsea_pvalue
 from surveykit._version import __version__
@@ -253,14 +253,14 @@ def compute_result(
     grp_col = t["group"].to_numpy() if G > 1 else None
     # the table's columns as arrays, the defined parameters appended, one DataFrame at the end
     # (column-by-column pandas assignment and concat were most of a small model's fitting time)
-    cols = {"est": est, "se": se, "z": z, "pvalue": np.where(free, 2 * stats.norm.sf(np.abs(z)), np.nan),
+    cols = {"est": est, "se": se, "z": z, "pvalue": np.where(free, 2 * special.ndtr(-np.abs(z)), np.nan),
             "ci_lower": np.where(free, est - _Z975 * se, est), "ci_upper": np.where(free, est + _Z975 * se, est),
             "std_lv": std_lv, "std_all": std_all}
     if sol.n_defined:
         vals, ses = sol.defined_with_se(theta, vcov)
         with np.errstate(divide="ignore", invalid="ignore"):
             zz = vals / np.where(ses > 0, ses, np.nan)
-        extra = {"est": vals, "se": ses, "z": zz, "pvalue": 2 * stats.norm.sf(np.abs(zz)),
+        extra = {"est": vals, "se": ses, "z": zz, "pvalue": 2 * special.ndtr(-np.abs(zz)),
                  "ci_lower": vals - _Z975 * ses, "ci_upper": vals + _Z975 * ses,
                  "std_lv": sol.defined_values(std_lv), "std_all": sol.defined_values(std_all)}
         cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
@@ -432,10 +432,10 @@ def _fit_measures(pt: ParTable, sm: SampleMoments, fit_groups, theta, opt: Optim
         "fmin": chisq / (2 * n),
         "chisq": chisq,
         "df": dfree,
-        "pvalue": float(stats.chi2.sf(chisq, dfree)) if dfree > 0 and estimator != "ULS" else float("nan"),
+        "pvalue": float(special.chdtrc(dfree, chisq)) if dfree > 0 and estimator != "ULS" else float("nan"),
         "baseline_chisq": bchisq,
         "baseline_df": bdf,
-        "baseline_pvalue": float(stats.chi2.sf(bchisq, bdf)) if estimator != "ULS" else float("nan"),
+        "baseline_pvalue": float(special.chdtrc(bdf, bchisq)) if estimator != "ULS" else float("nan"),
         "cfi": cfi,
         "tli": tli,
         "nfi": (bchisq - chisq) / bchisq,

@@ -90,9 +90,9 @@ class Solution:
         std_all = np.full_like(est, np.nan)
         std_lv = np.full_like(est, np.nan)
         for g, model in enumerate(self.models):
-            _, C, _ = model.implied(theta)
-            _, S = model.matrices(theta)
-            var = np.diag(C)
+            A, S = model.matrices(theta)
+            B = model.inverse(A)
+            var = np.einsum("ij,ij->i", B @ S, B)  # diag(B S B'), the total variances
             with np.errstate(invalid="ignore", divide="ignore"):
                 sd = np.sqrt(np.where(var > 0, var, np.nan))
                 sdiag = np.diag(S)
