@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["ContentCache", "content_key"]
+__all__ = ["ContentCache", "content_key", "clear_caches"]
 
 T = TypeVar("T")
 
@@ -49,10 +50,20 @@ def _freeze(obj: Any) -> Any:
     return obj
 
 
+_ALL: weakref.WeakSet[ContentCache] = weakref.WeakSet()
+
+
+def clear_caches() -> None:
+    """Empty every content cache of this process (benchmarks time cold computations with it)."""
+    for cache in list(_ALL):
+        cache.clear()
+
+
 class ContentCache:
     """A small least-recently-used map from :func:`content_key` digests to results."""
 
     def __init__(self, maxsize: int = 4) -> None:
+        _ALL.add(self)
         self.maxsize = maxsize
         self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from surveykit._core.fit import rmsea_ci, rmsea_pvalue
-from surveykit._core.memo import ContentCache, content_key
+from surveykit._core.memo import ContentCache, clear_caches, content_key
 from surveykit._core.polychoric import POLYCHORIC_CACHE, polychoric_matrix
 from surveykit.datasets import holzinger_swineford, political_democracy
 from surveykit.sem import sem
@@ -153,6 +153,8 @@ def test_content_cache_keys_on_content_and_freezes_results():
     assert content_key(b, "opt") != content_key(a, "opt")
     cache.get(content_key(b), compute)  # a third key evicts the least recently used
     assert len(cache._items) == 2
+    clear_caches()  # every cache of the process
+    assert len(cache._items) == 0 and len(POLYCHORIC_CACHE._items) == 0
 
 
 def test_polychoric_and_wlsmv_statistics_are_computed_once_per_data_set():
