@@ -291,13 +291,15 @@ class _MLPoint:
     (``B = (I - A)^-1``, S, Sigma^-1): the line search's accepted point becomes the next
     scoring step's point without a second evaluation."""
 
-    __slots__ = ("B", "S", "sinv", "dev", "f")
+    __slots__ = ("B", "S", "FC", "sinv", "dev", "f")
 
     def __init__(self, model: RamModel, theta: np.ndarray, gm: GroupMoments, logdet_s: float) -> None:
         A, self.S = model.matrices(theta)
         self.B = model.inverse(A)
-        fb = self.B[: model.n_obs_vars]
-        sigma = fb @ self.S @ fb.T
+        p = model.n_obs_vars
+        fb = self.B[:p]
+        self.FC = (fb @ self.S) @ self.B.T  # observed with all variables; Sigma is its first p columns
+        sigma = np.ascontiguousarray(self.FC[:, :p])
         self.sinv, logdet = _chol_inverse(sigma)
         self.dev = None
         if self.sinv is None:
@@ -315,7 +317,7 @@ class _MLPoint:
         (``hessian=True``), or the exact one (``hessian="observed"``; without a mean structure,
         else the expected)."""
         sinv = self.sinv
-        ed = model.entry_derivatives(theta, self.B, self.S)
+        ed = model.entry_derivatives(theta, self.B, self.S, self.FC)
         w = sinv - sinv @ gm.cov @ sinv
         if self.dev is not None:
             sd = sinv @ self.dev

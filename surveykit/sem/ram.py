@@ -143,18 +143,19 @@ class RamModel:
         return _Layout.build(self)
 
     def entry_derivatives(self, theta: np.ndarray, B: np.ndarray | None = None,
-                          S: np.ndarray | None = None) -> EntryDerivatives:
+                          S: np.ndarray | None = None, FC: np.ndarray | None = None) -> EntryDerivatives:
         """The derivatives of Sigma and mu with respect to every free matrix entry, in factored
         form (see :class:`EntryDerivatives`): O(p x entries) numbers instead of the
-        (n_par, p, p) stack, enough for gradients and the expected information.  ``B`` and
-        ``S`` may be passed when already computed for ``theta``."""
+        (n_par, p, p) stack, enough for gradients and the expected information.  ``B``, ``S``
+        and ``FC = F B S B'`` may be passed when already computed for ``theta``."""
         lay = self._layout
         if B is None or S is None:
             A, S = self.matrices(theta)
             B = self.inverse(A)
         p = self.n_obs_vars
         FB = B[:p, :]
-        FC = FB @ S @ B.T  # covariances of the observed with all variables
+        if FC is None:
+            FC = FB @ S @ B.T  # covariances of the observed with all variables
         # columns of [FB | FC | 0]: one gather each for u and v (mean entries get zero columns)
         cols = np.concatenate([FB, FC, np.zeros((p, 1))], axis=1)
         u = cols.take(lay.u_cols, axis=1)
