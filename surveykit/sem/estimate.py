@@ -291,7 +291,7 @@ class _MLPoint:
     (``B = (I - A)^-1``, S, Sigma^-1): the line search's accepted point becomes the next
     scoring step's point without a second evaluation."""
 
-    __slots__ = ("B", "S", "FC", "sinv", "dev", "f")
+    __slots__ = ("B", "S", "FC", "sinv", "dev", "f", "logdet", "ed")
 
     def __init__(self, model: RamModel, theta: np.ndarray, gm: GroupMoments, logdet_s: float) -> None:
         A, self.S = model.matrices(theta)
@@ -301,7 +301,9 @@ class _MLPoint:
         self.FC = (fb @ self.S) @ self.B.T  # observed with all variables; Sigma is its first p columns
         sigma = np.ascontiguousarray(self.FC[:, :p])
         self.sinv, logdet = _chol_inverse(sigma)
+        self.logdet = logdet
         self.dev = None
+        self.ed = None
         if self.sinv is None:
             self.f = np.inf
             return
@@ -311,13 +313,26 @@ class _MLPoint:
             f += float(self.dev @ self.sinv @ self.dev)
         self.f = f
 
+    def with_moments(self, gm: GroupMoments, logdet_s: float) -> _MLPoint:
+        """The same parameter point for other sample moments (no mean structure): everything
+        but the discrepancy carries over, so refits of resamples from one solution share it."""
+        if self.dev is not None or self.sinv is None:
+            raise ValueError("with_moments needs a finite point without a mean structure")
+        new = object.__new__(_MLPoint)
+        new.B, new.S, new.FC, new.sinv, new.logdet, new.ed, new.dev = (
+            self.B, self.S, self.FC, self.sinv, self.logdet, self.ed, None)
+        new.f = self.logdet + float(np.einsum("ij,ij->", gm.cov, self.sinv)) - logdet_s - len(self.sinv)
+        return new
+
     def pieces(self, model: RamModel, theta: np.ndarray, gm: GroupMoments,
                hessian: bool | str) -> tuple[np.ndarray, np.ndarray | None]:
         """Gradient and (optionally) Hessian of F_g: the expected one as :func:`group_pieces`
         (``hessian=True``), or the exact one (``hessian="observed"``; without a mean structure,
         else the expected)."""
         sinv = self.sinv
-        ed = model.entry_derivatives(theta, self.B, self.S, self.FC)
+        ed = self.ed
+        if ed is None:
+            ed = self.ed = model.entry_derivatives(theta, self.B, self.S, self.FC)
         w = sinv - sinv @ gm.cov @ sinv
         if self.dev is not None:
             sd = sinv @ self.dev
@@ -365,16 +380,20 @@ def optimize(
     xtol: float = 0.0,
     fallback: bool = True,
     hessian0: np.ndarray | None = None,
+    start_point: _MLPoint | None = None,
 ) -> Optimum:
     """Minimize ``sum_g (n_g/N) F_g`` by Fisher scoring with step halving (L-BFGS-B fallback).
     ``xtol`` > 0 also stops when no parameter moved by more than ``xtol`` in the last step
-    (the refits of resampling use it)."""
+    (the refits of resampling use it).  ``start_point`` (single-group ML without a mean
+    structure): :func:`ml_point` at ``theta0`` computed once for many refits from it."""
     n_all = sm.nobs
     w = [gm.nobs / n_all for gm in sm.groups]
     logdets = [_logdet(gm.cov) for gm in sm.groups]
     if estimator == "ML":
         groups = list(zip(w, models, sm.groups, logdets))
         last: dict[str, object] = {}
+        if start_point is not None and len(groups) == 1 and not models[0].meanstructure:
+            last["theta"], last["points"] = theta0.copy(), [start_point.with_moments(sm.groups[0], logdets[0])]
 
         def points(th: np.ndarray) -> list[_MLPoint] | None:
             if last and np.array_equal(last["theta"], th):
@@ -595,6 +614,20 @@ def expected_hessian_factor(model: RamModel, theta: np.ndarray) -> np.ndarray | 
     _, h = group_pieces(model, theta, gm, "ML", None)
     c, info = _potrf(h, lower=False, clean=False)
     return c if info == 0 else None
+
+
+def ml_point(model: RamModel, theta: np.ndarray) -> _MLPoint | None:
+    """The parameter point ``theta`` of single-group ML without a mean structure, with its
+    derivatives, for ``optimize(..., start_point=)``; None when Sigma(theta) is not positive
+    definite or the model has a mean structure."""
+    if model.meanstructure:
+        return None
+    sigma, _, _ = model.implied(theta)
+    pt = _MLPoint(model, theta, GroupMoments(cov=sigma, mean=np.zeros(len(sigma)), nobs=1), 0.0)
+    if pt.sinv is None:
+        return None
+    pt.ed = model.entry_derivatives(theta, pt.B, pt.S, pt.FC)
+    return pt
 
 
 def optimize_ml(model: RamModel, theta0: np.ndarray, s: np.ndarray, **kwargs) -> Optimum:

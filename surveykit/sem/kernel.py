@@ -21,7 +21,7 @@ import numpy as np
 
 from surveykit._core.blas import single_thread
 from surveykit.errors import ConvergenceWarning
-from surveykit.sem.estimate import expected_hessian_factor, optimize_ml
+from surveykit.sem.estimate import expected_hessian_factor, ml_point, optimize_ml
 from surveykit.sem.ram import RamModel
 from surveykit.sem.results import SEMResult
 from surveykit.sem.solution import Solution
@@ -73,6 +73,15 @@ class FitKernel:
         with single_thread():
             return expected_hessian_factor(self.model, self.theta_hat)
 
+    @cached_property
+    def _start_point(self):
+        """The full-sample solution's Sigma, its inverse and derivatives, computed once: every
+        refit from that solution starts there (not under fixed.x, whose S differs per data set)."""
+        if len(self.exo_pos):
+            return None
+        with single_thread():
+            return ml_point(self.model, self.theta_hat)
+
     @property
     def n_rows(self) -> int:
         return len(self.solution.free)
@@ -109,8 +118,9 @@ class FitKernel:
         with warnings.catch_warnings(), single_thread():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try:
-                opt = optimize_ml(model, theta0, cov, xtol=1e-7,
-                                  hessian0=self._hessian0 if start is None or start is self.theta_hat else None)
+                from_hat = start is None or start is self.theta_hat
+                opt = optimize_ml(model, theta0, cov, xtol=1e-7, hessian0=self._hessian0 if from_hat else None,
+                                  start_point=self._start_point if from_hat else None)
             except Exception:  # noqa: BLE001 - a failed draw is counted, not fatal
                 return KernelFit(theta=np.full_like(theta0, np.nan), converged=False, iterations=0, fmin=np.nan)
         return KernelFit(theta=opt.theta, converged=opt.converged, iterations=opt.iterations, fmin=opt.fmin)
