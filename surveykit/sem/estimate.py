@@ -507,6 +507,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
         fac = hessian0 if partial_hessian else None
         mode: bool | str = True
         g_prev = np.inf
+        retried = False
         for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
             reused = fac is not None
             if reused:
@@ -532,6 +533,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
                     g, h = pieces(theta)
                     step, fac = _solve_pd(h, g)
             big = float(np.max(np.abs(step)))
+            fresh_fisher = mode is True and not reused  # this step's Hessian: fresh expected information
             if not partial_hessian or big > 0.1:
                 fac = None  # recompute the Hessian at the next point
                 mode = True
@@ -552,9 +554,10 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
                     improved = True
                     break
                 t *= 0.5
-            if not improved and (reused or mode == "observed"):
+            if not improved and not fresh_fisher and not retried:
                 fac = None  # a kept or exact Hessian no longer serves: Fisher scoring from here
                 mode = True
+                retried = True
                 continue
             if not improved:
                 if abs(fval - f(cand)) < 1e-14 * max(1.0, abs(fval)):
@@ -562,6 +565,7 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
                 message = "Fisher scoring could not decrease the discrepancy"
                 break
             theta, fval_old, fval = cand, fval, fc
+            retried = False
             if abs(fval_old - fval) < 1e-16 * max(1.0, abs(fval)) and np.max(np.abs(g)) < 1e-6:
                 converged = True
                 break
