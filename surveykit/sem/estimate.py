@@ -41,7 +41,7 @@ from surveykit.errors import (
     NonPositiveDefiniteWarning,
 )
 from surveykit.sem.partable import ParTable
-from surveykit.sem.ram import RamModel, ml_discrepancy
+from surveykit.sem.ram import EntryDerivatives, RamModel, ml_discrepancy
 
 __all__ = ["GroupMoments", "SampleMoments", "sample_moments", "starting_values", "optimize", "optimize_ml",
            "information", "standard_vcov", "expected_vcov", "Optimum"]
@@ -271,19 +271,24 @@ def group_pieces(model: RamModel, theta: np.ndarray, gm: GroupMoments, estimator
     ed = model.entry_derivatives(theta)
     if estimator == "ML":
         sinv = np.linalg.inv(sigma)
-        if model.meanstructure:
-            dev = gm.mean - model.implied_means(theta)[: model.n_obs_vars]
-            sd = sinv @ dev
-            w = sinv - sinv @ gm.cov @ sinv - np.outer(sd, sd)
-            g = ed.gradient(w, mean_term=-2.0 * sd)
-        else:
-            w = sinv - sinv @ gm.cov @ sinv
-            g = ed.gradient(w)
-        h = ed.information(sinv, sinv if model.meanstructure else None) if hessian else None
-        return g, h
+        dev = (gm.mean - model.implied_means(theta)[: model.n_obs_vars]) if model.meanstructure else None
+        g, _ = _ml_gradient(ed, sinv, gm.cov, dev)
+        return g, (ed.information(sinv, sinv if dev is not None else None) if hessian else None)
     vm = s_inv if estimator == "GLS" else np.eye(len(sigma))
     r = vm @ (gm.cov - sigma) @ vm
     return -ed.gradient(r), (ed.information(vm) if hessian else None)
+
+
+def _ml_gradient(ed: EntryDerivatives, sinv: np.ndarray, cov: np.ndarray,
+                 dev: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient of F_ML, its matrix ``W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1``) with the mean
+    residuals ``dev`` (None without a mean structure): ``g = tr(W dSigma) - 2 d' Sigma^-1 dmu``."""
+    w = sinv - sinv @ cov @ sinv
+    if dev is None:
+        return ed.gradient(w), w
+    sd = sinv @ dev
+    w -= np.outer(sd, sd)
+    return ed.gradient(w, mean_term=-2.0 * sd), w
 
 
 class _MLPoint:
@@ -333,13 +338,7 @@ class _MLPoint:
         ed = self.ed
         if ed is None:
             ed = self.ed = model.entry_derivatives(theta, self.B, self.S, self.FC)
-        w = sinv - sinv @ gm.cov @ sinv
-        if self.dev is not None:
-            sd = sinv @ self.dev
-            w -= np.outer(sd, sd)
-            g = ed.gradient(w, mean_term=-2.0 * sd)
-        else:
-            g = ed.gradient(w)
+        g, w = _ml_gradient(ed, sinv, gm.cov, self.dev)
         if not hessian:
             return g, None
         if hessian == "observed" and self.dev is None:

@@ -218,8 +218,7 @@ class RamModel:
                              + qi["s_off"] * Bf.take(qi["s_cl"]) * P.take(qi["s_kr"]))
                 q[:n_a, n_a:n_a + n_s] = qas
                 q[n_a:n_a + n_s, :n_a] = qas.T
-        q = q.take(ed.order_flat).reshape(len(ed.order), -1) if ed.order is not None else (
-            ed.incidence.T @ q @ ed.incidence)
+        q = ed.entries_to_parameters(q)
         xvx, xwx = ed.gram(sinv), ed.gram(w)
         return ed.information(sinv, gram=xvx) - 2.0 * ed.cross_information(w, sinv, grams=(xwx, xvx)) + q
 
@@ -269,10 +268,6 @@ class _Layout:
     order: np.ndarray | None  # when every parameter is exactly one entry: the entry of each parameter
     u_cols: np.ndarray  # for each entry, its u and v column in [FB | FC | 0]
     v_cols: np.ndarray
-
-    @property
-    def n_m(self) -> int:
-        return len(self.m_r)
 
     @cached_property
     def eye(self) -> np.ndarray:
@@ -384,8 +379,16 @@ class EntryDerivatives:
         o = self.order
         return (o[:, None] * len(o) + o[None, :]).ravel()
 
+    def entries_to_parameters(self, he: np.ndarray) -> np.ndarray:
+        """An (entries x entries) matrix in entry order as (parameters x parameters): permuted
+        when every parameter is one entry, else summed over entries sharing a parameter."""
+        if self.order is not None:
+            return he.take(self.order_flat).reshape(len(self.order), -1)
+        return self.incidence.T @ he @ self.incidence
+
     def _to_parameters(self, he: np.ndarray) -> np.ndarray:
-        return he if self.order is not None else self.incidence.T @ he @ self.incidence
+        """The same for a matrix in working order (:attr:`_working`), already permuted."""
+        return he if self.order is not None else self.entries_to_parameters(he)
 
     def gram(self, mat: np.ndarray) -> np.ndarray:
         """``X' M X`` with ``X = [u | v]``: all the bilinear forms u'Mu, u'Mv, v'Mv in one product."""
