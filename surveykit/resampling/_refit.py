@@ -1,9 +1,9 @@
 """One refit of a fitted model to new data: the piece bootstrap draws and power replications share.
 
-Wraps :class:`surveykit.sem.kernel.FitKernel` (the refit itself) and adds what resampling
-needs per draw without pandas work: the fixed.x rows of the parameter table located once
-(their values are the sample (co)variances of each new data set, as in lavaan), the raw
-row estimates, the standardized solution, and lavaan's admissibility check.
+Wraps :class:`surveykit.sem.kernel.FitKernel` (the refit itself, which also sets the fixed.x
+rows of the parameter table to the sample (co)variances of each new data set, as in lavaan)
+and adds what resampling needs per draw without pandas work: the raw row estimates, the
+standardized solution, and lavaan's admissibility check.
 """
 
 from __future__ import annotations
@@ -23,25 +23,10 @@ __all__ = ["Refitter"]
 class Refitter:
     kernel: FitKernel
     geom: RowGeometry
-    exo_rows: np.ndarray  # table rows of fixed.x (co)variances
-    exo_i: np.ndarray  # their observed-variable indices
-    exo_j: np.ndarray
 
     @classmethod
     def from_result(cls, fit: SEMResult) -> Refitter:
-        kernel = FitKernel.from_result(fit)
-        t = fit.partable.table
-        pos = {v: i for i, v in enumerate(kernel.names)}
-        exo = set(fit.partable.ov_x)
-        rows, ii, jj = [], [], []
-        for r, (lhs, op, rhs, free) in enumerate(zip(t["lhs"], t["op"], t["rhs"], t["free"])):
-            if op == "~~" and free == 0 and lhs in exo and rhs in exo:
-                rows.append(r)
-                ii.append(pos[lhs])
-                jj.append(pos[rhs])
-        arr = lambda v: np.array(v, dtype=int)  # noqa: E731
-        return cls(kernel=kernel, geom=RowGeometry.from_partable(fit.partable), exo_rows=arr(rows), exo_i=arr(ii),
-                   exo_j=arr(jj))
+        return cls(kernel=FitKernel.from_result(fit), geom=RowGeometry.from_partable(fit.partable))
 
     @property
     def n_rows(self) -> int:
@@ -64,15 +49,12 @@ class Refitter:
         """The estimate of every table row (fixed.x rows: the sample values of ``cov``) followed by
         the defined parameters."""
         sol = self.kernel.solution
-        est = sol.estimates(theta)
-        if len(self.exo_rows):
-            est = est.copy()
-            est[self.exo_rows] = cov[self.exo_i, self.exo_j]
+        est = self.kernel.with_fixed_x(sol.estimates(theta), cov)
         return np.concatenate([est, sol.defined_values(est)])
 
     def standardized(self, theta: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(est, std_all), each for every row followed by the defined parameters."""
-        vals = self.kernel.parameters(theta, cov if len(self.exo_rows) else None)
+        vals = self.kernel.parameters(theta, cov if len(self.kernel.exo_rows) else None)
         return vals["est"], vals["std_all"]
 
     def admissible(self, est: np.ndarray) -> bool:

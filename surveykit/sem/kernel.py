@@ -46,6 +46,8 @@ class FitKernel:
     nobs: int
     exo_pos: np.ndarray  # positions in model.s_* of the fixed.x entries
     exo_ij: np.ndarray  # (k, 2) observed-variable indices of those entries
+    exo_rows: np.ndarray  # parameter-table rows of the fixed.x (co)variances
+    exo_row_ij: np.ndarray  # (k, 2) observed-variable indices of those rows
 
     @classmethod
     def from_result(cls, fit: SEMResult) -> FitKernel:
@@ -59,10 +61,27 @@ class FitKernel:
             if par < 0 and r < p and c < p and model.names[r] in exo and model.names[c] in exo:
                 pos.append(k)
                 ij.append((r, c))
+        t = pt.table
+        var_pos = {v: i for i, v in enumerate(pt.ov_names)}
+        rows, row_ij = [], []
+        for r, (lhs, op, rhs, free) in enumerate(zip(*(t[c].tolist() for c in ("lhs", "op", "rhs", "free")))):
+            if op == "~~" and free == 0 and lhs in exo and rhs in exo:
+                rows.append(r)
+                row_ij.append((var_pos[lhs], var_pos[rhs]))
         return cls(
             names=tuple(pt.ov_names), model=model, solution=sol, theta_hat=np.array(fit._theta, dtype=float),
             nobs=fit.nobs, exo_pos=np.array(pos, dtype=int), exo_ij=np.array(ij, dtype=int).reshape(-1, 2),
+            exo_rows=np.array(rows, dtype=int), exo_row_ij=np.array(row_ij, dtype=int).reshape(-1, 2),
         )
+
+    def with_fixed_x(self, row_values: np.ndarray, cov: np.ndarray) -> np.ndarray:
+        """A copy of per-row values with the fixed.x (co)variance rows set to the sample values of
+        ``cov``, as lavaan fixes them for each data set (unchanged without fixed.x rows)."""
+        if not len(self.exo_rows):
+            return row_values
+        out = row_values.copy()
+        out[self.exo_rows] = cov[self.exo_row_ij[:, 0], self.exo_row_ij[:, 1]]
+        return out
 
     @cached_property
     def _hessian0(self) -> np.ndarray | None:
@@ -129,15 +148,8 @@ class FitKernel:
         """est, std_lv, std_all for every row followed by the defined parameters."""
         sol = self.solution
         if cov is not None and len(self.exo_pos):
-            sol = dataclasses.replace(sol, models=(self.model_for(cov),))
-            fixed = sol.fixed.copy()
             # fixed.x rows carry the sample values of this data set
-            t = sol.pt.table
-            for i, j in self.exo_ij:
-                a, b = self.model.names[i], self.model.names[j]
-                m = ((t["lhs"] == a) & (t["rhs"] == b)) | ((t["lhs"] == b) & (t["rhs"] == a))
-                fixed[np.flatnonzero(m.to_numpy() & (t["op"] == "~~").to_numpy())] = cov[i, j]
-            sol = dataclasses.replace(sol, fixed=fixed)
+            sol = dataclasses.replace(sol, models=(self.model_for(cov),), fixed=self.with_fixed_x(sol.fixed, cov))
         est = sol.estimates(theta)
         std_lv, std_all = sol.standardized(theta)
         rows = np.stack([est, std_lv, std_all])
