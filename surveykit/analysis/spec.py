@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from surveykit._yaml import read_yaml, validate_as
 from surveykit.data import ScreeningRule
@@ -28,6 +28,15 @@ __all__ = ["AnalysisSpec", "DataSource", "Hypothesis", "load_spec"]
 
 #: The keys of a ``data`` mapping that are options of :func:`surveykit.read_survey`.
 READ_OPTIONS = ("encoding", "layout", "sheet")
+
+
+def _nonempty_path(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must be a file path")
+    return v
+
+
+_FilePath = Annotated[str, AfterValidator(_nonempty_path)]
 
 
 class _M(BaseModel):
@@ -68,17 +77,10 @@ class Hypothesis(_M):
 class DataSource(_M):
     """The data file and how to read it (the options of :func:`surveykit.read_survey`)."""
 
-    file: str
+    file: _FilePath
     encoding: str | None = None
     layout: Literal["auto", "plain", "qualtrics", "wjx"] | None = None
     sheet: str | int | None = None
-
-    @field_validator("file")
-    @classmethod
-    def _nonempty(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must be a file path")
-        return v
 
     @property
     def options(self) -> dict[str, str | int]:
@@ -170,7 +172,7 @@ class AnalysisSpec(_M):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: Text
     data: DataSource
-    instrument: str
+    instrument: _FilePath
     simulated: bool = False
     seed: int | None = None
     screening: tuple[ScreeningRule, ...] = ()
@@ -189,13 +191,6 @@ class AnalysisSpec(_M):
     @classmethod
     def _data_path(cls, v: object) -> object:
         return {"file": v} if isinstance(v, str) else v
-
-    @field_validator("instrument")
-    @classmethod
-    def _nonempty(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must be a file path")
-        return v
 
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
