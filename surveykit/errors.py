@@ -64,3 +64,11 @@ class ScreeningWarning(SurveykitWarning):
 
 class DataQualityWarning(SurveykitWarning):
     """The data were read, but something about them deserves attention."""
+
+
+class OptionWarning(SurveykitWarning):
+    """An option was changed to what the method requires (as lavaan changes it, with a warning)."""
+
+
+class IdentificationWarning(SurveykitWarning):
+    """The model is not identified (negative degrees of freedom or a singular information matrix)."""

@@ -1,0 +1,524 @@
+"""Step 1 of a fit: every argument of ``sem()``/``cfa()``/``growth()`` resolved once (lavaan's
+``lav_options_set``), before any data are touched.
+
+An estimator name is shorthand for a base estimator (the discrepancy function minimized),
+a kind of standard errors and one or more test statistics, exactly as in lavaan 0.6.14:
+
+====================  ========  ===================  ==========================
+estimator             base      se                   test
+====================  ========  ===================  ==========================
+ML                    ML        standard             standard
+MLF                   ML        standard             standard    (first-order information)
+MLM                   ML        robust.sem           satorra.bentler
+MLMV                  ML        robust.sem           scaled.shifted
+MLMVS                 ML        robust.sem           mean.var.adjusted
+MLR                   ML        robust.huber.white   yuan.bentler.mplus
+GLS                   GLS       standard             standard
+WLS                   WLS       standard             standard
+DWLS                  DWLS      standard             standard
+WLSM / WLSMV / WLSMVS DWLS      robust.sem           satorra.bentler / scaled.shifted / mean.var.adjusted
+ULS                   ULS       standard             standard
+ULSM / ULSMV / ULSMVS ULS       robust.sem           satorra.bentler / scaled.shifted / mean.var.adjusted
+====================  ========  ===================  ==========================
+
+``se=``, ``test=``, ``information=``, ``observed_information=``, ``h1_information=`` and
+``likelihood=`` override these as lavaan's arguments of the same names do.  Conventions
+that depend on the estimator live here and nowhere else: the sample covariance divisor
+(N for normal-theory ML, N - 1 otherwise), the N that multiplies the discrepancy in the
+test statistic and the N that divides the information matrix (``n_factor``), which
+information matrix the standard errors and the robust tests use, ``fixed.x`` (TRUE by
+default for ML only, as lavaan), the mean structure (automatic with groups, intercepts,
+missing data and ordinal indicators), and what the missing-data treatment implies.
+
+Every combination is either resolved to what lavaan does or refused, here and before any
+work is done, with one sentence that names the option and what to use instead.  Where
+lavaan itself changes an option and warns (``information="observed"`` with ULS, FIML with a
+Satorra-Bentler-type test), surveykit does the same and warns with the same content.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+
+from surveykit.errors import OptionWarning, SpecError
+
+__all__ = ["Options", "resolve_options", "ESTIMATORS", "GROUP_EQUAL"]
+
+# estimator -> (base, default se, default test)
+ESTIMATORS: dict[str, tuple[str, str, str]] = {
+    "ML": ("ML", "standard", "standard"),
+    "MLF": ("ML", "standard", "standard"),
+    "MLM": ("ML", "robust.sem", "satorra.bentler"),
+    "MLMV": ("ML", "robust.sem", "scaled.shifted"),
+    "MLMVS": ("ML", "robust.sem", "mean.var.adjusted"),
+    "MLR": ("ML", "robust.huber.white", "yuan.bentler.mplus"),
+    "GLS": ("GLS", "standard", "standard"),
+    "WLS": ("WLS", "standard", "standard"),
+    "DWLS": ("DWLS", "standard", "standard"),
+    "WLSM": ("DWLS", "robust.sem", "satorra.bentler"),
+    "WLSMV": ("DWLS", "robust.sem", "scaled.shifted"),
+    "WLSMVS": ("DWLS", "robust.sem", "mean.var.adjusted"),
+    "ULS": ("ULS", "standard", "standard"),
+    "ULSM": ("ULS", "robust.sem", "satorra.bentler"),
+    "ULSMV": ("ULS", "robust.sem", "scaled.shifted"),
+    "ULSMVS": ("ULS", "robust.sem", "mean.var.adjusted"),
+}
+
+_REFUSED_ESTIMATORS = {
+    "PML": "pairwise maximum likelihood (PML) is not available; for ordinal items use estimator='WLSMV'",
+    "MML": "marginal maximum likelihood (MML) is not available; for ordinal items use estimator='WLSMV'",
+    "FML": "the FML estimator is not available; use estimator='ML'",
+    "REML": "restricted maximum likelihood (REML) is not available; use estimator='ML'",
+    "DLS": "distributionally weighted least squares (DLS) is not available; use estimator='MLM' or 'WLS'",
+    "CATML": "estimator='catML' is not available; use estimator='WLSMV' for ordinal items",
+    "NTRLS": "estimator='NTRLS' is not available; use estimator='ML' or 'GLS'",
+    "BAYES": "Bayesian estimation is not available; use estimator='ML' or 'MLR'",
+    "IV": "instrumental-variable estimation (MIIV) is not available; use estimator='ML'",
+    "NONE": "estimator='none' (no estimation) is not available; fit the model with estimator='ML'",
+}
+
+_SE = ("standard", "robust.sem", "robust.huber.white", "first.order", "none")
+_SE_ALIASES = {"robust.mlm": "robust.sem", "robust.mlr": "robust.huber.white", "sandwich": "robust.huber.white",
+               "robust.sandwich": "robust.huber.white", "robust.huber-white": "robust.huber.white",
+               "huber.white": "robust.huber.white"}
+_REFUSED_SE = {
+    "bootstrap": "bootstrap standard errors are computed by sk.bootstrap(fit, n_boot=...), not inside sem(); "
+                 "fit with se='standard' and pass the fit to sk.bootstrap",
+    "two.stage": "two-stage standard errors (missing='two.stage') are not available; use missing='fiml'",
+    "robust.two.stage": "robust two-stage standard errors are not available; use missing='fiml' with "
+                        "estimator='MLR'",
+    "robust.cluster": "cluster-robust standard errors are not available in this version",
+    "robust.cluster.sem": "cluster-robust standard errors are not available in this version",
+    "external": "external standard errors are not available",
+    "twostep": "two-step standard errors are not available",
+}
+
+_TESTS = ("standard", "none", "satorra.bentler", "yuan.bentler", "yuan.bentler.mplus", "mean.var.adjusted",
+          "scaled.shifted")
+_TEST_ALIASES = {
+    "satorra": "satorra.bentler", "sb": "satorra.bentler", "satorra-bentler": "satorra.bentler",
+    "satorra_bentler": "satorra.bentler", "m.adjusted": "satorra.bentler", "m": "satorra.bentler",
+    "mean.adjusted": "satorra.bentler", "mean-adjusted": "satorra.bentler",
+    "yuan": "yuan.bentler", "yb": "yuan.bentler", "yuan-bentler": "yuan.bentler", "yuan_bentler": "yuan.bentler",
+    "yuan.bentler.mplus": "yuan.bentler.mplus", "yuan-bentler.mplus": "yuan.bentler.mplus",
+    "yuan-bentler-mplus": "yuan.bentler.mplus", "yuan_bentler_mplus": "yuan.bentler.mplus",
+    "mean.var.adjusted": "mean.var.adjusted", "mean-var-adjusted": "mean.var.adjusted", "mv": "mean.var.adjusted",
+    "second.order": "mean.var.adjusted", "satterthwaite": "mean.var.adjusted", "mean.var": "mean.var.adjusted",
+    "scaled.shifted": "scaled.shifted", "scaled-shifted": "scaled.shifted", "mplus6": "scaled.shifted",
+    "default": "default",
+}
+_REFUSED_TESTS = {
+    "bootstrap": "the Bollen-Stine bootstrap test is not available; use a scaled test (test='satorra.bentler' or "
+                 "estimator='MLR')",
+    "bollen.stine": "the Bollen-Stine bootstrap test is not available; use a scaled test (test='satorra.bentler' or "
+                    "estimator='MLR')",
+    "browne.residual.adf": "Browne's residual-based tests are not available; use test='satorra.bentler'",
+    "browne.residual.nt": "Browne's residual-based tests are not available; use test='satorra.bentler'",
+    "browne.residual.adf.model": "Browne's residual-based tests are not available; use test='satorra.bentler'",
+    "browne.residual.nt.model": "Browne's residual-based tests are not available; use test='satorra.bentler'",
+}
+_ROBUST_TESTS = ("satorra.bentler", "yuan.bentler", "yuan.bentler.mplus", "mean.var.adjusted", "scaled.shifted")
+_SB_TYPE = ("satorra.bentler", "mean.var.adjusted", "scaled.shifted")
+
+_MISSING_ALIASES = {"listwise": "listwise", "ml": "ml", "fiml": "ml", "direct": "ml", "ml.x": "ml.x",
+                    "fiml.x": "ml.x", "direct.x": "ml.x", "pairwise": "pairwise"}
+_REFUSED_MISSING = {
+    "two.stage": "missing='two.stage' is not available; use missing='fiml'",
+    "robust.two.stage": "missing='robust.two.stage' is not available; use missing='fiml' with estimator='MLR'",
+    "available.cases": "missing='available.cases' is not available; use missing='pairwise' (ordinal items) or "
+                       "missing='fiml' (continuous items)",
+    "doubly.robust": "missing='doubly.robust' (PML only) is not available; use missing='pairwise' with "
+                     "estimator='WLSMV'",
+}
+
+GROUP_EQUAL = ("loadings", "intercepts", "means", "thresholds", "regressions", "residuals",
+               "residual.covariances", "lv.variances", "lv.covariances")
+_REFUSED_GROUP_EQUAL = {
+    "composite.loadings": "composites (<~) are not supported",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The resolved options of one fit (lavaan's names in snake case; see the module docstring).
+
+    ``estimator`` is what the user asked for (e.g. "MLR"), ``base`` the discrepancy function
+    minimized (ML, GLS, WLS, DWLS, ULS); ``missing`` is "listwise", "ml" (FIML), "ml.x" or
+    "pairwise"; ``information``, ``observed_information`` and ``h1_information`` are pairs
+    (for the standard errors, for the robust test statistics) as in lavaan.
+    """
+
+    estimator: str = "ML"
+    base: str = "ML"
+    se: str = "standard"
+    test: tuple[str, ...] = ("standard",)
+    information: tuple[str, str] = ("expected", "expected")
+    observed_information: tuple[str, str] = ("hessian", "hessian")
+    h1_information: tuple[str, str] = ("structured", "structured")
+    likelihood: str = "normal"
+    missing: str = "listwise"
+    fixed_x: bool = True
+    conditional_x: bool = False
+    meanstructure: bool = False
+    categorical: bool = False
+    ordered: tuple[str, ...] = ()
+    parameterization: str = "delta"
+    std_lv: bool = False
+    orthogonal: bool = False
+    int_ov_free: bool = True
+    int_lv_free: bool = False
+    auto_fix_first: bool = True
+    auto_fix_single: bool = True
+    auto_var: bool = True
+    auto_cov_lv_x: bool = True
+    auto_cov_y: bool = True
+    auto_th: bool = True
+    auto_delta: bool = True
+    group: str | None = None
+    group_equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
+    model_type: str = "sem"
+    notes: tuple[str, ...] = field(default=())
+
+    # -- conventions derived from the options (one place) --------------------------------
+    @property
+    def robust_test(self) -> str | None:
+        """The robust (scaled) test statistic, if any (lavaan reports the first)."""
+        for t in self.test:
+            if t in _ROBUST_TESTS:
+                return t
+        return None
+
+    @property
+    def normal_likelihood(self) -> bool:
+        """ML with the normal likelihood: the N-divisor sample covariance and N in the test
+        statistic and the information; otherwise (Wishart ML, GLS, WLS, DWLS, ULS) N - 1."""
+        return self.base == "ML" and self.likelihood == "normal"
+
+    def n_factor(self, nobs: int) -> int:
+        """The N that multiplies a group's discrepancy in the test statistic (lavaan's NFAC/2)."""
+        return nobs if self.normal_likelihood else nobs - 1
+
+    @property
+    def fiml(self) -> bool:
+        return self.missing in ("ml", "ml.x")
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["test"] = list(self.test)
+        for k in ("information", "observed_information", "h1_information", "ordered", "group_equal",
+                  "group_partial", "notes"):
+            out[k] = list(out[k])
+        return out
+
+
+def _pair(name: str, value, allowed: tuple[str, ...]) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    vals = (value, value) if isinstance(value, str) else tuple(value)
+    if len(vals) == 1:
+        vals = (vals[0], vals[0])
+    if len(vals) != 2 or not all(isinstance(v, str) for v in vals):
+        raise SpecError(f"{name}= must be one of {', '.join(map(repr, allowed))} or a pair of them, not {value!r}.")
+    bad = [v for v in vals if v not in allowed]
+    if bad:
+        raise SpecError(f"{name}={bad[0]!r} is not one of {', '.join(map(repr, allowed))}.")
+    return (vals[0], vals[1])
+
+
+def _canonical_test(t: str) -> str:
+    key = str(t).strip().lower()
+    if key in _REFUSED_TESTS:
+        raise SpecError(f"test={t!r}: {_REFUSED_TESTS[key]}.")
+    key = _TEST_ALIASES.get(key, key)
+    if key not in _TESTS and key != "default":
+        raise SpecError(f"test={t!r} is not one of {', '.join(map(repr, _TESTS))}.")
+    return key
+
+
+def _bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{name}= must be True or False, not {value!r}.")
+    return value
+
+
+def resolve_options(
+    *,
+    estimator: str = "default",
+    se: str | None = None,
+    test: str | list[str] | tuple[str, ...] | None = None,
+    information: str | list[str] | tuple[str, ...] | None = None,
+    observed_information: str | list[str] | tuple[str, ...] | None = None,
+    h1_information: str | list[str] | tuple[str, ...] | None = None,
+    likelihood: str | None = None,
+    missing: str = "listwise",
+    fixed_x: bool | None = None,
+    conditional_x: bool | None = None,
+    meanstructure: bool | None = None,
+    ordered: tuple[str, ...] = (),
+    parameterization: str = "delta",
+    std_lv: bool = False,
+    std_ov: bool = False,
+    orthogonal: bool = False,
+    int_ov_free: bool | None = None,
+    int_lv_free: bool | None = None,
+    auto_fix_first: bool | None = None,
+    auto_fix_single: bool = True,
+    auto_var: bool = True,
+    auto_cov_lv_x: bool = True,
+    auto_cov_y: bool = True,
+    auto_th: bool = True,
+    auto_delta: bool = True,
+    mimic: str = "lavaan",
+    group: str | None = None,
+    group_equal: tuple[str, ...] | list[str] | str = (),
+    group_partial: tuple[str, ...] | list[str] | str = (),
+    has_exogenous_x: bool = False,
+    has_intercept_rows: bool = False,
+    model_type: str = "sem",
+) -> Options:
+    """Resolve and validate the options of one fit (see the module docstring).
+
+    ``ordered`` is the tuple of observed variables treated as ordinal (already expanded from
+    ``ordered=True``); ``has_exogenous_x`` and ``has_intercept_rows`` describe the model (an
+    observed exogenous covariate; a ``~ 1`` row), which some defaults depend on.
+    """
+    notes: list[str] = []
+    if not isinstance(estimator, str):
+        raise SpecError(f"estimator= must be a string such as 'ML' or 'MLR', not {estimator!r}.")
+    est = estimator.strip().upper()
+    if est == "DEFAULT":
+        est = "WLSMV" if ordered else "ML"
+    if est in _REFUSED_ESTIMATORS:
+        raise SpecError(f"estimator={estimator!r}: {_REFUSED_ESTIMATORS[est]}.")
+    if est not in ESTIMATORS:
+        raise SpecError(f"estimator={estimator!r} is not one of {', '.join(ESTIMATORS)}.")
+    if not isinstance(mimic, str) or mimic.lower() != "lavaan":
+        raise SpecError(
+            f"mimic={mimic!r} is not available; surveykit follows lavaan's conventions (mimic='lavaan'). Set the "
+            "options another program implies explicitly (e.g. likelihood='wishart', test='yuan.bentler')."
+        )
+    for name, value in (("std_lv", std_lv), ("orthogonal", orthogonal), ("auto_fix_single", auto_fix_single),
+                        ("auto_var", auto_var), ("auto_cov_lv_x", auto_cov_lv_x), ("auto_cov_y", auto_cov_y),
+                        ("auto_th", auto_th), ("auto_delta", auto_delta)):
+        _bool(name, value)
+    if _bool("std_ov", std_ov):
+        raise SpecError("std_ov=True (standardizing the observed variables before fitting) is not available; "
+                        "standardize the data columns yourself or report the standardized solution (std_all).")
+    categorical = bool(ordered)
+    base, default_se, default_test = ESTIMATORS[est]
+    if categorical and base in ("ML", "GLS"):
+        raise SpecError(
+            f"estimator={estimator!r} cannot fit ordered (ordinal) indicators; use estimator='WLSMV' (lavaan's "
+            "default for ordered data), 'DWLS', 'ULSMV' or 'WLS', or leave the items out of ordered= to treat them "
+            "as continuous."
+        )
+
+    # -- missing data ------------------------------------------------------------------
+    if not isinstance(missing, str):
+        raise SpecError(f"missing= must be a string such as 'listwise' or 'fiml', not {missing!r}.")
+    m_key = missing.strip().lower()
+    if m_key == "default":
+        m_key = "listwise"
+    if m_key in _REFUSED_MISSING:
+        raise SpecError(f"missing={missing!r}: {_REFUSED_MISSING[m_key]}.")
+    if m_key not in _MISSING_ALIASES:
+        raise SpecError(f"missing={missing!r} is not one of 'listwise', 'fiml' (or 'ml'), 'ml.x', 'pairwise'.")
+    miss = _MISSING_ALIASES[m_key]
+    if miss in ("ml", "ml.x"):
+        if categorical:
+            raise SpecError(f"missing={missing!r} (full information ML) is not available for ordered indicators; "
+                            "use missing='pairwise' with estimator='WLSMV'.")
+        if est not in ("ML", "MLR", "MLF"):
+            raise SpecError(f"missing={missing!r} (full information ML) needs estimator='ML', 'MLR' or 'MLF', "
+                            f"not {estimator!r}; for robust standard errors with incomplete data use 'MLR'.")
+    if miss == "pairwise" and not categorical:
+        raise SpecError(
+            f"missing='pairwise' with continuous items (estimator={est!r}) is not available: a pairwise covariance "
+            "matrix has no likelihood and may not be positive definite; use missing='fiml' (or ordinal items with "
+            "estimator='WLSMV')."
+        )
+
+    # -- standard errors ------------------------------------------------------------------
+    if se is None or str(se).lower() == "default":
+        se_v = default_se
+    else:
+        key = str(se).strip().lower()
+        if key in _REFUSED_SE:
+            raise SpecError(f"se={se!r}: {_REFUSED_SE[key]}.")
+        key = _SE_ALIASES.get(key, key)
+        if key == "robust":
+            key = "robust.huber.white" if miss in ("ml", "ml.x") else "robust.sem"
+        if key not in _SE:
+            raise SpecError(f"se={se!r} is not one of {', '.join(map(repr, _SE))} (or 'robust').")
+        se_v = key
+    if se_v == "robust.huber.white" and base != "ML":
+        raise SpecError(f"se='robust.huber.white' (sandwich) needs a maximum-likelihood estimator, not "
+                        f"{estimator!r}; use se='robust.sem'.")
+    if se_v == "first.order" and base != "ML":
+        raise SpecError(f"se='first.order' needs a maximum-likelihood estimator, not {estimator!r}.")
+    if se_v == "robust.sem" and base == "GLS":
+        raise SpecError("se='robust.sem' is not available with estimator='GLS'; use estimator='MLM'.")
+
+    # -- test statistics ----------------------------------------------------------------------
+    if test is None:
+        tests = ["default"]
+    elif isinstance(test, str):
+        tests = [_canonical_test(test)]
+    else:
+        tests = [_canonical_test(t) for t in test]
+        if not tests:
+            raise SpecError("test= is empty; give at least one test statistic (e.g. 'standard').")
+    if tests[0] == "none":
+        test_v: list[str] = ["none"]
+    else:
+        tests = [t for t in tests if t != "default"] or []
+        if base == "GLS" or base == "WLS":
+            bad = [t for t in tests if t not in ("standard",)]
+            if bad:
+                raise SpecError(f"test={bad[0]!r} is not available with estimator={estimator!r} (lavaan allows only "
+                                "the standard test with GLS and WLS); use estimator='MLM' or 'WLSMV'.")
+        if base in ("DWLS", "ULS") and any(t.startswith("yuan") for t in tests):
+            raise SpecError(f"test={tests[0]!r} (Yuan-Bentler) needs a maximum-likelihood estimator, not "
+                            f"{estimator!r}; use test='satorra.bentler' or 'scaled.shifted'.")
+        test_v = list(dict.fromkeys(["standard", default_test] + tests))
+        if default_test == "standard" and not tests:
+            test_v = ["standard"]
+        robust = [t for t in test_v if t in _ROBUST_TESTS]
+        if len(robust) > 1:
+            raise SpecError(f"test= asks for {', '.join(robust)}; surveykit reports one robust test per fit. Fit the "
+                            "model once per robust test.")
+    # -- missing-data consequences lavaan applies (with a warning) -----------------------------
+    if miss in ("ml", "ml.x") and se_v == "robust.sem":
+        raise SpecError("se='robust.sem' needs complete data (lavaan falls back to listwise deletion); with "
+                        "missing='fiml' use se='robust.huber.white' or estimator='MLR'.")
+    if miss in ("ml", "ml.x") and any(t in _SB_TYPE for t in test_v):
+        raise SpecError("Satorra-Bentler-type tests need complete data (lavaan falls back to listwise deletion); "
+                        "with missing='fiml' use estimator='MLR' (test='yuan.bentler.mplus').")
+
+    # -- information matrices -------------------------------------------------------------------
+    info = _pair("information", information, ("expected", "observed", "first.order"))
+    info_default = "observed" if (miss in ("ml", "ml.x") or se_v in ("robust.huber.white", "first.order")) \
+        else "expected"
+    if est == "MLF" and info is None:
+        info = ("first.order", "first.order")
+    if info is None:
+        info = (info_default, info_default)
+    if miss in ("ml", "ml.x") and info[0] == "expected" and information is not None:
+        notes.append("information='expected' with missing data uses the expected information of the incomplete "
+                     "data (lavaan's default is 'observed').")
+    if base in ("ULS", "WLS", "DWLS") and info != ("expected", "expected"):
+        warnings.warn(f"information is set to 'expected' for estimator={estimator!r} (as lavaan does).",
+                      OptionWarning, stacklevel=3)
+        info = ("expected", "expected")
+    if info[0] == "first.order" and se_v in ("robust.huber.white", "robust.sem"):
+        raise SpecError("information='first.order' cannot be used with robust standard errors; use 'expected' or "
+                        "'observed'.")
+    if info[1] == "first.order" and any(t in _ROBUST_TESTS for t in test_v):
+        raise SpecError("information='first.order' cannot be used with robust test statistics; use 'expected' or "
+                        "'observed'.")
+    obs_info = _pair("observed_information", observed_information, ("hessian", "h1"))
+    if obs_info is None:
+        second = "hessian"
+        robust = [t for t in test_v if t in _ROBUST_TESTS]
+        if robust and robust[0] != "yuan.bentler.mplus":
+            second = "h1"
+        obs_info = ("hessian", second)
+    h1_info = _pair("h1_information", h1_information, ("structured", "unstructured"))
+    if h1_info is None:
+        h1_info = ("structured", "structured")
+    if base in ("ULS", "WLS", "DWLS"):
+        h1_info = ("unstructured", "unstructured")
+
+    # -- likelihood --------------------------------------------------------------------------------
+    if likelihood is None or str(likelihood).lower() == "default":
+        lik = "normal"
+    else:
+        lik = str(likelihood).lower()
+        if base != "ML":
+            raise SpecError(f"likelihood= only applies to maximum likelihood, not estimator={estimator!r}.")
+        if lik not in ("normal", "wishart"):
+            raise SpecError(f"likelihood={likelihood!r} is not 'normal' or 'wishart'.")
+        if lik == "wishart" and miss != "listwise":
+            raise SpecError("likelihood='wishart' needs complete data (missing='listwise').")
+
+    # -- x covariates, mean structure --------------------------------------------------------------
+    if conditional_x is None:
+        cond_x = categorical and base != "ML" and has_exogenous_x
+    else:
+        cond_x = _bool("conditional_x", conditional_x)
+        if not has_exogenous_x:
+            cond_x = False
+    if cond_x:
+        raise SpecError(
+            "Exogenous observed covariates with ordered indicators need lavaan's conditional.x=TRUE treatment, "
+            "which is not available yet; fit the measurement model without the covariates, or treat the items as "
+            "continuous (ordered=None, estimator='MLR')." if categorical else
+            "conditional_x=True is not available; use the default (fixed_x=True: covariates fixed at their "
+            "sample values), which gives the same estimates for the model's parameters."
+        )
+    if fixed_x is None:
+        fx = base == "ML"
+    else:
+        fx = _bool("fixed_x", fixed_x)
+    if not has_exogenous_x:
+        fx = False
+    if meanstructure is None:
+        ms = bool(group is not None or has_intercept_rows or miss in ("ml", "ml.x") or categorical
+                  or model_type == "growth")
+    else:
+        ms = _bool("meanstructure", meanstructure)
+        if has_intercept_rows:
+            ms = True
+        if miss in ("ml", "ml.x") and not ms:
+            warnings.warn("missing='fiml' needs a mean structure: meanstructure is set to True (as lavaan does).",
+                          OptionWarning, stacklevel=3)
+            ms = True
+        if categorical or model_type == "growth":
+            ms = True
+
+    # -- groups ------------------------------------------------------------------------------------
+    if isinstance(group_equal, str):
+        group_equal = (group_equal,)
+    if isinstance(group_partial, str):
+        group_partial = (group_partial,)
+    geq = tuple(str(g).strip() for g in group_equal)
+    for g in geq:
+        if g in _REFUSED_GROUP_EQUAL:
+            raise SpecError(f"group_equal={g!r}: {_REFUSED_GROUP_EQUAL[g]}.")
+        if g not in GROUP_EQUAL:
+            raise SpecError(f"group_equal has {g!r}; choose from {', '.join(GROUP_EQUAL)}.")
+    if geq and group is None:
+        raise SpecError("group_equal needs group= (the column that defines the groups).")
+    if group_partial and group is None:
+        raise SpecError("group_partial needs group= (the column that defines the groups).")
+    if "thresholds" in geq and not categorical:
+        notes.append("group_equal='thresholds' has no effect without ordered indicators.")
+    if ("intercepts" in geq or "means" in geq) and group is not None:
+        ms = True
+    gpartial = tuple("".join(str(p).split()) for p in group_partial)
+
+    # -- parameterization -------------------------------------------------------------------------
+    if parameterization not in ("delta", "theta"):
+        raise SpecError(f"parameterization={parameterization!r} is not 'delta' or 'theta'.")
+    if parameterization == "theta" and not categorical:
+        notes.append("parameterization='theta' has no effect without ordered indicators.")
+
+    # -- identification defaults (cfa/sem vs growth) -------------------------------------------------
+    if int_ov_free is None:
+        int_ov_free = model_type != "growth"
+    if int_lv_free is None:
+        int_lv_free = model_type == "growth"
+    if auto_fix_first is None:
+        auto_fix_first = not std_lv
+    return Options(
+        estimator=est, base=base, se=se_v, test=tuple(test_v), information=info, observed_information=obs_info,
+        h1_information=h1_info, likelihood=lik, missing=miss, fixed_x=fx, conditional_x=cond_x, meanstructure=ms,
+        categorical=categorical, ordered=tuple(ordered), parameterization=parameterization, std_lv=std_lv,
+        orthogonal=orthogonal, int_ov_free=_bool("int_ov_free", int_ov_free),
+        int_lv_free=_bool("int_lv_free", int_lv_free), auto_fix_first=_bool("auto_fix_first", auto_fix_first),
+        auto_fix_single=auto_fix_single, auto_var=auto_var, auto_cov_lv_x=auto_cov_lv_x, auto_cov_y=auto_cov_y,
+        auto_th=auto_th, auto_delta=auto_delta, group=group, group_equal=geq, group_partial=gpartial,
+        model_type=model_type, notes=tuple(notes),
+    )
