@@ -35,6 +35,7 @@ from surveykit.psychometrics import (
     reliability,
     scale_battery,
 )
+from surveykit.questionnaire import questionnaire
 from surveykit.resampling import (
     bootstrap,
     invariance,
@@ -78,6 +79,7 @@ __all__ = [
     "polychoric",
     "population_model",
     "power",
+    "questionnaire",
     "read_survey",
     "reliability",
     "scale_battery",

@@ -10,6 +10,7 @@ from surveykit.cli.analyze import analyze
 from surveykit.cli.codebook import codebook
 from surveykit.cli.efa import efa
 from surveykit.cli.power import power
+from surveykit.cli.questionnaire import questionnaire
 from surveykit.cli.reliability import reliability
 from surveykit.cli.score import score
 from surveykit.cli.simulate import simulate
@@ -48,6 +49,7 @@ app.command()(verify)
 app.command()(codebook)
 app.command()(power)
 app.command()(score)
+app.command()(questionnaire)
 
 
 def run() -> None:  # console-script entry point

@@ -80,6 +80,15 @@ class Scale(_Strict):
     def points(self) -> list[int]:
         return list(range(self.min, self.max + 1))
 
+    @property
+    def options(self) -> list[int]:
+        """The codes in the order a questionnaire lists them: the scale points, then the missing codes.
+
+        Every questionnaire surveykit writes (printed, XLSForm, 问卷星, Qualtrics) uses this
+        order, so an option's position (what a 问卷星 numeric download holds) names its code.
+        """
+        return [*self.points, *sorted(self.missing)]
+
     def reverse(self, value: float) -> float:
         """The reverse-keyed value: ``min + max - value``."""
         return self.min + self.max - value
@@ -164,12 +173,20 @@ class AttentionCheck(_Strict):
 
 
 class Instrument(_Strict):
-    """A whole questionnaire: scales, constructs with items, respondent variables, attention checks."""
+    """A whole questionnaire: scales, constructs with items, respondent variables, attention checks.
+
+    ``instructions`` (指导语), ``consent`` (知情同意) and ``anonymity`` (匿名与保密声明) are the
+    texts a respondent reads before the first question; they are optional (an instrument
+    without them still loads) and are printed by :func:`surveykit.questionnaire.questionnaire`.
+    """
 
     id: str
     version: str
     title: Text
     description: Text
+    instructions: Text | None = Field(default=None, description="指导语: how to answer, shown before the items")
+    consent: Text | None = Field(default=None, description="informed-consent statement shown to respondents")
+    anonymity: Text | None = Field(default=None, description="anonymity and confidentiality statement")
     source: str = Field(description="bibliographic reference of the paper the instrument operationalizes")
     default_scale: str
     scales: dict[str, Scale]
