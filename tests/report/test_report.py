@@ -91,8 +91,8 @@ def test_fit_values_are_judged_against_the_profile(demo_run):
 def test_report_options_are_checked(demo_run, tmp_path):
     with pytest.raises(SpecError, match="table_style 'mla' is not one of apa, cn"):
         write_report(demo_run.results, demo_run.manifest, tmp_path, table_style="mla")
-    with pytest.raises(SpecError, match="report format\\(s\\) pdf are not available"):
-        write_report(demo_run.results, demo_run.manifest, tmp_path, formats=("pdf",))
+    with pytest.raises(SpecError, match="report format\\(s\\) rtf are not available"):
+        write_report(demo_run.results, demo_run.manifest, tmp_path, formats=("rtf",))
     with pytest.raises(SpecError, match="convention profile 'x' is not defined"):
         write_report(demo_run.results, demo_run.manifest, tmp_path, convention="x")
     assert not any(tmp_path.iterdir())
