@@ -34,7 +34,9 @@ from surveykit.sem.samplestats import (
     GroupMoments,
     SampleMoments,
     dup_pre_post,
+    dup_pre_post_sum,
     dup_pre_vec_kron,
+    dup_pre_vec_kron_sum,
     gamma_adf,
     gamma_nt_inverse,
     vech_index,
@@ -156,24 +158,23 @@ class Context:
 
 
 # -- missing-data h1 pieces (lav_mvnorm_missing_*) ----------------------------------------------------------
-def _pattern_inverse(sigma: np.ndarray, obs: np.ndarray) -> np.ndarray:
-    """Sigma_oo^-1 embedded in a p x p matrix of zeros."""
+def _pattern_inverses(sigma: np.ndarray, gm: GroupMoments) -> tuple[np.ndarray, np.ndarray]:
+    """Each pattern's Sigma_oo^-1 embedded in a p x p matrix of zeros (P, p, p), and the patterns'
+    sizes (P,)."""
     p = len(sigma)
-    out = np.zeros((p, p))
-    out[np.ix_(obs, obs)] = np.linalg.inv(sigma[np.ix_(obs, obs)])
-    return out
+    out = np.zeros((len(gm.pats), p, p))
+    for i, pt in enumerate(gm.pats):
+        out[i][np.ix_(pt.obs, pt.obs)] = np.linalg.inv(sigma[np.ix_(pt.obs, pt.obs)])
+    return out, np.array([pt.n for pt in gm.pats], dtype=float)
 
 
 def _missing_expected(gm: GroupMoments, sigma: np.ndarray, ms: bool) -> np.ndarray:
+    """lavaan's ``lav_mvnorm_missing_information_expected``, per observation."""
     p = len(sigma)
-    n = sum(pt.n for pt in gm.pats)
-    i11 = np.zeros((p, p))
-    i22 = None
-    for pt in gm.pats:
-        s_inv = _pattern_inverse(sigma, pt.obs)
-        i11 += pt.n * s_inv
-        blk = pt.n * 0.5 * dup_pre_post(s_inv, s_inv)
-        i22 = blk if i22 is None else i22 + blk
+    k, n_p = _pattern_inverses(sigma, gm)
+    n = n_p.sum()
+    i11 = np.tensordot(n_p, k, axes=1)
+    i22 = 0.5 * dup_pre_post_sum(k, k, n_p)
     out = np.zeros((p + len(i22), p + len(i22)))
     out[:p, :p] = i11
     out[p:, p:] = i22
@@ -185,25 +186,20 @@ def _missing_observed(gm: GroupMoments, mu: np.ndarray, sigma: np.ndarray) -> np
     """lavaan's ``lav_mvnorm_missing_information_observed_samplestats``: minus the Hessian of the
     observed-data log-likelihood with respect to (mu, vech Sigma), per observation."""
     p = len(sigma)
-    pstar = p * (p + 1) // 2
-    h11 = np.zeros((p, p))
-    h21 = np.zeros((pstar, p))
-    h22 = np.zeros((pstar, pstar))
-    n = 0
-    for pt in gm.pats:
+    k, n_p = _pattern_inverses(sigma, gm)
+    t21 = np.zeros((len(gm.pats), p))
+    t22 = np.zeros_like(k)
+    for i, pt in enumerate(gm.pats):
         o = pt.obs
-        s_inv = _pattern_inverse(sigma, o)
-        so_inv = s_inv[np.ix_(o, o)]
+        so_inv = k[i][np.ix_(o, o)]
         dev = pt.mean - mu[o]
-        t21 = np.zeros(p)
-        t21[o] = so_inv @ dev
+        t21[i, o] = so_inv @ dev
         w_tilde = pt.cov + np.outer(dev, dev)
-        t22 = np.zeros((p, p))
-        t22[np.ix_(o, o)] = so_inv @ (2.0 * w_tilde - sigma[np.ix_(o, o)]) @ so_inv
-        h11 += pt.n * s_inv
-        h21 += pt.n * dup_pre_vec_kron(t21, s_inv)
-        h22 += pt.n * 0.5 * dup_pre_post(s_inv, t22)
-        n += pt.n
+        t22[i][np.ix_(o, o)] = so_inv @ (2.0 * w_tilde - sigma[np.ix_(o, o)]) @ so_inv
+    n = n_p.sum()
+    h11 = np.tensordot(n_p, k, axes=1)
+    h21 = dup_pre_vec_kron_sum(t21, k, n_p)
+    h22 = 0.5 * dup_pre_post_sum(k, t22, n_p)
     out = np.block([[h11, h21.T], [h21, h22]]) / n
     return zero_x(out, p, gm.x_idx, True)
 
@@ -217,7 +213,8 @@ def _missing_scores(gm: GroupMoments, mu: np.ndarray, sigma: np.ndarray) -> np.n
     sc = np.zeros((n, len(r)))
     for pt in gm.pats:
         o = pt.obs
-        s_inv = _pattern_inverse(sigma, o)
+        s_inv = np.zeros((p, p))
+        s_inv[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
         yc = np.zeros((pt.n, p))
         yc[:, o] = (y[np.ix_(pt.rows, o)] - mu[o]) @ s_inv[np.ix_(o, o)]
         dmu[pt.rows] = yc
@@ -279,6 +276,24 @@ def model_information(ctx: Context, kind: str, *, h1_structured: bool = True, ob
         d = ctx.deltas[g]
         out += ctx.fg[g] * d.T @ a1 @ d
     return out
+
+
+def observed_hessian(ctx: Context, gradient_terms: list[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+    """The exact Hessian of the ML or FIML objective per observation (lavaan's observed information
+    "hessian"), analytically: ``sum_g f_g [Delta_g' A1_g Delta_g + 1/2 (tr(W_g d2Sigma) + t_g' d2mu)]``
+    with A1_g the observed h1 information at the implied moments and ``(W_g, t_g)`` the matrix and
+    mean vector of the group's gradient ``tr(W dSigma) + t' dmu`` (of F = 2 f)."""
+    k = len(ctx.theta)
+    out = np.zeros((k, k))
+    for g, (w, t) in enumerate(gradient_terms):
+        d = ctx.deltas[g]
+        ram = ctx.models[g].ram
+        A, S = ram.matrices(ctx.theta)
+        B = ram.inverse(A)
+        ed = ram.entry_derivatives(ctx.theta, B, S)
+        nu = B @ ram.mean_vector(ctx.theta) if t is not None else None
+        out += ctx.fg[g] * (d.T @ ctx.h1_observed(g, True) @ d + 0.5 * ram.second_order(ed, B, S, w, t, nu))
+    return (out + out.T) / 2.0
 
 
 def invert_information(info: np.ndarray, *, warn: bool = True) -> np.ndarray | None:

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from surveykit.errors import IdentificationWarning
-from surveykit.sem.discrepancy import FIML, LeastSquares, numerical_hessian
+from surveykit.sem.discrepancy import FIML, LeastSquares
 from surveykit.sem.estimate import Optimum, minimize_scoring, ml_hessian_total, optimize, starting_values
-from surveykit.sem.inference import Context, VcovResult, vcov_of
+from surveykit.sem.inference import Context, VcovResult, observed_hessian, vcov_of
 from surveykit.sem.moments import GroupModel, group_models
 from surveykit.sem.options import Options
 from surveykit.sem.partable import ParTable, with_exogenous_values
@@ -129,7 +129,10 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
             return optimize(rams, th, stats, fallback=fallback, max_iter=0 if engine_theta is not None else 500)
 
         def hessian(th):
-            return ml_hessian_total(rams, th, stats)
+            if not any(r.meanstructure for r in rams):
+                return ml_hessian_total(rams, th, stats)
+            ctx_h = Context(options=options, stats=stats, models=models, theta=th)
+            return observed_hessian(ctx_h, [_ml_gradient_terms(r, th, gm) for r, gm in zip(rams, stats.groups)])
         problem = None
     else:
         problem = FIML(rams, stats) if options.fiml else LeastSquares(list(models), stats)
@@ -140,7 +143,8 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
 
         def hessian(th):
             if options.fiml:
-                return numerical_hessian(lambda x: 0.5 * problem.gradient(x), th)
+                ctx_h = Context(options=options, stats=stats, models=models, theta=th)
+                return observed_hessian(ctx_h, problem.gradient_terms(th))
             return 0.5 * problem.pieces(th)[1]
     if engine_theta is not None:
         opt = runner(np.asarray(engine_theta, dtype=float), False)
@@ -173,6 +177,16 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
     rob = robust_test(ctx, std, vc.e_inv) if tests else None
     return Estimation(options=options, pt=pt, stats=stats, models=models, opt=opt, f_groups=tuple(f_groups),
                       fmin=fmin, df=df, ctx=ctx, vcov=vc, standard=std, robust=rob)
+
+
+def _ml_gradient_terms(ram, theta: np.ndarray, gm) -> tuple[np.ndarray, np.ndarray]:
+    """``(W, t)`` of the complete-data ML discrepancy: W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1,
+    t = -2 Sigma^-1 d with d the sample minus the implied means."""
+    sigma, _, _ = ram.implied(theta)
+    sinv = np.linalg.inv(sigma)
+    d = gm.mean - ram.implied_means(theta)[: ram.n_obs_vars]
+    sd = sinv @ d
+    return sinv - sinv @ gm.cov @ sinv - np.outer(sd, sd), -2.0 * sd
 
 
 def _group_discrepancies(options: Options, models, stats: SampleMoments, theta: np.ndarray, problem) -> list[float]:

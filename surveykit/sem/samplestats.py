@@ -194,6 +194,32 @@ def dup_pre_post(a: np.ndarray, c: np.ndarray) -> np.ndarray:
     return m4 / np.outer(d, d)
 
 
+def dup_pre_post_sum(a: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_p w_p D' (A_p (x) C_p) D`` for stacks of symmetric matrices (P, p, p): the products
+    ``sum_p w_p A_p[a, b] C_p[c, d]`` of all index pairs come from one matrix product (p^2 x P
+    times P x p^2), then the four duplication terms are gathered from it (the sum over missing-data
+    patterns of FIML's h1 information, pattern by pattern, was most of a FIML fit)."""
+    n_pat, p, _ = a.shape
+    t = (a.reshape(n_pat, p * p).T * w) @ c.reshape(n_pat, p * p)  # (p^2, p^2)
+    r, cc = vech_index(p)
+    rr, cr = r * p, cc * p
+    # M4[e, f] = A[c_e,c_f] C[r_e,r_f] + A[r_e,c_f] C[c_e,r_f] + A[c_e,r_f] C[r_e,c_f] + A[r_e,r_f] C[c_e,c_f]
+    m4 = (t[(cr[:, None] + cc[None, :]), (rr[:, None] + r[None, :])]
+          + t[(rr[:, None] + cc[None, :]), (cr[:, None] + r[None, :])]
+          + t[(cr[:, None] + r[None, :]), (rr[:, None] + cc[None, :])]
+          + t[(rr[:, None] + r[None, :]), (cr[:, None] + cc[None, :])])
+    d = np.where(r == cc, 2.0, 1.0)
+    return m4 / np.outer(d, d)
+
+
+def dup_pre_vec_kron_sum(v: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_p w_p D' (v_p (x) B_p)`` for stacks v (P, p) and symmetric B (P, p, p)."""
+    n_pat, p = v.shape
+    u = ((v.T * w) @ b.reshape(n_pat, p * p)).reshape(p, p, p)  # u[a, b, k] = sum_p w v[a] B[b, k]
+    r, c = vech_index(p)
+    return (u[c, r, :] + u[r, c, :]) / np.where(r == c, 2.0, 1.0)[:, None]
+
+
 def dup_pre_vec_kron(v: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``D' (v (x) B)`` for a vector v and a symmetric B: (p*, p), lavaan's
     ``lav_matrix_duplication_pre(v %x% B)``."""
