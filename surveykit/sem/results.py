@@ -145,37 +145,84 @@ class SEMResult(ResultMixin):
                 f"chisq={f['chisq']:.3f} df={f['df']:.0f} converged={self.converged}")
 
     def summary(self) -> Summary:
-        """A lavaan-like summary: test, fit indices, then parameters by block."""
+        """A summary as lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` prints it:
+        the estimation, the model test (standard and scaled side by side, with the scaling factor
+        and shift), the baseline comparison, likelihood and information criteria, RMSEA, SRMR, and the
+        parameters by block with the kind of standard errors and information they rest on."""
         f = self._fit
-        head = [("Estimator", self.estimator), ("Optimizer", self.optimizer),
+        o = self.options
+        scaled = "chisq_scaled" in f
+        n_eq = int((self.partable.table["free"] > 0).sum()) - int(f["npar"])
+        head = [("Estimator", self.estimator), ("Optimization method", self.optimizer),
                 ("Converged", "yes" if self.converged else "NO"), ("Iterations", self.iterations),
-                ("Number of observations", self.nobs), ("Number of free parameters", f["npar"]),
-                ("Missing data", self.missing)]
+                ("Number of model parameters", int(f["npar"]) + n_eq)]
+        if n_eq:
+            head.append(("Number of equality constraints", n_eq))
         if self.partable.ngroups > 1:
-            head.append(("Groups", ", ".join(self.partable.group_labels)))
-        test = [("Chi-square", f["chisq"]), ("Degrees of freedom", f["df"]), ("P-value", f["pvalue"])]
-        if "chisq_scaled" in f:
-            test += [("Chi-square (scaled)", f["chisq_scaled"]), ("P-value (scaled)", f["pvalue_scaled"]),
-                     ("Scaling factor", f["chisq_scaling_factor"])]
-        idx = [("CFI", f["cfi"]), ("TLI", f["tli"]), ("RMSEA", f["rmsea"])]
-        if "rmsea_ci_lower" in f:
-            idx += [("RMSEA 90% CI lower", f["rmsea_ci_lower"]), ("RMSEA 90% CI upper", f["rmsea_ci_upper"])]
-        for key, name in (("cfi_robust", "Robust CFI"), ("tli_robust", "Robust TLI"), ("rmsea_robust", "Robust RMSEA"),
-                          ("cfi_scaled", "Scaled CFI"), ("rmsea_scaled", "Scaled RMSEA")):
-            if key in f:
-                idx.append((name, f[key]))
-        idx += [("SRMR", f["srmr"])]
-        if np.isfinite(f.get("aic", np.nan)):
-            idx += [("AIC", f["aic"]), ("BIC", f["bic"]), ("Log-likelihood", f["logl"])]
+            head += [(f"Number of observations, group {lab}", g.nobs)
+                     for lab, g in zip(self.partable.group_labels, self._moments.groups)]
+        else:
+            head.append(("Number of observations", self.nobs))
+        if self.n_total != self.nobs:
+            head.append(("Number of rows in the data", self.n_total))
+        head.append(("Missing data", self.missing))
+        if o is not None:
+            head += [("Standard errors", o.se[:1].upper() + o.se[1:]),
+                     ("Information", o.information[0].capitalize())]
+            if o.information[0] == "expected" or o.observed_information[0] == "h1":
+                head.append(("Information saturated (h1) model", o.h1_information[0].capitalize()))
+            if o.categorical:
+                head.append(("Parameterization", o.parameterization.capitalize()))
+
+        def row(label, key, key_scaled=None):
+            out = [label, f.get(key, np.nan)]
+            if scaled:
+                out.append(f.get(key_scaled, np.nan) if key_scaled else np.nan)
+            return tuple(out)
+
+        test_cols = ["", "Standard"] + (["Scaled"] if scaled else [])
+        test = [row("Test statistic", "chisq", "chisq_scaled"), row("Degrees of freedom", "df", "df_scaled"),
+                row("P-value (Chi-square)", "pvalue", "pvalue_scaled")]
+        if scaled:
+            test.append(("Scaling correction factor", np.nan, f.get("chisq_scaling_factor", np.nan)))
+            if "chisq_shift_parameter" in f:
+                test.append(("Shift parameter", np.nan, f["chisq_shift_parameter"]))
+        idx = [row("Baseline test statistic", "baseline_chisq", "baseline_chisq_scaled"),
+               row("Baseline degrees of freedom", "baseline_df", "baseline_df_scaled"),
+               row("Comparative Fit Index (CFI)", "cfi", "cfi_scaled"),
+               row("Tucker-Lewis Index (TLI)", "tli", "tli_scaled")]
+        if "cfi_robust" in f:
+            idx += [("Robust Comparative Fit Index (CFI)", np.nan, f["cfi_robust"]) if scaled
+                    else ("Robust Comparative Fit Index (CFI)", f["cfi_robust"]),
+                    ("Robust Tucker-Lewis Index (TLI)", np.nan, f["tli_robust"]) if scaled
+                    else ("Robust Tucker-Lewis Index (TLI)", f["tli_robust"])]
+        if np.isfinite(f.get("logl", np.nan)):
+            idx += [row("Loglikelihood user model (H0)", "logl"), row("Loglikelihood unrestricted model (H1)",
+                                                                      "unrestricted_logl"),
+                    row("Akaike (AIC)", "aic"), row("Bayesian (BIC)", "bic"), row("Sample-size adjusted BIC", "bic2")]
+        idx += [row("RMSEA", "rmsea", "rmsea_scaled"),
+                row("90 Percent confidence interval - lower", "rmsea_ci_lower", "rmsea_ci_lower_scaled"),
+                row("90 Percent confidence interval - upper", "rmsea_ci_upper", "rmsea_ci_upper_scaled"),
+                row("P-value H_0: RMSEA <= 0.050", "rmsea_pvalue", "rmsea_pvalue_scaled"),
+                row("P-value H_0: RMSEA >= 0.080", "rmsea_notclose_pvalue", "rmsea_notclose_pvalue_scaled")]
+        if "rmsea_robust" in f:
+            for label, key in (("Robust RMSEA", "rmsea_robust"), ("90 Percent confidence interval - lower",
+                                                                  "rmsea_ci_lower_robust"),
+                               ("90 Percent confidence interval - upper", "rmsea_ci_upper_robust")):
+                idx.append((label, np.nan, f[key]) if scaled else (label, f[key]))
+        idx.append(row("SRMR", "srmr"))
+        if "wrmr" in f:
+            idx.append(row("WRMR", "wrmr"))
         tables = [
             ("Model", pd.DataFrame(head, columns=["", "value"])),
-            ("Model test", pd.DataFrame(test, columns=["", "value"])),
-            ("Fit indices", pd.DataFrame(idx, columns=["", "value"])),
+            ("Model test user model", pd.DataFrame(test, columns=test_cols)),
+            ("Fit indices", pd.DataFrame(idx, columns=test_cols)),
         ]
         pe = self._estimates
         cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
         blocks = [
             ("Latent variables", pe["op"] == "=~"),
+            ("Scales y*", pe["op"] == "~*~"),
             ("Regressions", pe["op"] == "~"),
             ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
             ("Intercepts", pe["op"] == "~1"),
