@@ -45,7 +45,7 @@ from surveykit.resampling import (
     simulate,
     simulate_model,
 )
-from surveykit.sem import cfa, sem, single_factor_test, ulmc, validity
+from surveykit.sem import cfa, growth, sem, single_factor_test, ulmc, validity
 
 __all__ = [
     "__version__",
@@ -67,6 +67,7 @@ __all__ = [
     "datasets",
     "efa",
     "factor_battery",
+    "growth",
     "harman",
     "invariance",
     "item_analysis",

@@ -228,6 +228,10 @@ def lavaanify(
                 f"Model syntax line {r.line}: '{r.lhs} {r.op} {r.rhs}' is specified twice (also line "
                 f"{(seen.get(key) or seen.get(alt)).line}); keep one.")
         seen[key] = r
+        if r.op == "~*~" and r.lhs not in ov_ord:
+            raise ModelSpecificationError(
+                f"Model syntax line {r.line}: '{r.lhs} ~*~ {r.rhs}' sets the scaling factor of an ordinal indicator, "
+                f"and {r.lhs} is not ordinal; declare it with ordered= or remove the line.")
         if r.op == "|":
             n_th = nthresholds.get(r.lhs)
             k = int(r.rhs[1:])

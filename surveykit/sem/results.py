@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from surveykit._version import __version__
 from surveykit.results import ResultMixin, Summary, to_jsonable
@@ -16,6 +16,12 @@ from surveykit.sem.partable import ParTable
 from surveykit.sem.samplestats import SampleMoments
 
 __all__ = ["SEMResult"]
+
+_METHOD_NAMES = {
+    "standard": "likelihood ratio (chi-square difference)",
+    "satorra.bentler.2001": "Satorra-Bentler (2001) scaled difference",
+    "satorra.2000": "Satorra (2000) scaled difference",
+}
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -70,41 +76,67 @@ class SEMResult(ResultMixin):
     def sample_cov(self) -> pd.DataFrame:
         return self._sample.copy()
 
-    def compare(self, other: SEMResult) -> pd.DataFrame:
-        """Chi-square difference test between two nested fits (lavaan ``lavTestLRT``).
+    def compare(self, *others: SEMResult, method: str = "default", scaled_shifted: bool = True,
+                a_method: str = "delta", names: list[str] | None = None) -> pd.DataFrame:
+        """Difference tests between nested fits (lavaan ``lavTestLRT(fit1, fit2, ...)``).
 
-        The model with more degrees of freedom is taken as the restricted one.  ML: the
-        likelihood-ratio test; MLR: the Satorra-Bentler (2001) scaled difference test.
-        Returns one row per model with chisq, df and the difference statistics on the
-        second row.
+        The fits are ordered by their degrees of freedom and each is tested against the one
+        before it.  ``method="default"`` is lavaan's choice: the likelihood-ratio (chi-square
+        difference) test without scaled statistics, Satorra-Bentler (2001) for MLM/MLR and other
+        Satorra-Bentler or Yuan-Bentler tests, Satorra (2000) for MLMV/WLSMV and other mean-and-
+        variance adjusted or scaled-and-shifted tests (scaled and shifted unless
+        ``scaled_shifted=False``).  One row per model: model, df, aic, bic, chisq (standard),
+        chisq_diff, df_diff, pvalue, rmsea (of the difference, standard test only), method,
+        scaling_factor, scale and shift.
         """
         from surveykit.errors import SpecError
+        from surveykit.sem.difftest import difference_method, difference_test
 
-        if self.estimator != other.estimator:
-            raise SpecError(f"Cannot compare a {self.estimator} fit with a {other.estimator} fit.")
-        if self.nobs != other.nobs:
-            raise SpecError(f"The two fits use different data (N = {self.nobs} and {other.nobs}).")
-        if self.estimator == "WLSMV":
-            raise SpecError("The scaled difference test for WLSMV is not available yet.")
-        a, b = sorted([self, other], key=lambda f: f.fit_measures()["df"])
-        fa, fb = a.fit_measures(), b.fit_measures()
-        ddf = fb["df"] - fa["df"]
-        if ddf <= 0:
-            raise SpecError("The two models have the same degrees of freedom; they are not nested.")
-        if self.estimator == "MLR":
-            c0, c1 = fb["chisq_scaling_factor"], fa["chisq_scaling_factor"]
-            cd = (fb["df"] * c0 - fa["df"] * c1) / ddf
-            diff = (fb["chisq"] - fa["chisq"]) / cd
-            method = "Satorra-Bentler (2001) scaled difference"
-        else:
-            diff = fb["chisq"] - fa["chisq"]
-            method = "likelihood ratio (chi-square difference)"
-        rows = [
-            {"model": "less restricted", "df": fa["df"], "chisq": fa["chisq"], "aic": fa["aic"], "bic": fa["bic"],
-             "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan, "method": ""},
-            {"model": "more restricted", "df": fb["df"], "chisq": fb["chisq"], "aic": fb["aic"], "bic": fb["bic"],
-             "chisq_diff": diff, "df_diff": ddf, "pvalue": float(stats.chi2.sf(diff, ddf)), "method": method},
-        ]
+        if not others:
+            raise SpecError("compare() needs at least one other fit to compare with.")
+        if a_method != "delta":
+            raise SpecError(f"a_method={a_method!r} is not available; only 'delta' (lavaan's default) is.")
+        fits = [self, *others]
+        names = list(names) if names is not None else [f"model {i + 1}" for i in range(len(fits))]
+        if len(names) != len(fits):
+            raise SpecError(f"names has {len(names)} entries for {len(fits)} fits.")
+        for f, name in zip(fits[1:], names[1:]):
+            if f.estimator != self.estimator:
+                raise SpecError(f"Cannot compare a {self.estimator} fit with a {f.estimator} fit ({name}).")
+            if f.nobs != self.nobs:
+                raise SpecError(f"The fits use different data (N = {self.nobs} and {f.nobs} in {name}).")
+            if sorted(f.partable.ov_names) != sorted(self.partable.ov_names):
+                raise SpecError(f"{name} uses other observed variables than {names[0]}; the models are not nested.")
+            if f._estimation is None or self._estimation is None:
+                raise SpecError("compare() needs fits estimated by surveykit's engine.")
+            if f._estimation.ctx.meanstructure() != self._estimation.ctx.meanstructure():
+                raise SpecError(f"{names[0]} and {name}: one has a mean structure and the other not; fit both "
+                                "with the same meanstructure.")
+        if not all(f.converged for f in fits):
+            warnings.warn("Not all models converged; the difference tests may be meaningless.", UserWarning,
+                          stacklevel=2)
+        order = sorted(range(len(fits)), key=lambda i: fits[i]._estimation.df)
+        ests = [fits[i]._estimation for i in order]
+        how = difference_method(ests, method)
+        rows = []
+        for k, i in enumerate(order):
+            f = fits[i].fit_measures()
+            row = {"model": names[i], "df": ests[k].df, "aic": f.get("aic", np.nan), "bic": f.get("bic", np.nan),
+                   "chisq": ests[k].standard.stat, "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan,
+                   "rmsea": np.nan, "method": "", "scaling_factor": np.nan, "scale": np.nan, "shift": np.nan}
+            if k > 0:
+                if ests[k].standard.stat - ests[k - 1].standard.stat < -np.finfo(float).eps ** (1 / 3):
+                    warnings.warn(f"{names[i]} fits better than the less restricted {names[order[k - 1]]}: either the "
+                                  "models are not nested or the less restricted one missed the optimum.", UserWarning,
+                                  stacklevel=2)
+                if ests[k].df == ests[k - 1].df:
+                    warnings.warn(f"{names[i]} and {names[order[k - 1]]} have the same degrees of freedom; they are "
+                                  "not nested and their difference has no p-value.", UserWarning, stacklevel=2)
+                d = difference_test(ests[k - 1], ests[k], how, scaled_shifted=scaled_shifted)
+                row.update(chisq_diff=d.chisq_diff, df_diff=d.df_diff, pvalue=d.pvalue, rmsea=d.rmsea,
+                           method=_METHOD_NAMES[d.method], scaling_factor=d.scaling_factor, scale=d.scale,
+                           shift=d.shift)
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def modindices(self, *, minimum_value: float = 0.0, sort: bool = True) -> pd.DataFrame:

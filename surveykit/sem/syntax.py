@@ -244,6 +244,23 @@ def _parse_modifier(mod: str, line: int) -> dict:
     )
 
 
+def _merge_modifiers(first: dict, second: dict, term: str, line: int) -> dict:
+    """The modifiers of a term given twice in one formula, merged; the same kind twice with
+    different values is refused."""
+    kinds = ({"fixed", "free_forced", "group_fixed"}, {"label", "group_labels"}, {"start", "group_start"})
+    out = dict(first)
+    for key, val in second.items():
+        same_kind = next((k for k in kinds if key in k), {key})
+        if any(k in out and (k != key or out[k] != val) for k in same_kind):
+            what = {"group_fixed": "value", "free_forced": "value", "fixed": "value", "group_labels": "label",
+                    "group_start": "start"}.get(key, key)
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {term!r} repeats a term with a second {what}; give each value, label or "
+                "start once.")
+        out[key] = val
+    return out
+
+
 def parse_syntax(text: str) -> list[SyntaxRow]:
     """Parse lavaan model syntax into a list of :class:`SyntaxRow` (the user's rows only).
 
@@ -262,11 +279,6 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
             raise ModelSpecificationError(
                 f"Model syntax line {line}: composites (formative indicators, '<~') are not supported; "
                 "model the construct with reflective indicators (=~)."
-            )
-        if op == "~*~":
-            raise ModelSpecificationError(
-                f"Model syntax line {line}: scaling factors of ordinal indicators ('~*~') are set by surveykit "
-                "(lavaan's auto.delta); remove the line."
             )
         if op == ":":
             raise ModelSpecificationError(
@@ -294,6 +306,7 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                 raise ModelSpecificationError(
                     f"Model syntax line {line}: {name!r} is not a valid variable name."
                 )
+        terms: dict[tuple[str, str], tuple[dict, str]] = {}
         for term in _split_plus(rhs):
             if not term:
                 raise ModelSpecificationError(
@@ -316,6 +329,11 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                     raise ModelSpecificationError(
                         f"Model syntax line {line}: thresholds are written 'x | t1 + t2', not {var!r}."
                     )
+            elif op == "~*~" and var not in [n.strip() for n in lhs.split("+")]:
+                raise ModelSpecificationError(
+                    f"Model syntax line {line}: a scaling factor is written 'y ~*~ y' (the same ordinal indicator on "
+                    f"both sides), not {lhs.strip()!r} ~*~ {var!r}."
+                )
             elif ":" in var:
                 raise ModelSpecificationError(
                     f"Model syntax line {line}: interaction terms ({var!r}) are not supported yet; add the product "
@@ -325,6 +343,11 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                 raise ModelSpecificationError(
                     f"Model syntax line {line}: {var!r} is not a valid variable name."
                 )
+            if (this_op, var) in terms:
+                # lavaan merges the modifiers of a term repeated in one formula (f =~ NA*x1 + a*x1)
+                mods = _merge_modifiers(terms[(this_op, var)][0], mods, term, line)
+            terms[(this_op, var)] = (mods, term)
+        for (this_op, var), (mods, term) in terms.items():
             lengths = {len(mods[k]) for k in ("group_labels", "group_fixed", "group_start") if k in mods}
             if len(lengths) > 1:
                 raise ModelSpecificationError(

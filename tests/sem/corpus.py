@@ -62,9 +62,7 @@ def fit_case(case_id: str):
 
     case = load_case(case_id)
     data = load_data(case["data"])
-    from surveykit.sem import growth
-
-    fn = {"cfa": sk.cfa, "sem": sk.sem, "growth": growth}[case["function"]]
+    fn = {"cfa": sk.cfa, "sem": sk.sem, "growth": sk.growth}[case["function"]]
     return fn(case["model"], data, **surveykit_kwargs(case))
 
 
