@@ -80,63 +80,76 @@ STATS_CACHE = ContentCache(maxsize=4)
 def ordinal_statistics(x: np.ndarray, *, pairwise: bool = False) -> OrdinalStats:
     """Thresholds, polychoric correlations and Gamma of ordinal data ``x`` (n, p).
 
+    With missing values (``pairwise``, lavaan's ``missing = "pairwise"``) each item's thresholds
+    use the rows where it is answered and each correlation the rows where both items are; a
+    case's scores are zero where its values are missing, and the information blocks are sums over
+    the rows that have them (lavaan's ``muthen1984`` with ``NA``).
+
     Computed once per data set and process (content-keyed, :mod:`surveykit._core.memo`): a
     CFA and an SEM of the same items share them; the returned arrays are read-only."""
     x = np.asarray(x, dtype=float)
-    if np.isnan(x).any():
-        raise DataError(
-            "missing='pairwise' with ordinal items that have missing values is not available yet; use "
-            "missing='listwise' (rows with a missing item are dropped).")
+    if np.isnan(x).any() and not pairwise:
+        raise DataError("The ordinal items have missing values; drop the rows (missing='listwise') or use "
+                        "missing='pairwise'.")
     return STATS_CACHE.get(content_key("wlsmv-statistics", x), lambda: _ordinal_statistics(x))
+
+
+def _bivariate_scores(r: float, tj: np.ndarray, tk: np.ndarray, cj: np.ndarray, ck: np.ndarray):
+    """Casewise scores of one pair's bivariate log-likelihood with respect to rho and to the two
+    items' thresholds (rows with both answered)."""
+
+    def logp(rho, a, b):
+        return np.log(np.maximum(cell_probabilities(rho, a, b), 1e-300))
+
+    d_rho = (logp(r + _H, tj, tk) - logp(r - _H, tj, tk)) / (2 * _H)
+    d_tau = []
+    for t in range(len(tj)):
+        e = np.zeros(len(tj))
+        e[t] = _H
+        d_tau.append((logp(r, tj + e, tk) - logp(r, tj - e, tk)) / (2 * _H))
+    for t in range(len(tk)):
+        e = np.zeros(len(tk))
+        e[t] = _H
+        d_tau.append((logp(r, tj, tk + e) - logp(r, tj, tk - e)) / (2 * _H))
+    return d_rho[cj, ck], np.column_stack([dt[cj, ck] for dt in d_tau])
 
 
 def _ordinal_statistics(x: np.ndarray) -> OrdinalStats:
     n, p = x.shape
     poly = polychoric_matrix(x)
     taus = poly.thresholds
-    codes = np.column_stack([np.searchsorted(poly.categories[j], x[:, j]) for j in range(p)])
+    answered = ~np.isnan(x)
+    codes = np.column_stack([np.searchsorted(poly.categories[j], np.where(answered[:, j], x[:, j], np.nan))
+                             for j in range(p)])
     n_tau = [len(t) for t in taus]
     tau_off = np.concatenate([[0], np.cumsum(n_tau)])
+    # influence functions, scaled so that Gamma = IF'IF / n (lavaan: N B^-1 INNER B^-T with sums)
     if_tau = np.zeros((n, tau_off[-1]))
     for j in range(p):
-        s, info = _univariate(codes[:, j], taus[j])
-        if_tau[:, tau_off[j]:tau_off[j + 1]] = s @ np.linalg.inv(info).T
+        ok = answered[:, j]
+        s, info = _univariate(codes[ok, j], taus[j])
+        if_tau[np.ix_(ok, np.arange(tau_off[j], tau_off[j + 1]))] = (n / ok.sum()) * s @ np.linalg.inv(info).T
     pairs = [(j, k) for j in range(p) for k in range(j + 1, p)]
     if_rho = np.zeros((n, len(pairs)))
     empty = []
     for m, (j, k) in enumerate(pairs):
-        r = poly.rho[j, k]
-        tj, tk = taus[j], taus[k]
-        table = np.zeros((len(tj) + 1, len(tk) + 1))
-        np.add.at(table, (codes[:, j], codes[:, k]), 1.0)
+        both = answered[:, j] & answered[:, k]
+        cj, ck = codes[both, j], codes[both, k]
+        table = np.zeros((n_tau[j] + 1, n_tau[k] + 1))
+        np.add.at(table, (cj, ck), 1.0)
         if (table == 0).any():
             empty.append((j, k))
-
-        def logp(rho, a, b):
-            return np.log(np.maximum(cell_probabilities(rho, a, b), 1e-300))
-
-        # cell scores of the bivariate log-likelihood: with respect to rho and to each threshold
-        d_rho = (logp(r + _H, tj, tk) - logp(r - _H, tj, tk)) / (2 * _H)
-        d_tau = []
-        for t in range(len(tj)):
-            e = np.zeros(len(tj))
-            e[t] = _H
-            d_tau.append((logp(r, tj + e, tk) - logp(r, tj - e, tk)) / (2 * _H))
-        for t in range(len(tk)):
-            e = np.zeros(len(tk))
-            e[t] = _H
-            d_tau.append((logp(r, tj, tk + e) - logp(r, tj, tk - e)) / (2 * _H))
-        cj, ck = codes[:, j], codes[:, k]
-        s_rho = d_rho[cj, ck]
-        s_tau = np.column_stack([dt[cj, ck] for dt in d_tau])
-        # lavaan (muthen1984): information blocks as cross-products of the scores
-        a22 = float(s_rho @ s_rho) / n
-        a21 = s_rho @ s_tau / n
+        s_rho, s_tau = _bivariate_scores(poly.rho[j, k], taus[j], taus[k], cj, ck)
+        # lavaan (muthen1984): information blocks as cross-products of the scores, summed
+        a22 = float(s_rho @ s_rho)
+        a21 = s_rho @ s_tau
+        # every row whose threshold scores are not zero contributes through A21, also where the
+        # pair is incomplete (lavaan's B^-1 applied to all scores)
         if_t = np.hstack([if_tau[:, tau_off[j]:tau_off[j + 1]], if_tau[:, tau_off[k]:tau_off[k + 1]]])
-        if_rho[:, m] = (s_rho - if_t @ a21) / a22
+        if_rho[:, m] = -(if_t @ a21) / a22
+        if_rho[both, m] += n * s_rho / a22
     if_all = np.hstack([if_tau, if_rho])
     gamma = if_all.T @ if_all / n
-    for arr in (gamma,):
-        arr.setflags(write=False)
+    gamma.setflags(write=False)
     return OrdinalStats(thresholds=list(taus), rho=poly.rho, gamma=gamma, categories=list(poly.categories),
                         pairs=pairs, nobs=n, empty_cells=empty)

@@ -25,7 +25,6 @@ REFUSED = {
     "bfi_ord_mimic_age_gender": r"conditional\.x=TRUE treatment, which is not available yet",
     "bfi_ord_mimic_theta": r"conditional\.x=TRUE treatment, which is not available yet",
     "bfi_ord_mixed": r"Mixing ordinal and continuous indicators .* is not available yet",
-    "bfi_ord_pairwise": r"missing='pairwise' with ordinal items that have missing values is not available yet",
     "hs_mcar_pairwise_ml": r"missing='pairwise' with continuous items .* is not available",
     "hs_constraint_ineq_active": r"inequality constraints \('b < 0\.5'\) are not supported",
     "hs_constraint_ineq_inactive": r"inequality constraints \('a > 0'\) are not supported",
