@@ -41,16 +41,18 @@ def complete_models(est: Estimation, theta: np.ndarray | None = None):
     if not est.pt.categorical or est.pt.parameterization != "delta":
         return [m.ram for m in est.models], {}
     out, resid = [], {}
-    idx = {v: i for i, v in enumerate(est.pt.ov_names)}
+    ys = [v for v in est.pt.ov_names if v in set(est.pt.ov_ord)]
+    idx = {v: i for i, v in enumerate(ys)}
     for m in est.models:
         ram = m.ram
         sigma, _, _ = ram.implied(theta)
-        s = m._scale(theta, sigma)
+        cov_y, _, _ = m._conditional(theta, sigma)  # given the covariates when there are any
+        s = m._scale(theta, cov_y)
         fixed = ram.s_fixed.copy()
         for k, (r, c, par) in enumerate(zip(ram.s_rows, ram.s_cols, ram.s_par)):
             if par < 0 and r == c and ram.names[r] in est.pt.ov_ord:
                 j = idx[ram.names[r]]
-                val = 1.0 / s[j] ** 2 - sigma[j, j]
+                val = 1.0 / s[j] ** 2 - cov_y[j, j]
                 fixed[k] = val
                 resid[(m.group, ram.names[r])] = val
         out.append(dataclasses.replace(ram, s_fixed=fixed))
@@ -129,11 +131,11 @@ def assemble(est: Estimation, fit: dict, *, syntax: str, engine_note: str | None
                 est_rows[i] = ord_resid[(g, lhs)]
     if pt.categorical and pt.parameterization == "theta":
         # the scaling factors are not parameters in the theta parameterization: 1 / sd(y*), as lavaan reports
-        idx = {v: i for i, v in enumerate(pt.ov_names)}
+        idx = {v: i for i, v in enumerate(v for v in pt.ov_names if v in set(pt.ov_ord))}
         scales = {}
         for m in est.models:
             sigma, _, _ = m.ram.implied(theta)
-            sd_inv = m._scale(theta, sigma)
+            sd_inv = m._scale(theta, m._conditional(theta, sigma)[0])
             for v in pt.ov_ord:
                 scales[(m.group, v)] = sd_inv[idx[v]]
         for i, (lhs, op, g) in enumerate(zip(t["lhs"], t["op"], t["group"])):
@@ -179,6 +181,8 @@ def assemble(est: Estimation, fit: dict, *, syntax: str, engine_note: str | None
     implied, sample = [], []
     for m, gm in zip(est.models, est.stats.groups):
         sigma, _ = m.implied(theta)
+        if len(sigma) != len(names):  # ordinal indicators given the covariates: their residual correlations
+            names = [names[j] for j in m.y_idx]
         implied.append(pd.DataFrame(sigma, index=names, columns=names))
         s = gm.h1.cov if gm.h1 is not None else gm.cov
         sample.append(pd.DataFrame(s, index=names, columns=names))

@@ -191,9 +191,10 @@ def _residual_measures(est: Estimation) -> dict[str, float]:
             rc = (s - sigma)[iu]
             tau = m._thresholds(est.theta)
             th_res = gm.wls_obs[: len(tau)] - m.statistics(est.theta)[: len(tau)]
-            pstar = len(rc) + p
+            nvar = len(stats.names)  # lavaan counts the covariates too (conditional.x), though not their residuals
+            pstar = len(rc) + nvar
             cor = math.sqrt(np.sum(rc * rc) / pstar)
-            total_rms = math.sqrt((np.sum(rc * rc) + np.sum(th_res ** 2)) / (len(rc) + len(th_res) + p))
+            total_rms = math.sqrt((np.sum(rc * rc) + np.sum(th_res ** 2)) / (len(rc) + len(th_res) + nvar))
             acc["rmr"] += w * total_rms
             acc["rmr_nomean"] += w * cor
             acc["srmr"] += w * total_rms
@@ -492,6 +493,8 @@ def catml_corrected(est: Estimation, baseline: Estimation | None) -> dict:
     from surveykit.sem.teststats import _block
 
     out = {"XX3": _NAN, "df3": _NAN, "c_hat3": _NAN, "XX3_scaled": _NAN, "XX3_null": _NAN, "c_hat3_null": _NAN}
+    if est.options.conditional_x:
+        return out  # lavaan: no catML statistics given covariates
     ctx = est.ctx
     e_inv = est.vcov.e_inv
     t = est.pt.table

@@ -39,9 +39,11 @@ __all__ = ["modindices", "score_tests", "full_candidates"]
 _EPS13 = np.finfo(float).eps ** (1.0 / 3.0)
 
 
-def full_candidates(pt: ParTable) -> list[dict]:
+def full_candidates(pt: ParTable, *, strict_exo: bool = False) -> list[dict]:
     """The rows of lavaan's "full" parameter table that ``pt`` lacks, per group (see the module
-    docstring), as dicts with lhs, op, rhs, group."""
+    docstring), as dicts with lhs, op, rhs, group.  ``strict_exo`` (lavaan, given the covariates
+    under conditional.x): nothing about the covariates themselves (their (co)variances, means, or
+    regressions of a covariate)."""
     t = pt.table
     lv = list(pt.lv_names)
     ov = list(pt.ov_names)
@@ -66,13 +68,14 @@ def full_candidates(pt: ParTable) -> list[dict]:
                 if a in ov_other or b in ov_other:
                     continue
                 rows.append((a, "~~", b))
-        for j, a in enumerate(ov_x):
+        for j, a in enumerate(ov_x if not strict_exo else []):
             rows += [(a, "~~", b) for b in ov_x[j:]]
         for j, a in enumerate(lv):
             rows += [(a, "~~", b) for b in lv[j:]]
-        rows += [(y, "~", x) for y in eqs for x in eqs if y != x and not (y in ov_ind and x in set(lv))]
+        eqs_y = [y for y in eqs if not (strict_exo and y in set(ov_x))]
+        rows += [(y, "~", x) for y in eqs_y for x in eqs if y != x and not (y in ov_ind and x in set(lv))]
         if pt.meanstructure:
-            rows += [(v, "~1", "") for v in ov + lv]
+            rows += [(v, "~1", "") for v in (ov_nox if strict_exo else ov) + lv]
         for v in pt.ov_ord:
             th = t[(t["group"] == g) & (t["op"] == "|") & (t["lhs"] == v)]
             rows += [(v, "|", r) for r in th["rhs"]]
@@ -218,9 +221,11 @@ def modindices(fit, *, minimum_value: float = 0.0, sort: bool = False) -> pd.Dat
     ordset = set(pt.ov_ord) if pt.parameterization == "delta" else set()
     # every fixed row, except the residual variances of ordinal indicators in the delta
     # parameterization, which are not parameters (lavaan gives them no index)
+    strict_exo = est.options.conditional_x  # the covariates' own moments are not part of the model
     fixed = [i for i in range(len(t)) if t["free"].iat[i] == 0 and not (
-        t["op"].iat[i] == "~~" and t["lhs"].iat[i] == t["rhs"].iat[i] and t["lhs"].iat[i] in ordset)]
-    new = full_candidates(pt)
+        t["op"].iat[i] == "~~" and t["lhs"].iat[i] == t["rhs"].iat[i] and t["lhs"].iat[i] in ordset)
+        and not (strict_exo and t["exo"].iat[i] == 1)]
+    new = full_candidates(pt, strict_exo=strict_exo)
     pt_ext, theta_ext, cand = _extended(pt, est.theta, new, fixed)
     u, info = _score_and_information(est, pt_ext, theta_ext)
     mi, epc = _indices(u, info, cand, _original_inverse(est), est.stats.nobs)

@@ -450,16 +450,20 @@ def resolve_options(
         cond_x = _bool("conditional_x", conditional_x)
         if not has_exogenous_x:
             cond_x = False
-    if cond_x:
-        raise SpecError(
-            "Exogenous observed covariates with ordered indicators need lavaan's conditional.x=TRUE treatment, "
-            "which is not available yet; fit the measurement model without the covariates, or treat the items as "
-            "continuous (ordered=None, estimator='MLR')." if categorical else
-            "conditional_x=True is not available; use the default (fixed_x=True: covariates fixed at their "
-            "sample values), which gives the same estimates for the model's parameters."
-        )
+    if cond_x and not categorical:
+        raise SpecError("conditional_x=True with continuous indicators is not available; use the default "
+                        "(fixed_x=True: covariates fixed at their sample values), which gives the same estimates "
+                        "for the model's parameters.")
+    if categorical and has_exogenous_x and not cond_x:
+        raise SpecError("Ordered indicators with exogenous covariates are modelled conditional on the covariates "
+                        "(lavaan's conditional.x=TRUE); conditional_x=False is not available with ordered=.")
+    if cond_x and miss != "listwise":
+        raise SpecError(f"missing={miss!r} with ordered indicators and exogenous covariates is not available; use "
+                        "missing='listwise'.")
+    if cond_x and fixed_x is not None and not _bool("fixed_x", fixed_x):
+        raise SpecError("conditional_x=True needs fixed_x=True (the covariates are conditioned on).")
     if fixed_x is None:
-        fx = base == "ML"
+        fx = base == "ML" or cond_x
     else:
         fx = _bool("fixed_x", fixed_x)
     if not has_exogenous_x:

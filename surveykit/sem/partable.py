@@ -534,6 +534,8 @@ def independence_table(pt: ParTable) -> ParTable:
         if pt.ov_ord:
             rows += [(v, "~1", "", False, 0.0, 0) for v in pt.ov_ord]
             rows += [(v, "~*~", v, False, 1.0, 0) for v in pt.ov_ord]
+            # conditional on the covariates (lavaan's conditional.x): the slopes are free
+            rows += [(v, "~", x, True, np.nan, 0) for x in pt.ov_names if x in xs for v in pt.ov_ord]
         if pt.meanstructure:
             rows += [(v, "~1", "", v not in xs, np.nan, int(v in xs)) for v in pt.ov_names if v not in ordset]
         xl = [v for v in pt.ov_names if v in exo_all]

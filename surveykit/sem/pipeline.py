@@ -74,8 +74,10 @@ def ndat(pt: ParTable) -> int:
     out = 0
     for g in range(1, pt.ngroups + 1):
         if pt.categorical:
+            # thresholds, (numeric: mean and variance), correlations; given covariates also the slopes
+            py = p - nx
             nth = int(((t["group"] == g) & (t["op"] == "|")).sum())
-            out += p * (p - 1) // 2 + nth + (p - len(pt.ov_ord)) * 2  # numeric variables: mean and variance
+            out += py * (py - 1) // 2 + nth + (py - len(pt.ov_ord)) * 2 + py * nx
             continue
         pstar = p * (p + 1) // 2 + (p if pt.meanstructure else 0)
         pstar -= nx * (nx + 1) // 2 + (nx if pt.meanstructure else 0)
@@ -138,8 +140,11 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
         problem = FIML(rams, stats) if options.fiml else LeastSquares(list(models), stats)
 
         def runner(th, fallback):
+            # FIML: the expected information is most of an iteration's cost; near the optimum it is kept
+            # (partial_hessian) while it still contracts the gradient
             return minimize_scoring(problem.f, problem.pieces, th, fallback=fallback,
-                                    max_iter=0 if engine_theta is not None else 500)
+                                    max_iter=0 if engine_theta is not None else 500,
+                                    partial_hessian=options.fiml)
 
         def hessian(th):
             if options.fiml:
@@ -212,4 +217,18 @@ def _group_discrepancies(options: Options, models, stats: SampleMoments, theta: 
 
 def fill_exogenous(pt: ParTable, stats: SampleMoments) -> ParTable:
     """The table with its fixed.x rows set to each group's sample moments of the covariates."""
-    return with_exogenous_values(pt, [g.cov for g in stats.groups], [g.mean for g in stats.groups], stats.names)
+    covs, means = [], []
+    p = len(stats.names)
+    for g in stats.groups:
+        if g.cov_x is None:
+            covs.append(g.cov)
+            means.append(g.mean)
+            continue
+        # ordinal indicators conditional on the covariates: only the covariates' own moments exist
+        xi = list(g.x_idx)
+        cov, mean = np.zeros((p, p)), np.zeros(p)
+        cov[np.ix_(xi, xi)] = g.cov_x
+        mean[xi] = g.mean_x
+        covs.append(cov)
+        means.append(mean)
+    return with_exogenous_values(pt, covs, means, stats.names)

@@ -272,6 +272,9 @@ class GroupMoments:
     nacov: np.ndarray | None = None  # Gamma (per observation)
     thresholds: tuple[np.ndarray, ...] = ()  # ordinal: per ordered variable
     categories: tuple[np.ndarray, ...] = ()
+    slopes: np.ndarray | None = None  # ordinal conditional on covariates: probit slopes (p_y, q)
+    cov_x: np.ndarray | None = None  # ... and the covariates' moments (N - 1 divisor, as lavaan)
+    mean_x: np.ndarray | None = None
 
     @cached_property
     def cov_inv(self) -> np.ndarray:
@@ -450,7 +453,7 @@ def sample_stats(frame: pd.DataFrame, names: tuple[str, ...], options, *, ov_x: 
         xg = x[m]
         where = f" in group {label!r}" if group is not None else ""
         if options.categorical:
-            groups.append(_ordinal_group(xg, names, ordered, where, options))
+            groups.append(_ordinal_group(xg, names, ordered, where, options, x_idx))
             continue
         gm = listwise_moments(xg, names, where, unbiased=not options.normal_likelihood, x_idx=x_idx)
         groups.append(_continuous_extras(gm, options))
@@ -505,23 +508,38 @@ def _continuous_extras(gm: GroupMoments, options) -> GroupMoments:
 
 
 def _ordinal_group(xg: np.ndarray, names: tuple[str, ...], ordered: tuple[str, ...], where: str,
-                   options) -> GroupMoments:
-    """Thresholds, polychoric correlations and Gamma of one group's ordinal indicators."""
+                   options, x_idx: tuple[int, ...] = ()) -> GroupMoments:
+    """Thresholds, polychoric correlations and Gamma of one group's ordinal indicators (with
+    covariates: conditional on them, :mod:`surveykit.sem.probit`)."""
     from surveykit.sem.categorical import ordinal_statistics
+    from surveykit.sem.probit import conditional_ordinal_statistics
 
-    not_ordered = [v for v in names if v not in ordered]
+    x_cols = list(x_idx) if options.conditional_x else []
+    y_cols = [j for j in range(len(names)) if j not in x_cols]
+    not_ordered = [names[j] for j in y_cols if names[j] not in ordered]
     if not_ordered:
         raise DataError(
             f"Mixing ordinal and continuous indicators ({', '.join(not_ordered)} are not in ordered=) is not "
             "available yet; declare every indicator ordered or treat all as continuous.")
-    stats = ordinal_statistics(xg, pairwise=options.missing == "pairwise")
-    for j, cats in enumerate(stats.categories):
-        if len(cats) < 2:
+    y = xg[:, y_cols]
+    for j, col in zip(y_cols, y.T):
+        if len(np.unique(col[~np.isnan(col)])) < 2:
             raise DataError(f"Ordered variable {names[j]} has a single observed category{where}; remove it.")
+    if x_cols:
+        xx = xg[:, x_cols]
+        stats = conditional_ordinal_statistics(y, xx, y_names=[names[j] for j in y_cols],
+                                               x_names=[names[j] for j in x_cols], where=where)
+        # lavaan fixes the covariates' (co)variances at their N - 1 sample values here
+        extra = {"slopes": stats.slopes, "cov_x": np.cov(xx, rowvar=False).reshape(len(x_cols), -1),
+                 "mean_x": xx.mean(axis=0)}
+    else:
+        stats = ordinal_statistics(y, pairwise=options.missing == "pairwise")
+        extra = {}
     if stats.empty_cells:
+        ynames = [names[j] for j in y_cols]
         warnings.warn(
             f"{len(stats.empty_cells)} of {len(stats.pairs)} bivariate tables of the ordinal items{where} have empty "
-            f"cells (e.g. {', '.join(f'{names[a]}-{names[b]}' for a, b in stats.empty_cells[:3])}); their "
+            f"cells (e.g. {', '.join(f'{ynames[a]}-{ynames[b]}' for a, b in stats.empty_cells[:3])}); their "
             "polychoric correlations and weights rest on sparse data. Consider collapsing rare categories.",
             DataQualityWarning, stacklevel=5)
     nacov = stats.gamma
@@ -534,6 +552,6 @@ def _ordinal_group(xg: np.ndarray, names: tuple[str, ...], ordered: tuple[str, .
     else:  # ULS
         wls_vd = np.ones(len(obs))
     n = int(stats.nobs)
-    return GroupMoments(cov=np.array(stats.rho), mean=np.zeros(len(names)), nobs=n, data=xg, nacov=nacov,
+    return GroupMoments(cov=np.array(stats.rho), mean=np.zeros(len(y_cols)), nobs=n, data=xg, nacov=nacov,
                         wls_obs=obs, wls_v=wls_v, wls_vd=wls_vd, thresholds=tuple(stats.thresholds),
-                        categories=tuple(stats.categories))
+                        categories=tuple(stats.categories), x_idx=tuple(x_cols), **extra)

@@ -21,9 +21,6 @@ from .corpus import case_ids, compare_fit, fit_case, load_case
 
 # lavaan fits these; surveykit refuses them before any work, with this sentence
 REFUSED = {
-    "bfi_ord_mimic_age": r"conditional\.x=TRUE treatment, which is not available yet",
-    "bfi_ord_mimic_age_gender": r"conditional\.x=TRUE treatment, which is not available yet",
-    "bfi_ord_mimic_theta": r"conditional\.x=TRUE treatment, which is not available yet",
     "bfi_ord_mixed": r"Mixing ordinal and continuous indicators .* is not available yet",
     "hs_mcar_pairwise_ml": r"missing='pairwise' with continuous items .* is not available",
     "hs_constraint_ineq_active": r"inequality constraints \('b < 0\.5'\) are not supported",
@@ -62,6 +59,8 @@ SKIP_MODINDEX_OPS = {
     # through its DELTA matrix, which the theta parameterization does not otherwise use; surveykit's
     # model has no such parameter, so it lists none
     "bfi_ord_mg_theta_thr_load": ("~*~",),
+    # the same with covariates (conditional.x) in a single group
+    "bfi_ord_mimic_theta": ("~*~",),
 }
 # Hoelter's critical N with df = 0 is qchisq(., 0) / (X2 / N) + 1: 1 when lavaan's statistic is a
 # round-off residue, NA when it is exactly 0; which one depends on the optimizer's last bits

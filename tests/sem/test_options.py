@@ -51,6 +51,8 @@ def test_each_estimator_maps_as_in_lavaan():
     assert o.fixed_x is False  # lavaan: fixed.x defaults to TRUE for ML only
     assert resolve_options(estimator="ML", has_exogenous_x=True).fixed_x is True
     assert resolve_options(ordered=("a",)).estimator == "WLSMV"
+    o = resolve_options(ordered=("a",), has_exogenous_x=True)  # lavaan: ordinal given covariates
+    assert o.conditional_x and o.fixed_x
     assert resolve_options(group="g").meanstructure is True
     assert resolve_options(missing="fiml").meanstructure is True
 
@@ -77,7 +79,12 @@ def test_each_estimator_maps_as_in_lavaan():
     ({"group_equal": ("loadings",)}, r"group_equal needs group="),
     ({"group": "g", "group_equal": ("slopes",)}, r"group_equal has 'slopes'; choose from loadings"),
     ({"parameterization": "beta"}, r"parameterization='beta' is not 'delta' or 'theta'"),
-    ({"ordered": ("a",), "has_exogenous_x": True}, r"conditional\.x=TRUE treatment, which is not available yet"),
+    ({"conditional_x": True, "has_exogenous_x": True}, r"conditional_x=True with continuous indicators is not"),
+    ({"ordered": ("a",), "has_exogenous_x": True, "conditional_x": False},
+     r"conditional_x=False is not available with ordered="),
+    ({"ordered": ("a",), "has_exogenous_x": True, "missing": "pairwise"},
+     r"missing='pairwise' with ordered indicators and exogenous covariates is not available"),
+    ({"ordered": ("a",), "has_exogenous_x": True, "fixed_x": False}, r"conditional_x=True needs fixed_x=True"),
 ])
 def test_refusals_name_the_option_and_what_to_use(kwargs, message):
     with pytest.raises(SpecError, match=message):
