@@ -160,11 +160,17 @@ class Context:
 # -- missing-data h1 pieces (lav_mvnorm_missing_*) ----------------------------------------------------------
 def _pattern_inverses(sigma: np.ndarray, gm: GroupMoments) -> tuple[np.ndarray, np.ndarray]:
     """Each pattern's Sigma_oo^-1 embedded in a p x p matrix of zeros (P, p, p), and the patterns'
-    sizes (P,)."""
+    sizes (P,); the inverses are stacked by pattern size (one batched inversion per size)."""
     p = len(sigma)
     out = np.zeros((len(gm.pats), p, p))
+    by_q: dict[int, list[int]] = {}
     for i, pt in enumerate(gm.pats):
-        out[i][np.ix_(pt.obs, pt.obs)] = np.linalg.inv(sigma[np.ix_(pt.obs, pt.obs)])
+        by_q.setdefault(len(pt.obs), []).append(i)
+    for members in by_q.values():
+        obs = np.array([gm.pats[i].obs for i in members])
+        inv = np.linalg.inv(sigma[obs[:, :, None], obs[:, None, :]])
+        rows = np.array(members)[:, None, None]
+        out[rows, obs[:, :, None], obs[:, None, :]] = inv
     return out, np.array([pt.n for pt in gm.pats], dtype=float)
 
 
@@ -187,15 +193,19 @@ def _missing_observed(gm: GroupMoments, mu: np.ndarray, sigma: np.ndarray) -> np
     observed-data log-likelihood with respect to (mu, vech Sigma), per observation."""
     p = len(sigma)
     k, n_p = _pattern_inverses(sigma, gm)
-    t21 = np.zeros((len(gm.pats), p))
-    t22 = np.zeros_like(k)
+    # every pattern's (mean, covariance) embedded in p-space (zeros where unobserved); with the
+    # embedded inverses K the products below equal the pattern-wise ones
+    mean = np.zeros((len(gm.pats), p))
+    cov = np.zeros_like(k)
+    seen = np.zeros((len(gm.pats), p))
     for i, pt in enumerate(gm.pats):
-        o = pt.obs
-        so_inv = k[i][np.ix_(o, o)]
-        dev = pt.mean - mu[o]
-        t21[i, o] = so_inv @ dev
-        w_tilde = pt.cov + np.outer(dev, dev)
-        t22[i][np.ix_(o, o)] = so_inv @ (2.0 * w_tilde - sigma[np.ix_(o, o)]) @ so_inv
+        mean[i, pt.obs] = pt.mean - mu[pt.obs]
+        cov[i][np.ix_(pt.obs, pt.obs)] = pt.cov
+        seen[i, pt.obs] = 1.0
+    t21 = np.einsum("pij,pj->pi", k, mean)
+    w_tilde = cov + mean[:, :, None] * mean[:, None, :]
+    sigma_oo = sigma[None, :, :] * seen[:, :, None] * seen[:, None, :]
+    t22 = k @ (2.0 * w_tilde - sigma_oo) @ k
     n = n_p.sum()
     h11 = np.tensordot(n_p, k, axes=1)
     h21 = dup_pre_vec_kron_sum(t21, k, n_p)

@@ -34,7 +34,7 @@ from surveykit.sem.moments import GroupModel, group_models
 from surveykit.sem.options import Options
 from surveykit.sem.partable import ParTable, with_exogenous_values
 from surveykit.sem.ram import ml_discrepancy
-from surveykit.sem.samplestats import SampleMoments
+from surveykit.sem.samplestats import GroupMoments, SampleMoments
 from surveykit.sem.teststats import TestResult, robust_test, standard_test
 
 __all__ = ["Estimation", "estimate_partable", "degrees_of_freedom", "ndat"]
@@ -119,6 +119,22 @@ def _minimize(theta0: np.ndarray, pt: ParTable, runner, default_starts=None) -> 
     return runner(best.theta if np.isfinite(best.fmin) else theta0, fallback=True)
 
 
+def _fiml_start(rams, stats: SampleMoments, theta0: np.ndarray) -> np.ndarray:
+    """Starting values for FIML: the complete-data ML estimates at the saturated model's EM
+    moments (a fast fit that lands near the FIML optimum, so that the expensive pattern-wise
+    scoring needs a few iterations instead of a dozen).  Only a start: the FIML optimum itself is
+    found from it as from any other; when the fit fails, lavaan's starts are used."""
+    groups = tuple(GroupMoments(cov=g.cov, mean=g.mean, nobs=g.nobs, x_idx=g.x_idx) for g in stats.groups)
+    em = dataclasses.replace(stats, groups=groups, missing="listwise")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = optimize(rams, theta0, em, fallback=False, max_iter=200)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+        return theta0
+    return opt.theta if opt.converged and np.all(np.isfinite(opt.theta)) else theta0
+
+
 def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, start: np.ndarray | None = None,
                       se: bool = True, tests: bool = True, engine_theta: np.ndarray | None = None) -> Estimation:
     """Steps 4-6 for a parameter table whose fixed.x rows are already filled."""
@@ -139,24 +155,35 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
     else:
         problem = FIML(rams, stats) if options.fiml else LeastSquares(list(models), stats)
 
-        def runner(th, fallback):
-            # FIML: the expected information is most of an iteration's cost; near the optimum it is kept
-            # (partial_hessian) while it still contracts the gradient
-            return minimize_scoring(problem.f, problem.pieces, th, fallback=fallback,
-                                    max_iter=0 if engine_theta is not None else 500,
-                                    partial_hessian=options.fiml)
-
         def hessian(th):
             if options.fiml:
                 ctx_h = Context(options=options, stats=stats, models=models, theta=th)
                 return observed_hessian(ctx_h, problem.gradient_terms(th))
             return 0.5 * problem.pieces(th)[1]
+
+        observed = hessian
+
+        def pieces(th, hessian=True):
+            # FIML near the optimum: Newton steps with the exact (observed) Hessian, because with missing
+            # data the expected information differs from it and Fisher scoring converges only linearly
+            if hessian == "observed":
+                return problem.pieces(th, hessian=False)[0], 2.0 * observed(th)
+            return problem.pieces(th, hessian=hessian)
+
+        def runner(th, fallback):
+            # FIML: the expected information is most of an iteration's cost; near the optimum it is kept
+            # (partial_hessian) while it still contracts the gradient, then the observed one serves
+            return minimize_scoring(problem.f, pieces if options.fiml else problem.pieces, th, fallback=fallback,
+                                    max_iter=0 if engine_theta is not None else 500,
+                                    partial_hessian=options.fiml, observed=options.fiml)
     if engine_theta is not None:
         opt = runner(np.asarray(engine_theta, dtype=float), False)
         opt = dataclasses.replace(opt, method="semopy L-BFGS-B", converged=True)
     elif pt.n_free == 0:
         opt = runner(theta0, False)
     else:
+        if options.fiml and start is None:
+            theta0 = _fiml_start(rams, stats, theta0)
         opt = _minimize(theta0, pt, runner,
                         default_starts=lambda: starting_values(pt, rams[0], stats, user_starts=False))
     f_groups = _group_discrepancies(options, models, stats, opt.theta, problem)

@@ -25,6 +25,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,21 +84,89 @@ def patterns(x: np.ndarray) -> tuple[Pattern, ...]:
     return tuple(out)
 
 
-def pattern_loglik(pats: tuple[Pattern, ...], mu: np.ndarray, sigma: np.ndarray) -> float:
-    """Observed-data log-likelihood of all patterns under (mu, sigma); -inf if not positive definite."""
-    total = 0.0
+class _EMBlock(NamedTuple):
+    """Patterns with the same number of observed variables, stacked: observed and missing indices
+    (P, q) and (P, m), sizes (P,), observed means (P, q), covariances (P, q, q) and second moments."""
+
+    obs: np.ndarray
+    mis: np.ndarray
+    n: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+    m2: np.ndarray
+
+
+def _em_blocks(pats: tuple[Pattern, ...], p: int) -> list[_EMBlock]:
+    by_q: dict[int, list[Pattern]] = {}
     for pt in pats:
-        so = sigma[np.ix_(pt.obs, pt.obs)]
+        by_q.setdefault(len(pt.obs), []).append(pt)
+    out = []
+    for _, group in sorted(by_q.items()):
+        obs = np.array([pt.obs for pt in group])
+        mis = np.array([np.setdiff1d(np.arange(p), pt.obs) for pt in group]).reshape(len(group), -1)
+        mean = np.array([pt.mean for pt in group])
+        cov = np.array([pt.cov for pt in group])
+        out.append(_EMBlock(obs=obs, mis=mis, n=np.array([pt.n for pt in group], dtype=float), mean=mean, cov=cov,
+                            m2=cov + mean[:, :, None] * mean[:, None, :]))
+    return out
+
+
+def _blocks_loglik(blocks: list[_EMBlock], mu: np.ndarray, sigma: np.ndarray) -> float:
+    total = 0.0
+    for b in blocks:
+        so = sigma[b.obs[:, :, None], b.obs[:, None, :]]
         try:
             chol = np.linalg.cholesky(so)
         except np.linalg.LinAlgError:
             return -np.inf
-        inv_c = np.linalg.solve(chol, np.eye(len(so)))
-        z = inv_c @ (pt.mean - mu[pt.obs])
-        tr = np.einsum("ij,ij->", inv_c @ pt.cov, inv_c)
-        logdet = 2 * np.log(np.diag(chol)).sum()
-        total += -pt.n / 2 * (len(pt.obs) * math.log(2 * math.pi) + logdet + tr + z @ z)
-    return float(total)
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        sinv = np.linalg.inv(so)
+        d = b.mean - mu[b.obs]
+        tr = np.einsum("pij,pji->p", sinv, b.cov)
+        quad = np.einsum("pi,pij,pj->p", d, sinv, d)
+        q = b.obs.shape[1]
+        total += float(-0.5 * b.n @ (q * math.log(2 * math.pi) + logdet + tr + quad))
+    return total
+
+
+def pattern_loglik(pats: tuple[Pattern, ...], mu: np.ndarray, sigma: np.ndarray) -> float:
+    """Observed-data log-likelihood of all patterns under (mu, sigma); -inf if not positive definite."""
+    return _blocks_loglik(_em_blocks(pats, len(mu)), mu, sigma)
+
+
+def _em_step(blocks: list[_EMBlock], mu: np.ndarray, sigma: np.ndarray, n: float) -> tuple[np.ndarray, np.ndarray]:
+    """One EM iteration from the patterns' summaries (no row loops): each pattern's expected
+    first and second moments of the complete data, ``x_m = mu_m + B (x_o - mu_o)`` with
+    ``B = S_mo S_oo^-1`` and the conditional covariance ``S_mm - B S_om`` added."""
+    p = len(mu)
+    t1 = np.zeros(p)
+    t2 = np.zeros((p, p))
+    for b in blocks:
+        P, q = b.obs.shape
+        m = b.mis.shape[1]
+        ar = np.arange(P)[:, None]
+        e1 = np.zeros((P, p))
+        e2 = np.zeros((P, p, p))
+        io, im = b.obs, b.mis
+        e1[ar, io] = b.mean
+        e2[ar[:, :, None], io[:, :, None], io[:, None, :]] = b.m2
+        if m:
+            soo = sigma[io[:, :, None], io[:, None, :]]
+            smo = sigma[im[:, :, None], io[:, None, :]]
+            beta = np.swapaxes(np.linalg.solve(soo, np.swapaxes(smo, 1, 2)), 1, 2)  # (P, m, q)
+            xt = mu[im] + np.einsum("pmq,pq->pm", beta, b.mean - mu[io])
+            bs = beta @ b.cov
+            mo = bs + xt[:, :, None] * b.mean[:, None, :]
+            cmm = sigma[im[:, :, None], im[:, None, :]] - beta @ np.swapaxes(smo, 1, 2)
+            mm = bs @ np.swapaxes(beta, 1, 2) + xt[:, :, None] * xt[:, None, :] + cmm
+            e1[ar, im] = xt
+            e2[ar[:, :, None], im[:, :, None], io[:, None, :]] = mo
+            e2[ar[:, :, None], io[:, :, None], im[:, None, :]] = np.swapaxes(mo, 1, 2)
+            e2[ar[:, :, None], im[:, :, None], im[:, None, :]] = mm
+        t1 += b.n @ e1
+        t2 += np.tensordot(b.n, e2, axes=1)
+    mu_new = t1 / n
+    return mu_new, t2 / n - np.outer(mu_new, mu_new)
 
 
 @dataclass(frozen=True)
@@ -118,42 +187,21 @@ def em_saturated(x: np.ndarray, pats: tuple[Pattern, ...] | None = None, *, max_
     log-likelihood did not fall below ``tol`` within ``max_iter`` iterations."""
     pats = patterns(x) if pats is None else pats
     n = sum(p.n for p in pats)
-    p_ = x.shape[1]
     mu = np.nanmean(x, axis=0)
     sigma = np.diag(np.nanvar(x, axis=0))
+    blocks = _em_blocks(pats, x.shape[1])
     ll_old = -np.inf
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        t1 = np.zeros(p_)
-        t2 = np.zeros((p_, p_))
-        for pt in pats:
-            o = pt.obs
-            m = np.setdiff1d(np.arange(p_), o)
-            xo = x[np.ix_(pt.rows, o)]
-            if len(m) == 0:
-                t1 += xo.sum(axis=0)
-                t2 += xo.T @ xo
-                continue
-            soo = sigma[np.ix_(o, o)]
-            smo = sigma[np.ix_(m, o)]
-            beta = np.linalg.solve(soo, smo.T).T  # (m, o)
-            xm = mu[m] + (xo - mu[o]) @ beta.T
-            full = np.empty((pt.n, p_))
-            full[:, o] = xo
-            full[:, m] = xm
-            t1 += full.sum(axis=0)
-            t2 += full.T @ full
-            cmm = sigma[np.ix_(m, m)] - beta @ smo.T
-            t2[np.ix_(m, m)] += pt.n * cmm
-        mu = t1 / n
-        sigma = t2 / n - np.outer(mu, mu)
-        ll = pattern_loglik(pats, mu, sigma)
+        mu, sigma = _em_step(blocks, mu, sigma, n)
+        sigma = (sigma + sigma.T) / 2.0
+        ll = _blocks_loglik(blocks, mu, sigma)
         if abs(ll - ll_old) < tol * max(1.0, abs(ll)):
             converged = True
             break
         ll_old = ll
-    return H1(mean=mu, cov=sigma, logl=pattern_loglik(pats, mu, sigma), iterations=it, converged=converged)
+    return H1(mean=mu, cov=sigma, logl=_blocks_loglik(blocks, mu, sigma), iterations=it, converged=converged)
 
 
 def gamma_adf(y: np.ndarray, *, x_idx: tuple[int, ...] = (), meanstructure: bool = False) -> np.ndarray:
