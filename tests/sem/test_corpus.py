@@ -1,4 +1,4 @@
-"""Every case of the lavaan-parity corpus (tests/reference/lavaan/corpus: 189 model x data x
+"""Every case of the lavaan-parity corpus (tests/reference/lavaan/corpus: 192 model x data x
 option cases made by tests/reference/make_corpus_reference.R with lavaan 0.6.14) either matches
 lavaan, or is refused with a tested sentence, or is a case whose numbers are not unique.
 
