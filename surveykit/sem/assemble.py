@@ -114,15 +114,13 @@ def _admissibility(est: Estimation, rams, std_all: np.ndarray) -> None:
             HeywoodCaseWarning, stacklevel=4)
 
 
-def assemble(est: Estimation, fit: dict, *, syntax: str, engine_note: str | None = None) -> SEMResult:
-    """The :class:`SEMResult` of an estimation and its fit measures."""
+def row_values(est: Estimation, theta: np.ndarray) -> tuple[Solution, np.ndarray, dict[str, np.ndarray]]:
+    """At ``theta``: the solution, every table row's value (with the derived values of ordinal
+    models: residual variances in the delta, scaling factors in the theta parameterization) and
+    the standardized columns std_lv, std_all and std_nox."""
     pt = est.pt
-    theta = est.theta
-    vcov = est.vcov.vcov
     t = pt.table
-    G = pt.ngroups
-    rams, ord_resid = complete_models(est)
-    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if np.isfinite(vcov).all() else np.full(len(theta), np.nan)
+    rams, ord_resid = complete_models(est, theta)
     sol = Solution.build(pt, rams)
     est_rows = sol.estimates(theta)
     if ord_resid:
@@ -142,11 +140,52 @@ def assemble(est: Estimation, fit: dict, *, syntax: str, engine_note: str | None
             if op == "~*~":
                 est_rows[i] = scales[(g, lhs)]
         ord_resid = ord_resid or {"theta": True}
-    se = np.where(sol.free >= 0, se_all[sol.free.clip(0)], 0.0)
     if ord_resid:
         sol = dataclasses.replace(sol, fixed=est_rows.copy())
     std_lv, std_all = sol.standardized(theta)
     _, std_nox = sol.standardized(theta, nox=tuple(pt.ov_exo)) if pt.ov_exo else (None, std_all)
+    return sol, est_rows, {"std_lv": std_lv, "std_all": std_all, "std_nox": std_nox}
+
+
+def standardized_with_se(est: Estimation, kind: str = "std_all") -> tuple[np.ndarray, np.ndarray]:
+    """The standardized values of every row and defined parameter (``kind``: std_all, std_lv or
+    std_nox) and their delta-method standard errors, ``sqrt(diag(J V J'))`` with J the Jacobian
+    of the standardized values by central differences of the free parameters and V their
+    covariance matrix (lavaan's ``standardizedSolution``, which differentiates numerically too)."""
+    theta = est.theta
+    vcov = est.vcov.vcov
+
+    def values(th: np.ndarray) -> np.ndarray:
+        sol, _, cols = row_values(est, th)
+        return np.concatenate([cols[kind], sol.defined_values(cols[kind])])
+
+    base = values(theta)
+    if not np.isfinite(vcov).all():
+        return base, np.full_like(base, np.nan)
+    jac = np.zeros((len(base), len(theta)))
+    for j in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[j]))
+        tp, tm = theta.copy(), theta.copy()
+        tp[j] += h
+        tm[j] -= h
+        jac[:, j] = (values(tp) - values(tm)) / (2.0 * h)
+    jac[~np.isfinite(jac)] = 0.0
+    var = np.einsum("ij,jk,ik->i", jac, vcov, jac)
+    return base, np.sqrt(np.clip(var, 0.0, None))
+
+
+def assemble(est: Estimation, fit: dict, *, syntax: str, engine_note: str | None = None) -> SEMResult:
+    """The :class:`SEMResult` of an estimation and its fit measures."""
+    pt = est.pt
+    theta = est.theta
+    vcov = est.vcov.vcov
+    t = pt.table
+    G = pt.ngroups
+    rams, _ = complete_models(est)
+    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if np.isfinite(vcov).all() else np.full(len(theta), np.nan)
+    sol, est_rows, std = row_values(est, theta)
+    se = np.where(sol.free >= 0, se_all[sol.free.clip(0)], 0.0)
+    std_lv, std_all, std_nox = std["std_lv"], std["std_all"], std["std_nox"]
     free = sol.free >= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(free, est_rows / np.where(se > 0, se, np.nan), np.nan)

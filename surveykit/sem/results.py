@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from surveykit._version import __version__
 from surveykit.results import ResultMixin, Summary, to_jsonable
@@ -59,10 +60,33 @@ class SEMResult(ResultMixin):
             df = df.drop(columns=[c for c in ("std_lv", "std_all", "std_nox") if c in df.columns])
         return df
 
-    def standardized_solution(self) -> pd.DataFrame:
-        """lhs, op, rhs, label and the completely standardized estimate (``est_std``)."""
-        df = self._estimates[["lhs", "op", "rhs", "label", "std_all"]].rename(columns={"std_all": "est_std"})
-        return df.copy()
+    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:  # noqa: A002 - lavaan's name
+        """The standardized solution with delta-method standard errors (lavaan's
+        ``standardizedSolution(fit, type = ...)``): lhs, op, rhs, (group,) label, est_std, se, z,
+        pvalue, ci_lower, ci_upper; ``type`` is "std.all" (default), "std.lv" or "std.nox"."""
+        from surveykit.errors import SpecError
+        from surveykit.sem.assemble import standardized_with_se
+
+        kinds = {"std.all": "std_all", "std.lv": "std_lv", "std.nox": "std_nox"}
+        if type not in kinds:
+            raise SpecError(f"type={type!r} is not one of {', '.join(kinds)}.")
+        cols = [c for c in ("lhs", "op", "rhs", "group", "label") if c in self._estimates.columns]
+        df = self._estimates[cols].copy()
+        if self._estimation is None:
+            est = self._estimates[kinds[type]].to_numpy(dtype=float)
+            se = np.full(len(est), np.nan)
+        else:
+            est, se = standardized_with_se(self._estimation, kinds[type])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        df["est_std"] = est
+        df["se"] = se
+        df["z"] = z
+        df["pvalue"] = 2.0 * stats.norm.sf(np.abs(z))
+        half = stats.norm.ppf(0.975) * np.where(np.isfinite(se), se, np.nan)
+        df["ci_lower"] = est - half
+        df["ci_upper"] = est + half
+        return df.reset_index(drop=True)
 
     def fit_measures(self) -> dict[str, float]:
         return dict(self._fit)
