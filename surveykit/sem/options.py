@@ -243,6 +243,290 @@ def _bool(name: str, value) -> bool:
     return value
 
 
+def _estimator_name(estimator, ordered: tuple[str, ...]) -> str:
+    """The estimator's canonical name (``"default"``: WLSMV with ordered indicators, else ML);
+    refused and unknown names raise."""
+    if not isinstance(estimator, str):
+        raise SpecError(f"estimator= must be a string such as 'ML' or 'MLR', not {estimator!r}.")
+    est = estimator.strip().upper()
+    if est == "DEFAULT":
+        est = "WLSMV" if ordered else "ML"
+    if est in _REFUSED_ESTIMATORS:
+        raise SpecError(f"estimator={estimator!r}: {_REFUSED_ESTIMATORS[est]}.")
+    if est not in ESTIMATORS:
+        raise SpecError(f"estimator={estimator!r} is not one of {', '.join(ESTIMATORS)}.")
+    return est
+
+
+def _check_switches(mimic, std_ov, flags: tuple[tuple[str, object], ...]) -> None:
+    """``mimic`` (lavaan only), the True/False switches ``flags`` and ``std_ov`` (refused when True)."""
+    if not isinstance(mimic, str) or mimic.lower() != "lavaan":
+        raise SpecError(
+            f"mimic={mimic!r} is not available; surveykit follows lavaan's conventions (mimic='lavaan'). Set the "
+            "options another program implies explicitly (e.g. likelihood='wishart', test='yuan.bentler')."
+        )
+    for name, value in flags:
+        _bool(name, value)
+    if _bool("std_ov", std_ov):
+        raise SpecError("std_ov=True (standardizing the observed variables before fitting) is not available; "
+                        "standardize the data columns yourself or report the standardized solution (std_all).")
+
+
+def _estimator_defaults(est: str, estimator: str, categorical: bool) -> tuple[str, str, str]:
+    """(base, default se, default test) of ``est``; ML and GLS refuse ordered indicators."""
+    base, default_se, default_test = ESTIMATORS[est]
+    if categorical and base in ("ML", "GLS"):
+        raise SpecError(
+            f"estimator={estimator!r} cannot fit ordered (ordinal) indicators; use estimator='WLSMV' (lavaan's "
+            "default for ordered data), 'DWLS', 'ULSMV' or 'WLS', or leave the items out of ordered= to treat them "
+            "as continuous."
+        )
+    return base, default_se, default_test
+
+
+def _missing(missing, est: str, estimator: str, categorical: bool) -> str:
+    """The missing-data treatment ("listwise", "ml", "ml.x" or "pairwise") and the estimators it allows."""
+    if not isinstance(missing, str):
+        raise SpecError(f"missing= must be a string such as 'listwise' or 'fiml', not {missing!r}.")
+    m_key = missing.strip().lower()
+    if m_key == "default":
+        m_key = "listwise"
+    if m_key in _REFUSED_MISSING:
+        raise SpecError(f"missing={missing!r}: {_REFUSED_MISSING[m_key]}.")
+    if m_key not in _MISSING_ALIASES:
+        raise SpecError(f"missing={missing!r} is not one of 'listwise', 'fiml' (or 'ml'), 'ml.x', 'pairwise'.")
+    miss = _MISSING_ALIASES[m_key]
+    if miss in ("ml", "ml.x"):
+        if categorical:
+            raise SpecError(f"missing={missing!r} (full information ML) is not available for ordered indicators; "
+                            "use missing='pairwise' with estimator='WLSMV'.")
+        if est not in ("ML", "MLR", "MLF"):
+            raise SpecError(f"missing={missing!r} (full information ML) needs estimator='ML', 'MLR' or 'MLF', "
+                            f"not {estimator!r}; for robust standard errors with incomplete data use 'MLR'.")
+    if miss == "pairwise" and not categorical:
+        raise SpecError(
+            f"missing='pairwise' with continuous items (estimator={est!r}) is not available: a pairwise covariance "
+            "matrix has no likelihood and may not be positive definite; use missing='fiml' (or ordinal items with "
+            "estimator='WLSMV')."
+        )
+    return miss
+
+
+def _standard_errors(se, default_se: str, miss: str, base: str, estimator: str) -> str:
+    """The kind of standard errors (``"robust"``: sandwich with FIML, robust.sem otherwise)."""
+    if se is None or str(se).lower() == "default":
+        se_v = default_se
+    else:
+        key = str(se).strip().lower()
+        if key in _REFUSED_SE:
+            raise SpecError(f"se={se!r}: {_REFUSED_SE[key]}.")
+        key = _SE_ALIASES.get(key, key)
+        if key == "robust":
+            key = "robust.huber.white" if miss in ("ml", "ml.x") else "robust.sem"
+        if key not in _SE:
+            raise SpecError(f"se={se!r} is not one of {', '.join(map(repr, _SE))} (or 'robust').")
+        se_v = key
+    if se_v == "robust.huber.white" and base != "ML":
+        raise SpecError(f"se='robust.huber.white' (sandwich) needs a maximum-likelihood estimator, not "
+                        f"{estimator!r}; use se='robust.sem'.")
+    if se_v == "first.order" and base != "ML":
+        raise SpecError(f"se='first.order' needs a maximum-likelihood estimator, not {estimator!r}.")
+    if se_v == "robust.sem" and base == "GLS":
+        raise SpecError("se='robust.sem' is not available with estimator='GLS'; use estimator='MLM'.")
+    return se_v
+
+
+def _test_statistics(test, default_test: str, base: str, estimator: str) -> list[str]:
+    """The test statistics: the standard test, the estimator's default and those asked for (one robust
+    test at most), or ``["none"]``."""
+    if test is None:
+        tests = ["default"]
+    elif isinstance(test, str):
+        tests = [_canonical_test(test)]
+    else:
+        tests = [_canonical_test(t) for t in test]
+        if not tests:
+            raise SpecError("test= is empty; give at least one test statistic (e.g. 'standard').")
+    if tests[0] == "none":
+        return ["none"]
+    tests = [t for t in tests if t != "default"] or []
+    if base == "GLS" or base == "WLS":
+        bad = [t for t in tests if t not in ("standard",)]
+        if bad:
+            raise SpecError(f"test={bad[0]!r} is not available with estimator={estimator!r} (lavaan allows only "
+                            "the standard test with GLS and WLS); use estimator='MLM' or 'WLSMV'.")
+    if base in ("DWLS", "ULS") and any(t.startswith("yuan") for t in tests):
+        raise SpecError(f"test={tests[0]!r} (Yuan-Bentler) needs a maximum-likelihood estimator, not "
+                        f"{estimator!r}; use test='satorra.bentler' or 'scaled.shifted'.")
+    test_v = list(dict.fromkeys(["standard", default_test] + tests))
+    if default_test == "standard" and not tests:
+        test_v = ["standard"]
+    robust = [t for t in test_v if t in _ROBUST_TESTS]
+    if len(robust) > 1:
+        raise SpecError(f"test= asks for {', '.join(robust)}; surveykit reports one robust test per fit. Fit the "
+                        "model once per robust test.")
+    return test_v
+
+
+def _check_fiml_inference(miss: str, se_v: str, test_v: list[str]) -> None:
+    """The missing-data consequences lavaan applies (with a warning), refused here: robust.sem
+    standard errors and Satorra-Bentler-type tests need complete data."""
+    if miss in ("ml", "ml.x") and se_v == "robust.sem":
+        raise SpecError("se='robust.sem' needs complete data (lavaan falls back to listwise deletion); with "
+                        "missing='fiml' use se='robust.huber.white' or estimator='MLR'.")
+    if miss in ("ml", "ml.x") and any(t in _SB_TYPE for t in test_v):
+        raise SpecError("Satorra-Bentler-type tests need complete data (lavaan falls back to listwise deletion); "
+                        "with missing='fiml' use estimator='MLR' (test='yuan.bentler.mplus').")
+
+
+def _information(information, observed_information, h1_information, *, est: str, base: str, estimator: str,
+                 miss: str, se_v: str, test_v: list[str], notes: list[str]
+                 ) -> tuple[tuple[str, str], tuple[str, str], tuple[str, str]]:
+    """The information matrices (for the standard errors, for the robust tests): ``information``,
+    ``observed_information`` and ``h1_information`` with lavaan's defaults; least squares always use
+    the expected, unstructured information (a warning when another was asked for)."""
+    info = _pair("information", information, ("expected", "observed", "first.order"))
+    info_default = "observed" if (miss in ("ml", "ml.x") or se_v in ("robust.huber.white", "first.order")) \
+        else "expected"
+    if est == "MLF" and info is None:
+        info = ("first.order", "first.order")
+    if info is None:
+        info = (info_default, info_default)
+    if miss in ("ml", "ml.x") and info[0] == "expected" and information is not None:
+        notes.append("information='expected' with missing data uses the expected information of the incomplete "
+                     "data (lavaan's default is 'observed').")
+    if base in ("ULS", "WLS", "DWLS") and info != ("expected", "expected"):
+        warnings.warn(f"information is set to 'expected' for estimator={estimator!r} (as lavaan does).",
+                      OptionWarning, stacklevel=4)
+        info = ("expected", "expected")
+    if info[0] == "first.order" and se_v in ("robust.huber.white", "robust.sem"):
+        raise SpecError("information='first.order' cannot be used with robust standard errors; use 'expected' or "
+                        "'observed'.")
+    if info[1] == "first.order" and any(t in _ROBUST_TESTS for t in test_v):
+        raise SpecError("information='first.order' cannot be used with robust test statistics; use 'expected' or "
+                        "'observed'.")
+    obs_info = _pair("observed_information", observed_information, ("hessian", "h1"))
+    if obs_info is None:
+        second = "hessian"
+        robust = [t for t in test_v if t in _ROBUST_TESTS]
+        if robust and robust[0] != "yuan.bentler.mplus":
+            second = "h1"
+        obs_info = ("hessian", second)
+    h1_info = _pair("h1_information", h1_information, ("structured", "unstructured"))
+    if h1_info is None:
+        h1_info = ("structured", "structured")
+    if base in ("ULS", "WLS", "DWLS"):
+        h1_info = ("unstructured", "unstructured")
+    return info, obs_info, h1_info
+
+
+def _likelihood(likelihood, base: str, estimator: str, miss: str) -> str:
+    """The likelihood of maximum likelihood, "normal" or "wishart" (the latter with complete data only)."""
+    if likelihood is None or str(likelihood).lower() == "default":
+        return "normal"
+    lik = str(likelihood).lower()
+    if base != "ML":
+        raise SpecError(f"likelihood= only applies to maximum likelihood, not estimator={estimator!r}.")
+    if lik not in ("normal", "wishart"):
+        raise SpecError(f"likelihood={likelihood!r} is not 'normal' or 'wishart'.")
+    if lik == "wishart" and miss != "listwise":
+        raise SpecError("likelihood='wishart' needs complete data (missing='listwise').")
+    return lik
+
+
+def _x_covariates(conditional_x, fixed_x, *, categorical: bool, base: str, miss: str,
+                  has_exogenous_x: bool) -> tuple[bool, bool]:
+    """(conditional.x, fixed.x): conditional on the covariates with ordered indicators only, fixed
+    covariates by default for ML; both False without an observed exogenous covariate."""
+    if conditional_x is None:
+        cond_x = categorical and base != "ML" and has_exogenous_x
+    else:
+        cond_x = _bool("conditional_x", conditional_x)
+        if not has_exogenous_x:
+            cond_x = False
+    if cond_x and not categorical:
+        raise SpecError("conditional_x=True with continuous indicators is not available; use the default "
+                        "(fixed_x=True: covariates fixed at their sample values), which gives the same estimates "
+                        "for the model's parameters.")
+    if categorical and has_exogenous_x and not cond_x:
+        raise SpecError("Ordered indicators with exogenous covariates are modelled conditional on the covariates "
+                        "(lavaan's conditional.x=TRUE); conditional_x=False is not available with ordered=.")
+    if cond_x and miss != "listwise":
+        raise SpecError(f"missing={miss!r} with ordered indicators and exogenous covariates is not available; use "
+                        "missing='listwise'.")
+    if cond_x and fixed_x is not None and not _bool("fixed_x", fixed_x):
+        raise SpecError("conditional_x=True needs fixed_x=True (the covariates are conditioned on).")
+    if fixed_x is None:
+        fx = base == "ML" or cond_x
+    else:
+        fx = _bool("fixed_x", fixed_x)
+    if not has_exogenous_x:
+        fx = False
+    return cond_x, fx
+
+
+def _meanstructure(meanstructure, *, group, has_intercept_rows: bool, miss: str, categorical: bool,
+                   model_type: str) -> bool:
+    """The mean structure: automatic with groups, intercept rows, FIML, ordered indicators and growth
+    models, which also force it when ``meanstructure=False``."""
+    if meanstructure is None:
+        return bool(group is not None or has_intercept_rows or miss in ("ml", "ml.x") or categorical
+                    or model_type == "growth")
+    ms = _bool("meanstructure", meanstructure)
+    if has_intercept_rows:
+        ms = True
+    if miss in ("ml", "ml.x") and not ms:
+        warnings.warn("missing='fiml' needs a mean structure: meanstructure is set to True (as lavaan does).",
+                      OptionWarning, stacklevel=4)
+        ms = True
+    if categorical or model_type == "growth":
+        ms = True
+    return ms
+
+
+def _groups(group, group_equal, group_partial, categorical: bool,
+            notes: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(group_equal, group_partial) checked against :data:`GROUP_EQUAL` and ``group``; the
+    parameter names of ``group_partial`` without spaces."""
+    if isinstance(group_equal, str):
+        group_equal = (group_equal,)
+    if isinstance(group_partial, str):
+        group_partial = (group_partial,)
+    geq = tuple(str(g).strip() for g in group_equal)
+    for g in geq:
+        if g in _REFUSED_GROUP_EQUAL:
+            raise SpecError(f"group_equal={g!r}: {_REFUSED_GROUP_EQUAL[g]}.")
+        if g not in GROUP_EQUAL:
+            raise SpecError(f"group_equal has {g!r}; choose from {', '.join(GROUP_EQUAL)}.")
+    if geq and group is None:
+        raise SpecError("group_equal needs group= (the column that defines the groups).")
+    if group_partial and group is None:
+        raise SpecError("group_partial needs group= (the column that defines the groups).")
+    if "thresholds" in geq and not categorical:
+        notes.append("group_equal='thresholds' has no effect without ordered indicators.")
+    return geq, tuple("".join(str(p).split()) for p in group_partial)
+
+
+def _check_parameterization(parameterization, categorical: bool, notes: list[str]) -> None:
+    if parameterization not in ("delta", "theta"):
+        raise SpecError(f"parameterization={parameterization!r} is not 'delta' or 'theta'.")
+    if parameterization == "theta" and not categorical:
+        notes.append("parameterization='theta' has no effect without ordered indicators.")
+
+
+def _identification(model_type: str, std_lv: bool, int_ov_free, int_lv_free,
+                    auto_fix_first) -> tuple[bool, bool, bool]:
+    """(int_ov_free, int_lv_free, auto_fix_first) with the defaults of cfa/sem and growth."""
+    if int_ov_free is None:
+        int_ov_free = model_type != "growth"
+    if int_lv_free is None:
+        int_lv_free = model_type == "growth"
+    if auto_fix_first is None:
+        auto_fix_first = not std_lv
+    return (_bool("int_ov_free", int_ov_free), _bool("int_lv_free", int_lv_free),
+            _bool("auto_fix_first", auto_fix_first))
+
+
 def resolve_options(
     *,
     estimator: str = "default",
@@ -285,243 +569,34 @@ def resolve_options(
     observed exogenous covariate; a ``~ 1`` row), which some defaults depend on.
     """
     notes: list[str] = []
-    if not isinstance(estimator, str):
-        raise SpecError(f"estimator= must be a string such as 'ML' or 'MLR', not {estimator!r}.")
-    est = estimator.strip().upper()
-    if est == "DEFAULT":
-        est = "WLSMV" if ordered else "ML"
-    if est in _REFUSED_ESTIMATORS:
-        raise SpecError(f"estimator={estimator!r}: {_REFUSED_ESTIMATORS[est]}.")
-    if est not in ESTIMATORS:
-        raise SpecError(f"estimator={estimator!r} is not one of {', '.join(ESTIMATORS)}.")
-    if not isinstance(mimic, str) or mimic.lower() != "lavaan":
-        raise SpecError(
-            f"mimic={mimic!r} is not available; surveykit follows lavaan's conventions (mimic='lavaan'). Set the "
-            "options another program implies explicitly (e.g. likelihood='wishart', test='yuan.bentler')."
-        )
-    for name, value in (("std_lv", std_lv), ("orthogonal", orthogonal), ("auto_fix_single", auto_fix_single),
-                        ("auto_var", auto_var), ("auto_cov_lv_x", auto_cov_lv_x), ("auto_cov_y", auto_cov_y),
-                        ("auto_th", auto_th), ("auto_delta", auto_delta)):
-        _bool(name, value)
-    if _bool("std_ov", std_ov):
-        raise SpecError("std_ov=True (standardizing the observed variables before fitting) is not available; "
-                        "standardize the data columns yourself or report the standardized solution (std_all).")
+    est = _estimator_name(estimator, ordered)
+    _check_switches(mimic, std_ov, (
+        ("std_lv", std_lv), ("orthogonal", orthogonal), ("auto_fix_single", auto_fix_single), ("auto_var", auto_var),
+        ("auto_cov_lv_x", auto_cov_lv_x), ("auto_cov_y", auto_cov_y), ("auto_th", auto_th),
+        ("auto_delta", auto_delta)))
     categorical = bool(ordered)
-    base, default_se, default_test = ESTIMATORS[est]
-    if categorical and base in ("ML", "GLS"):
-        raise SpecError(
-            f"estimator={estimator!r} cannot fit ordered (ordinal) indicators; use estimator='WLSMV' (lavaan's "
-            "default for ordered data), 'DWLS', 'ULSMV' or 'WLS', or leave the items out of ordered= to treat them "
-            "as continuous."
-        )
-
-    # -- missing data ------------------------------------------------------------------
-    if not isinstance(missing, str):
-        raise SpecError(f"missing= must be a string such as 'listwise' or 'fiml', not {missing!r}.")
-    m_key = missing.strip().lower()
-    if m_key == "default":
-        m_key = "listwise"
-    if m_key in _REFUSED_MISSING:
-        raise SpecError(f"missing={missing!r}: {_REFUSED_MISSING[m_key]}.")
-    if m_key not in _MISSING_ALIASES:
-        raise SpecError(f"missing={missing!r} is not one of 'listwise', 'fiml' (or 'ml'), 'ml.x', 'pairwise'.")
-    miss = _MISSING_ALIASES[m_key]
-    if miss in ("ml", "ml.x"):
-        if categorical:
-            raise SpecError(f"missing={missing!r} (full information ML) is not available for ordered indicators; "
-                            "use missing='pairwise' with estimator='WLSMV'.")
-        if est not in ("ML", "MLR", "MLF"):
-            raise SpecError(f"missing={missing!r} (full information ML) needs estimator='ML', 'MLR' or 'MLF', "
-                            f"not {estimator!r}; for robust standard errors with incomplete data use 'MLR'.")
-    if miss == "pairwise" and not categorical:
-        raise SpecError(
-            f"missing='pairwise' with continuous items (estimator={est!r}) is not available: a pairwise covariance "
-            "matrix has no likelihood and may not be positive definite; use missing='fiml' (or ordinal items with "
-            "estimator='WLSMV')."
-        )
-
-    # -- standard errors ------------------------------------------------------------------
-    if se is None or str(se).lower() == "default":
-        se_v = default_se
-    else:
-        key = str(se).strip().lower()
-        if key in _REFUSED_SE:
-            raise SpecError(f"se={se!r}: {_REFUSED_SE[key]}.")
-        key = _SE_ALIASES.get(key, key)
-        if key == "robust":
-            key = "robust.huber.white" if miss in ("ml", "ml.x") else "robust.sem"
-        if key not in _SE:
-            raise SpecError(f"se={se!r} is not one of {', '.join(map(repr, _SE))} (or 'robust').")
-        se_v = key
-    if se_v == "robust.huber.white" and base != "ML":
-        raise SpecError(f"se='robust.huber.white' (sandwich) needs a maximum-likelihood estimator, not "
-                        f"{estimator!r}; use se='robust.sem'.")
-    if se_v == "first.order" and base != "ML":
-        raise SpecError(f"se='first.order' needs a maximum-likelihood estimator, not {estimator!r}.")
-    if se_v == "robust.sem" and base == "GLS":
-        raise SpecError("se='robust.sem' is not available with estimator='GLS'; use estimator='MLM'.")
-
-    # -- test statistics ----------------------------------------------------------------------
-    if test is None:
-        tests = ["default"]
-    elif isinstance(test, str):
-        tests = [_canonical_test(test)]
-    else:
-        tests = [_canonical_test(t) for t in test]
-        if not tests:
-            raise SpecError("test= is empty; give at least one test statistic (e.g. 'standard').")
-    if tests[0] == "none":
-        test_v: list[str] = ["none"]
-    else:
-        tests = [t for t in tests if t != "default"] or []
-        if base == "GLS" or base == "WLS":
-            bad = [t for t in tests if t not in ("standard",)]
-            if bad:
-                raise SpecError(f"test={bad[0]!r} is not available with estimator={estimator!r} (lavaan allows only "
-                                "the standard test with GLS and WLS); use estimator='MLM' or 'WLSMV'.")
-        if base in ("DWLS", "ULS") and any(t.startswith("yuan") for t in tests):
-            raise SpecError(f"test={tests[0]!r} (Yuan-Bentler) needs a maximum-likelihood estimator, not "
-                            f"{estimator!r}; use test='satorra.bentler' or 'scaled.shifted'.")
-        test_v = list(dict.fromkeys(["standard", default_test] + tests))
-        if default_test == "standard" and not tests:
-            test_v = ["standard"]
-        robust = [t for t in test_v if t in _ROBUST_TESTS]
-        if len(robust) > 1:
-            raise SpecError(f"test= asks for {', '.join(robust)}; surveykit reports one robust test per fit. Fit the "
-                            "model once per robust test.")
-    # -- missing-data consequences lavaan applies (with a warning) -----------------------------
-    if miss in ("ml", "ml.x") and se_v == "robust.sem":
-        raise SpecError("se='robust.sem' needs complete data (lavaan falls back to listwise deletion); with "
-                        "missing='fiml' use se='robust.huber.white' or estimator='MLR'.")
-    if miss in ("ml", "ml.x") and any(t in _SB_TYPE for t in test_v):
-        raise SpecError("Satorra-Bentler-type tests need complete data (lavaan falls back to listwise deletion); "
-                        "with missing='fiml' use estimator='MLR' (test='yuan.bentler.mplus').")
-
-    # -- information matrices -------------------------------------------------------------------
-    info = _pair("information", information, ("expected", "observed", "first.order"))
-    info_default = "observed" if (miss in ("ml", "ml.x") or se_v in ("robust.huber.white", "first.order")) \
-        else "expected"
-    if est == "MLF" and info is None:
-        info = ("first.order", "first.order")
-    if info is None:
-        info = (info_default, info_default)
-    if miss in ("ml", "ml.x") and info[0] == "expected" and information is not None:
-        notes.append("information='expected' with missing data uses the expected information of the incomplete "
-                     "data (lavaan's default is 'observed').")
-    if base in ("ULS", "WLS", "DWLS") and info != ("expected", "expected"):
-        warnings.warn(f"information is set to 'expected' for estimator={estimator!r} (as lavaan does).",
-                      OptionWarning, stacklevel=3)
-        info = ("expected", "expected")
-    if info[0] == "first.order" and se_v in ("robust.huber.white", "robust.sem"):
-        raise SpecError("information='first.order' cannot be used with robust standard errors; use 'expected' or "
-                        "'observed'.")
-    if info[1] == "first.order" and any(t in _ROBUST_TESTS for t in test_v):
-        raise SpecError("information='first.order' cannot be used with robust test statistics; use 'expected' or "
-                        "'observed'.")
-    obs_info = _pair("observed_information", observed_information, ("hessian", "h1"))
-    if obs_info is None:
-        second = "hessian"
-        robust = [t for t in test_v if t in _ROBUST_TESTS]
-        if robust and robust[0] != "yuan.bentler.mplus":
-            second = "h1"
-        obs_info = ("hessian", second)
-    h1_info = _pair("h1_information", h1_information, ("structured", "unstructured"))
-    if h1_info is None:
-        h1_info = ("structured", "structured")
-    if base in ("ULS", "WLS", "DWLS"):
-        h1_info = ("unstructured", "unstructured")
-
-    # -- likelihood --------------------------------------------------------------------------------
-    if likelihood is None or str(likelihood).lower() == "default":
-        lik = "normal"
-    else:
-        lik = str(likelihood).lower()
-        if base != "ML":
-            raise SpecError(f"likelihood= only applies to maximum likelihood, not estimator={estimator!r}.")
-        if lik not in ("normal", "wishart"):
-            raise SpecError(f"likelihood={likelihood!r} is not 'normal' or 'wishart'.")
-        if lik == "wishart" and miss != "listwise":
-            raise SpecError("likelihood='wishart' needs complete data (missing='listwise').")
-
-    # -- x covariates, mean structure --------------------------------------------------------------
-    if conditional_x is None:
-        cond_x = categorical and base != "ML" and has_exogenous_x
-    else:
-        cond_x = _bool("conditional_x", conditional_x)
-        if not has_exogenous_x:
-            cond_x = False
-    if cond_x and not categorical:
-        raise SpecError("conditional_x=True with continuous indicators is not available; use the default "
-                        "(fixed_x=True: covariates fixed at their sample values), which gives the same estimates "
-                        "for the model's parameters.")
-    if categorical and has_exogenous_x and not cond_x:
-        raise SpecError("Ordered indicators with exogenous covariates are modelled conditional on the covariates "
-                        "(lavaan's conditional.x=TRUE); conditional_x=False is not available with ordered=.")
-    if cond_x and miss != "listwise":
-        raise SpecError(f"missing={miss!r} with ordered indicators and exogenous covariates is not available; use "
-                        "missing='listwise'.")
-    if cond_x and fixed_x is not None and not _bool("fixed_x", fixed_x):
-        raise SpecError("conditional_x=True needs fixed_x=True (the covariates are conditioned on).")
-    if fixed_x is None:
-        fx = base == "ML" or cond_x
-    else:
-        fx = _bool("fixed_x", fixed_x)
-    if not has_exogenous_x:
-        fx = False
-    if meanstructure is None:
-        ms = bool(group is not None or has_intercept_rows or miss in ("ml", "ml.x") or categorical
-                  or model_type == "growth")
-    else:
-        ms = _bool("meanstructure", meanstructure)
-        if has_intercept_rows:
-            ms = True
-        if miss in ("ml", "ml.x") and not ms:
-            warnings.warn("missing='fiml' needs a mean structure: meanstructure is set to True (as lavaan does).",
-                          OptionWarning, stacklevel=3)
-            ms = True
-        if categorical or model_type == "growth":
-            ms = True
-
-    # -- groups ------------------------------------------------------------------------------------
-    if isinstance(group_equal, str):
-        group_equal = (group_equal,)
-    if isinstance(group_partial, str):
-        group_partial = (group_partial,)
-    geq = tuple(str(g).strip() for g in group_equal)
-    for g in geq:
-        if g in _REFUSED_GROUP_EQUAL:
-            raise SpecError(f"group_equal={g!r}: {_REFUSED_GROUP_EQUAL[g]}.")
-        if g not in GROUP_EQUAL:
-            raise SpecError(f"group_equal has {g!r}; choose from {', '.join(GROUP_EQUAL)}.")
-    if geq and group is None:
-        raise SpecError("group_equal needs group= (the column that defines the groups).")
-    if group_partial and group is None:
-        raise SpecError("group_partial needs group= (the column that defines the groups).")
-    if "thresholds" in geq and not categorical:
-        notes.append("group_equal='thresholds' has no effect without ordered indicators.")
+    base, default_se, default_test = _estimator_defaults(est, estimator, categorical)
+    miss = _missing(missing, est, estimator, categorical)
+    se_v = _standard_errors(se, default_se, miss, base, estimator)
+    test_v = _test_statistics(test, default_test, base, estimator)
+    _check_fiml_inference(miss, se_v, test_v)
+    info, obs_info, h1_info = _information(information, observed_information, h1_information, est=est, base=base,
+                                           estimator=estimator, miss=miss, se_v=se_v, test_v=test_v, notes=notes)
+    lik = _likelihood(likelihood, base, estimator, miss)
+    cond_x, fx = _x_covariates(conditional_x, fixed_x, categorical=categorical, base=base, miss=miss,
+                               has_exogenous_x=has_exogenous_x)
+    ms = _meanstructure(meanstructure, group=group, has_intercept_rows=has_intercept_rows, miss=miss,
+                        categorical=categorical, model_type=model_type)
+    geq, gpartial = _groups(group, group_equal, group_partial, categorical, notes)
     if ("intercepts" in geq or "means" in geq) and group is not None:
         ms = True
-    gpartial = tuple("".join(str(p).split()) for p in group_partial)
-
-    # -- parameterization -------------------------------------------------------------------------
-    if parameterization not in ("delta", "theta"):
-        raise SpecError(f"parameterization={parameterization!r} is not 'delta' or 'theta'.")
-    if parameterization == "theta" and not categorical:
-        notes.append("parameterization='theta' has no effect without ordered indicators.")
-
-    # -- identification defaults (cfa/sem vs growth) -------------------------------------------------
-    if int_ov_free is None:
-        int_ov_free = model_type != "growth"
-    if int_lv_free is None:
-        int_lv_free = model_type == "growth"
-    if auto_fix_first is None:
-        auto_fix_first = not std_lv
+    _check_parameterization(parameterization, categorical, notes)
+    ov_free, lv_free, fix_first = _identification(model_type, std_lv, int_ov_free, int_lv_free, auto_fix_first)
     return Options(
         estimator=est, base=base, se=se_v, test=tuple(test_v), information=info, observed_information=obs_info,
         h1_information=h1_info, likelihood=lik, missing=miss, fixed_x=fx, conditional_x=cond_x, meanstructure=ms,
         categorical=categorical, ordered=tuple(ordered), parameterization=parameterization, std_lv=std_lv,
-        orthogonal=orthogonal, int_ov_free=_bool("int_ov_free", int_ov_free),
-        int_lv_free=_bool("int_lv_free", int_lv_free), auto_fix_first=_bool("auto_fix_first", auto_fix_first),
+        orthogonal=orthogonal, int_ov_free=ov_free, int_lv_free=lv_free, auto_fix_first=fix_first,
         auto_fix_single=auto_fix_single, auto_var=auto_var, auto_cov_lv_x=auto_cov_lv_x, auto_cov_y=auto_cov_y,
         auto_th=auto_th, auto_delta=auto_delta, group=group, group_equal=geq, group_partial=gpartial,
         model_type=model_type, notes=tuple(notes),
