@@ -62,7 +62,7 @@ def _nthresholds(frame: pd.DataFrame, ordered: tuple[str, ...], group: str | Non
 
 _OPTIONS = ("estimator", "se", "test", "information", "observed_information", "h1_information", "likelihood",
             "missing", "fixed_x", "conditional_x", "meanstructure", "ordered", "parameterization", "std_lv", "std_ov",
-            "orthogonal", "mimic", "group", "group_equal", "group_partial")
+            "orthogonal", "mimic", "group", "group_equal", "group_partial", "cluster", "sampling_weights")
 # lavaan's cfa()/sem()/growth() set these themselves and ignore a user's value; surveykit refuses it
 _SET_BY_FUNCTION = ("auto_fix_first", "auto_fix_single", "auto_var", "auto_cov_lv_x", "auto_cov_y", "auto_th",
                     "auto_delta", "int_ov_free", "int_lv_free")
@@ -153,9 +153,11 @@ _COMMON_DOC = """
     ``observed_information``, ``h1_information``, ``likelihood``, ``missing`` ("listwise",
     "fiml"/"ml", "ml.x", "pairwise"), ``fixed_x``, ``meanstructure``, ``ordered``,
     ``parameterization``, ``std_lv``, ``orthogonal``, ``mimic`` ("lavaan"), ``group``,
-    ``group_equal``, ``group_partial``.  (lavaan's ``auto.*`` and ``int.*.free`` are set by the
-    function, as in lavaan, and refused when given.)  Every
-    combination is either what lavaan does or refused before any work with a sentence that names
+    ``group_equal``, ``group_partial``, ``cluster`` (a single-level model of clustered data:
+    cluster-robust standard errors and test, as lavaan's ``cluster=``; MLM: ``robust.cluster.sem``)
+    and ``sampling_weights`` (the weight column; ML becomes MLR, as in lavaan).  (lavaan's
+    ``auto.*`` and ``int.*.free`` are set by the function, as in lavaan, and refused when given.)
+    Every combination is either what lavaan does or refused before any work with a sentence that names
     the option (see :mod:`surveykit.sem.options`).  ``engine="semopy"`` takes the point estimates
     from semopy (an independent optimizer, a cross-check) and computes everything else with
     surveykit.

@@ -33,6 +33,7 @@ from surveykit.sem.options import Options
 from surveykit.sem.samplestats import (
     GroupMoments,
     SampleMoments,
+    cluster_sums,
     dup_pre_post,
     dup_pre_post_sum,
     dup_pre_vec_kron,
@@ -129,19 +130,24 @@ class Context:
         return _complete_observed(gm, mu, sigma, ms)
 
     def h1_firstorder(self, g: int, structured: bool) -> np.ndarray:
+        """The cross-product of the casewise scores per observation (lavaan's first-order h1
+        information): weighted by the sampling weights and, for clustered data, summed within
+        clusters with the correction ``C / (C - 1)``."""
         gm = self.stats.groups[g]
         ms = self.meanstructure()
         if gm.pats:
             sigma, mu = self._moments(g, structured)
-            scores = _missing_scores(gm, mu, sigma)
-            return scores.T @ scores / gm.nobs
+            return _score_crossprod(_missing_scores(gm, mu, sigma), gm)
         if not structured:
+            if gm.weights is not None:
+                # lavaan: the scores at the weighted (cov.wt, ML) sample moments
+                return _score_crossprod(_complete_scores(gm.data, gm.mean, gm.cov, ms, gm.x_idx), gm)
             a1 = gamma_nt_inverse(gm.cov_inv, x_idx=gm.x_idx, meanstructure=ms)
-            gamma = gm.nacov if gm.nacov is not None else gamma_adf(gm.data, x_idx=gm.x_idx, meanstructure=ms)
+            gamma = gm.nacov if gm.nacov is not None else gamma_adf(gm.data, x_idx=gm.x_idx, meanstructure=ms,
+                                                                    cluster=gm.cluster)
             return a1 @ gamma @ a1
         sigma, mu = self._moments(g, True)
-        scores = _complete_scores(gm.data, mu, sigma, ms, gm.x_idx)
-        return scores.T @ scores / gm.nobs
+        return _score_crossprod(_complete_scores(gm.data, mu, sigma, ms, gm.x_idx), gm)
 
     def h1_information(self, g: int, kind: str, structured: bool) -> np.ndarray:
         if kind == "expected":
@@ -154,7 +160,21 @@ class Context:
         gm = self.stats.groups[g]
         if gm.nacov is not None:
             return gm.nacov
-        return gamma_adf(gm.data, x_idx=gm.x_idx, meanstructure=self.meanstructure())
+        return gamma_adf(gm.data, x_idx=gm.x_idx, meanstructure=self.meanstructure(), cluster=gm.cluster)
+
+
+def _score_crossprod(scores: np.ndarray, gm: GroupMoments) -> np.ndarray:
+    """``SC' SC / N`` of casewise scores, with lavaan's weights (scores times the weight, N the sum
+    of the weights) and clusters (scores summed within clusters, times ``sqrt(C / (C - 1))``)."""
+    n = gm.nobs
+    if gm.weights is not None:
+        scores = scores * gm.weights[:, None]
+        n = float(gm.weights.sum())
+    if gm.cluster is not None:
+        scores = cluster_sums(scores, gm.cluster)
+        n_c = scores.shape[0]
+        scores = scores * np.sqrt(n_c / (n_c - 1.0))
+    return scores.T @ scores / n
 
 
 # -- missing-data h1 pieces (lav_mvnorm_missing_*) ----------------------------------------------------------
@@ -347,14 +367,15 @@ def vcov_of(ctx: Context) -> VcovResult:
         return VcovResult(vcov=nan, information=info, e_inv=None)
     if o.se == "standard":
         return VcovResult(vcov=e_inv / ctx.n_vcov, information=info, e_inv=e_inv)
-    if o.se == "robust.sem":
+    if o.se in ("robust.sem", "robust.cluster.sem"):
         meat = np.zeros((k, k))
         for g in range(ctx.ngroups):
             w = _sem_weight(ctx, g, o.information[0], h1s, o.observed_information[0])
             wd = w @ ctx.deltas[g]
             meat += ctx.fg[g] * wd.T @ ctx.gamma(g) @ wd
         return VcovResult(vcov=e_inv @ meat @ e_inv / ctx.n_vcov, information=info, e_inv=e_inv)
-    # robust.huber.white: the meat is the first-order information (h1 "structured" by default)
+    # robust.huber.white (and robust.cluster, whose first-order information sums the scores within
+    # clusters): the meat is the first-order information (h1 "structured" by default)
     b0 = model_information(ctx, "first.order", h1_structured=h1s)
     return VcovResult(vcov=e_inv @ b0 @ e_inv / ctx.n_vcov, information=info, e_inv=e_inv)
 

@@ -78,7 +78,7 @@ _REFUSED_ESTIMATORS = {
     "NONE": "estimator='none' (no estimation) is not available; fit the model with estimator='ML'",
 }
 
-_SE = ("standard", "robust.sem", "robust.huber.white", "first.order", "none")
+_SE = ("standard", "robust.sem", "robust.huber.white", "first.order", "none", "robust.cluster", "robust.cluster.sem")
 _SE_ALIASES = {"robust.mlm": "robust.sem", "robust.mlr": "robust.huber.white", "sandwich": "robust.huber.white",
                "robust.sandwich": "robust.huber.white", "robust.huber-white": "robust.huber.white",
                "huber.white": "robust.huber.white"}
@@ -88,8 +88,6 @@ _REFUSED_SE = {
     "two.stage": "two-stage standard errors (missing='two.stage') are not available; use missing='fiml'",
     "robust.two.stage": "robust two-stage standard errors are not available; use missing='fiml' with "
                         "estimator='MLR'",
-    "robust.cluster": "cluster-robust standard errors are not available in this version",
-    "robust.cluster.sem": "cluster-robust standard errors are not available in this version",
     "external": "external standard errors are not available",
     "twostep": "two-step standard errors are not available",
 }
@@ -178,6 +176,8 @@ class Options:
     group: str | None = None
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    cluster: str | None = None  # single-level model of clustered data: cluster-robust inference
+    sampling_weights: str | None = None
     model_type: str = "sem"
     notes: tuple[str, ...] = field(default=())
 
@@ -284,6 +284,58 @@ def _estimator_defaults(est: str, estimator: str, categorical: bool) -> tuple[st
     return base, default_se, default_test
 
 
+def _weighted_estimator(est: str, estimator, sampling_weights, categorical: bool) -> str:
+    """lavaan: sampling weights with (default) ML estimate by MLR."""
+    if sampling_weights is None:
+        return est
+    if not isinstance(sampling_weights, str) or not sampling_weights:
+        raise SpecError(f"sampling_weights= must be the name of the weight column, not {sampling_weights!r}.")
+    if categorical:
+        raise SpecError("sampling_weights= with ordered indicators is not available; treat the items as continuous "
+                        "(estimator='MLR') or fit without weights.")
+    if est == "ML":
+        return "MLR"
+    if est not in ("MLR", "MLM"):
+        raise SpecError(f"sampling_weights= needs estimator='ML' (which becomes 'MLR', as in lavaan), 'MLR' or 'MLM', "
+                        f"not {estimator!r}.")
+    return est
+
+
+def _clustered_defaults(cluster, est: str, estimator: str, categorical: bool,
+                        defaults: tuple[str, str]) -> tuple[str, str]:
+    """(default se, default test) of a single-level model of clustered data (lavaan's
+    ``cluster=``): MLR and ML cluster-robust sandwich standard errors with the Yuan-Bentler (Mplus)
+    test, MLM ``robust.cluster.sem`` with the Satorra-Bentler test."""
+    if cluster is None:
+        return defaults
+    if not isinstance(cluster, str) or not cluster:
+        raise SpecError(f"cluster= must be the name of the cluster column, not {cluster!r}.")
+    if categorical:
+        raise SpecError("cluster= with ordered indicators is not available; treat the items as continuous "
+                        "(estimator='MLR') for cluster-robust standard errors.")
+    if est == "MLM":
+        return "robust.cluster.sem", "satorra.bentler"
+    if est in ("ML", "MLR"):
+        return "robust.cluster", "yuan.bentler.mplus"
+    raise SpecError(f"cluster= is available with estimator='ML', 'MLR' or 'MLM', not {estimator!r}.")
+
+
+def _check_clustered(cluster, se_v: str, test_v: list[str]) -> None:
+    """lavaan's rules for the standard errors and tests of clustered data."""
+    if cluster is None:
+        if se_v in ("robust.cluster", "robust.cluster.sem"):
+            raise SpecError(f"se={se_v!r} needs cluster= (the column that identifies the clusters).")
+        return
+    if se_v not in ("none", "robust.cluster", "robust.cluster.sem"):
+        raise SpecError(f"se={se_v!r} is not available with cluster=; use 'robust.cluster', 'robust.cluster.sem' "
+                        "or 'none'.")
+    bad = [t for t in test_v if t not in ("none", "standard", "default", "satorra.bentler", "yuan.bentler",
+                                          "yuan.bentler.mplus")]
+    if bad:
+        raise SpecError(f"test={bad[0]!r} is not available with cluster=; use 'yuan.bentler.mplus', 'yuan.bentler' "
+                        "or 'satorra.bentler'.")
+
+
 def _missing(missing, est: str, estimator: str, categorical: bool) -> str:
     """The missing-data treatment ("listwise", "ml", "ml.x" or "pairwise") and the estimators it allows."""
     if not isinstance(missing, str):
@@ -312,8 +364,9 @@ def _missing(missing, est: str, estimator: str, categorical: bool) -> str:
     return miss
 
 
-def _standard_errors(se, default_se: str, miss: str, base: str, estimator: str) -> str:
-    """The kind of standard errors (``"robust"``: sandwich with FIML, robust.sem otherwise)."""
+def _standard_errors(se, default_se: str, miss: str, base: str, estimator: str, *, clustered: bool = False) -> str:
+    """The kind of standard errors (``"robust"``: cluster-robust with clusters, sandwich with FIML,
+    robust.sem otherwise)."""
     if se is None or str(se).lower() == "default":
         se_v = default_se
     else:
@@ -322,11 +375,11 @@ def _standard_errors(se, default_se: str, miss: str, base: str, estimator: str) 
             raise SpecError(f"se={se!r}: {_REFUSED_SE[key]}.")
         key = _SE_ALIASES.get(key, key)
         if key == "robust":
-            key = "robust.huber.white" if miss in ("ml", "ml.x") else "robust.sem"
+            key = "robust.cluster" if clustered else ("robust.huber.white" if miss in ("ml", "ml.x") else "robust.sem")
         if key not in _SE:
             raise SpecError(f"se={se!r} is not one of {', '.join(map(repr, _SE))} (or 'robust').")
         se_v = key
-    if se_v == "robust.huber.white" and base != "ML":
+    if se_v in ("robust.huber.white", "robust.cluster") and base != "ML":
         raise SpecError(f"se='robust.huber.white' (sandwich) needs a maximum-likelihood estimator, not "
                         f"{estimator!r}; use se='robust.sem'.")
     if se_v == "first.order" and base != "ML":
@@ -371,7 +424,7 @@ def _test_statistics(test, default_test: str, base: str, estimator: str) -> list
 def _check_fiml_inference(miss: str, se_v: str, test_v: list[str]) -> None:
     """The missing-data consequences lavaan applies (with a warning), refused here: robust.sem
     standard errors and Satorra-Bentler-type tests need complete data."""
-    if miss in ("ml", "ml.x") and se_v == "robust.sem":
+    if miss in ("ml", "ml.x") and se_v in ("robust.sem", "robust.cluster.sem"):
         raise SpecError("se='robust.sem' needs complete data (lavaan falls back to listwise deletion); with "
                         "missing='fiml' use se='robust.huber.white' or estimator='MLR'.")
     if miss in ("ml", "ml.x") and any(t in _SB_TYPE for t in test_v):
@@ -380,7 +433,7 @@ def _check_fiml_inference(miss: str, se_v: str, test_v: list[str]) -> None:
 
 
 def _information(information, observed_information, h1_information, *, est: str, base: str, estimator: str,
-                 miss: str, se_v: str, test_v: list[str], notes: list[str]
+                 miss: str, se_v: str, test_v: list[str], notes: list[str], clustered: bool = False
                  ) -> tuple[tuple[str, str], tuple[str, str], tuple[str, str]]:
     """The information matrices (for the standard errors, for the robust tests): ``information``,
     ``observed_information`` and ``h1_information`` with lavaan's defaults; least squares always use
@@ -390,6 +443,10 @@ def _information(information, observed_information, h1_information, *, est: str,
         else "expected"
     if est == "MLF" and info is None:
         info = ("first.order", "first.order")
+    if clustered and info is None:
+        # lavaan: observed for cluster-robust sandwich standard errors, expected otherwise (MLM)
+        cl = "observed" if se_v == "robust.cluster" else "expected"
+        info = (cl, cl)
     if info is None:
         info = (info_default, info_default)
     if miss in ("ml", "ml.x") and info[0] == "expected" and information is not None:
@@ -399,7 +456,7 @@ def _information(information, observed_information, h1_information, *, est: str,
         warnings.warn(f"information is set to 'expected' for estimator={estimator!r} (as lavaan does).",
                       OptionWarning, stacklevel=4)
         info = ("expected", "expected")
-    if info[0] == "first.order" and se_v in ("robust.huber.white", "robust.sem"):
+    if info[0] == "first.order" and se_v not in ("standard", "first.order", "none"):
         raise SpecError("information='first.order' cannot be used with robust standard errors; use 'expected' or "
                         "'observed'.")
     if info[1] == "first.order" and any(t in _ROBUST_TESTS for t in test_v):
@@ -410,6 +467,11 @@ def _information(information, observed_information, h1_information, *, est: str,
         second = "hessian"
         robust = [t for t in test_v if t in _ROBUST_TESTS]
         if robust and robust[0] != "yuan.bentler.mplus":
+            second = "h1"
+        # with clusters lavaan says "observed.information for ALL test statistics is set to h1" and lists
+        # ("hessian", "h1"); its Yuan-Bentler (Mplus) test uses the h1 form with missing data and the
+        # Hessian with complete data (checked against lavaan 0.6.14: the corpus cases tl_cluster_*)
+        if clustered and miss in ("ml", "ml.x"):
             second = "h1"
         obs_info = ("hessian", second)
     h1_info = _pair("h1_information", h1_information, ("structured", "unstructured"))
@@ -558,6 +620,8 @@ def resolve_options(
     group: str | None = None,
     group_equal: tuple[str, ...] | list[str] | str = (),
     group_partial: tuple[str, ...] | list[str] | str = (),
+    cluster: str | None = None,
+    sampling_weights: str | None = None,
     has_exogenous_x: bool = False,
     has_intercept_rows: bool = False,
     model_type: str = "sem",
@@ -575,19 +639,28 @@ def resolve_options(
         ("auto_cov_lv_x", auto_cov_lv_x), ("auto_cov_y", auto_cov_y), ("auto_th", auto_th),
         ("auto_delta", auto_delta)))
     categorical = bool(ordered)
+    est = _weighted_estimator(est, estimator, sampling_weights, categorical)
     base, default_se, default_test = _estimator_defaults(est, estimator, categorical)
+    default_se, default_test = _clustered_defaults(cluster, est, estimator, categorical, (default_se, default_test))
     miss = _missing(missing, est, estimator, categorical)
-    se_v = _standard_errors(se, default_se, miss, base, estimator)
+    if sampling_weights is not None and miss != "listwise":
+        raise SpecError(f"sampling_weights= with missing={missing!r} is not available; use missing='listwise'.")
+    se_v = _standard_errors(se, default_se, miss, base, estimator, clustered=cluster is not None)
+    asked = [] if test is None else [_canonical_test(t) for t in ([test] if isinstance(test, str) else test)]
+    _check_clustered(cluster, se_v, asked)
     test_v = _test_statistics(test, default_test, base, estimator)
     _check_fiml_inference(miss, se_v, test_v)
     info, obs_info, h1_info = _information(information, observed_information, h1_information, est=est, base=base,
-                                           estimator=estimator, miss=miss, se_v=se_v, test_v=test_v, notes=notes)
+                                           estimator=estimator, miss=miss, se_v=se_v, test_v=test_v, notes=notes,
+                                           clustered=cluster is not None)
     lik = _likelihood(likelihood, base, estimator, miss)
     cond_x, fx = _x_covariates(conditional_x, fixed_x, categorical=categorical, base=base, miss=miss,
                                has_exogenous_x=has_exogenous_x)
     ms = _meanstructure(meanstructure, group=group, has_intercept_rows=has_intercept_rows, miss=miss,
                         categorical=categorical, model_type=model_type)
     geq, gpartial = _groups(group, group_equal, group_partial, categorical, notes)
+    if cluster is not None:
+        ms = True  # lavaan: clustered data always have a mean structure
     if ("intercepts" in geq or "means" in geq) and group is not None:
         ms = True
     _check_parameterization(parameterization, categorical, notes)
@@ -599,5 +672,5 @@ def resolve_options(
         orthogonal=orthogonal, int_ov_free=ov_free, int_lv_free=lv_free, auto_fix_first=fix_first,
         auto_fix_single=auto_fix_single, auto_var=auto_var, auto_cov_lv_x=auto_cov_lv_x, auto_cov_y=auto_cov_y,
         auto_th=auto_th, auto_delta=auto_delta, group=group, group_equal=geq, group_partial=gpartial,
-        model_type=model_type, notes=tuple(notes),
+        cluster=cluster, sampling_weights=sampling_weights, model_type=model_type, notes=tuple(notes),
     )

@@ -21,6 +21,7 @@ Everything here is computed once per fit and is read-only afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -204,11 +205,14 @@ def em_saturated(x: np.ndarray, pats: tuple[Pattern, ...] | None = None, *, max_
     return H1(mean=mu, cov=sigma, logl=_blocks_loglik(blocks, mu, sigma), iterations=it, converged=converged)
 
 
-def gamma_adf(y: np.ndarray, *, x_idx: tuple[int, ...] = (), meanstructure: bool = False) -> np.ndarray:
+def gamma_adf(y: np.ndarray, *, x_idx: tuple[int, ...] = (), meanstructure: bool = False,
+              cluster: np.ndarray | None = None) -> np.ndarray:
     """lavaan's ``lav_samplestats_Gamma`` (N divisor, not model-based): the asymptotic covariance
     of ``sqrt(N)`` times the sample statistics (means when ``meanstructure``, then ``vech`` of the
     covariance).  With fixed covariates (``x_idx``) the statistics are residualized on them by
-    least squares first (``fixed.x = TRUE``), so the covariates' own moments have zero rows."""
+    least squares first (``fixed.x = TRUE``), so the covariates' own moments have zero rows.
+    With ``cluster`` (integer codes per row) the centred terms are summed within clusters first,
+    and the result is multiplied by ``C / (C - 1)`` (C clusters), as lavaan does."""
     y = np.asarray(y, dtype=float)
     n, p = y.shape
     r, c = vech_index(p)
@@ -229,7 +233,18 @@ def gamma_adf(y: np.ndarray, *, x_idx: tuple[int, ...] = (), meanstructure: bool
         if meanstructure:
             z = np.hstack([y - yhat, z])
     zc = z - z.mean(axis=0)
-    return zc.T @ zc / n
+    if cluster is None:
+        return zc.T @ zc / n
+    zc = cluster_sums(zc, cluster)
+    n_c = zc.shape[0]
+    return zc.T @ zc / n * (n_c / (n_c - 1.0))
+
+
+def cluster_sums(scores: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """Rows summed within clusters (``cluster``: integer codes 0..C-1 per row), as R's ``rowsum``."""
+    out = np.zeros((int(cluster.max()) + 1, scores.shape[1]))
+    np.add.at(out, cluster, scores)
+    return out
 
 
 def dup_pre_post(a: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -320,6 +335,8 @@ class GroupMoments:
     nacov: np.ndarray | None = None  # Gamma (per observation)
     thresholds: tuple[np.ndarray, ...] = ()  # ordinal: per ordered variable
     categories: tuple[np.ndarray, ...] = ()
+    weights: np.ndarray | None = None  # sampling weights of the rows (normalized to sum to N over all groups)
+    cluster: np.ndarray | None = None  # cluster codes 0..C-1 of the rows (single-level model of clustered data)
     slopes: np.ndarray | None = None  # ordinal conditional on covariates: probit slopes (p_y, q)
     cov_x: np.ndarray | None = None  # ... and the covariates' moments (N - 1 divisor, as lavaan)
     mean_x: np.ndarray | None = None
@@ -384,16 +401,23 @@ def _check_moments(cov: np.ndarray, names: tuple[str, ...], where: str, n: int) 
 
 
 def listwise_moments(x: np.ndarray, names: tuple[str, ...], where: str = "", *, unbiased: bool = False,
-                     x_idx: tuple[int, ...] = ()) -> GroupMoments:
-    """Means and covariance (divisor N, or N - 1 when ``unbiased``) of complete rows ``x``."""
+                     x_idx: tuple[int, ...] = (), weights: np.ndarray | None = None) -> GroupMoments:
+    """Means and covariance (divisor N, or N - 1 when ``unbiased``) of complete rows ``x``; with
+    sampling ``weights`` the weighted mean and covariance (divisor the sum of the weights, R's
+    ``cov.wt(method = "ML")`` as lavaan)."""
     n = x.shape[0]
     if n < 2:
         raise DataError(f"Only {n} complete row(s){where}; a covariance matrix needs at least two.")
-    mean = x.mean(axis=0)
-    xc = x - mean
-    cov = xc.T @ xc / (n - 1 if unbiased else n)
+    if weights is not None:
+        mean = weights @ x / weights.sum()
+        xc = x - mean
+        cov = (xc * weights[:, None]).T @ xc / weights.sum()
+    else:
+        mean = x.mean(axis=0)
+        xc = x - mean
+        cov = xc.T @ xc / (n - 1 if unbiased else n)
     _check_moments(cov, names, where, n)
-    return GroupMoments(cov=cov, mean=mean, nobs=n, data=x, x_idx=x_idx)
+    return GroupMoments(cov=cov, mean=mean, nobs=n, data=x, x_idx=x_idx, weights=weights)
 
 
 def _numeric_block(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
@@ -423,6 +447,46 @@ def _group_rows(frame: pd.DataFrame, group: str | None, keep: np.ndarray) -> tup
     return tuple(str(g) for g in labels), [ok & (gvals == g) for g in labels]
 
 
+def _design_columns(frame: pd.DataFrame, options) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The sampling weights and the cluster codes of every row (None when not declared), checked."""
+    weights = cluster = None
+    if options.sampling_weights is not None:
+        col = options.sampling_weights
+        if col not in frame.columns:
+            raise DataError(f"The weight column {col!r} (sampling_weights=) is not a column of the data.")
+        weights = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        bad = int((~np.isfinite(weights)).sum())
+        if bad:
+            raise DataError(f"The weight column {col!r} has {bad} missing or non-numeric value(s); give every row a "
+                            "weight or drop those rows.")
+        if (weights < 0).any():
+            raise DataError(f"The weight column {col!r} has negative values (e.g. row {int(np.argmax(weights < 0)) + 1}"
+                            "); sampling weights must be zero or positive.")
+        if not (weights > 0).any():
+            raise DataError(f"Every weight in {col!r} is zero; the weights must not all be zero.")
+    if options.cluster is not None:
+        col = options.cluster
+        if col not in frame.columns:
+            raise DataError(f"The cluster column {col!r} (cluster=) is not a column of the data.")
+        if frame[col].isna().any():
+            raise DataError(f"The cluster column {col!r} has {int(frame[col].isna().sum())} missing value(s); give "
+                            "every row its cluster or drop those rows.")
+        cluster = pd.factorize(frame[col], sort=False)[0].astype(np.int64)
+    return weights, cluster
+
+
+def _group_design(weights, cluster, m: np.ndarray, where: str, name: str | None):
+    """The weights and the cluster codes (renumbered 0..C-1) of one group's rows ``m``."""
+    w = weights[m] if weights is not None else None
+    c = None
+    if cluster is not None:
+        c = pd.factorize(cluster[m], sort=False)[0].astype(np.int64)
+        if c.max() + 1 < 2:
+            raise DataError(f"The cluster column {name!r} has a single cluster{where}; cluster-robust standard errors "
+                            "need at least two clusters.")
+    return w, c
+
+
 def sample_stats(frame: pd.DataFrame, names: tuple[str, ...], options, *, ov_x: tuple[str, ...] = (),
                  ordered: tuple[str, ...] = ()) -> SampleMoments:
     """The sample statistics of ``names`` (the model's observed variables, in order) for the
@@ -432,6 +496,7 @@ def sample_stats(frame: pd.DataFrame, names: tuple[str, ...], options, *, ov_x: 
     n_total = x.shape[0]
     x_idx = tuple(names.index(v) for v in ov_x)
     nan = np.isnan(x)
+    weights, cluster = _design_columns(frame, options)
     group = options.group
     gnote = " or the group variable" if group is not None else ""
     if options.missing in ("ml", "ml.x"):
@@ -480,7 +545,9 @@ def sample_stats(frame: pd.DataFrame, names: tuple[str, ...], options, *, ov_x: 
                     mean[xi] = mx
             else:
                 mean, cov = h1.mean, h1.cov
-            groups.append(GroupMoments(cov=cov, mean=mean, nobs=xg.shape[0], data=xg, x_idx=x_idx, pats=pats, h1=h1))
+            _, cg = _group_design(None, cluster, m, where, options.cluster)
+            groups.append(GroupMoments(cov=cov, mean=mean, nobs=xg.shape[0], data=xg, x_idx=x_idx, pats=pats, h1=h1,
+                                       cluster=cg))
         return SampleMoments(names=names, groups=tuple(groups), n_total=n_total, group_labels=labels,
                              missing=options.missing)
 
@@ -503,7 +570,12 @@ def sample_stats(frame: pd.DataFrame, names: tuple[str, ...], options, *, ov_x: 
         if options.categorical:
             groups.append(_ordinal_group(xg, names, ordered, where, options, x_idx))
             continue
-        gm = listwise_moments(xg, names, where, unbiased=not options.normal_likelihood, x_idx=x_idx)
+        wg, cg = _group_design(weights, cluster, m, where, options.cluster)
+        if wg is not None:
+            # lavaan's sampling.weights.normalization = "total": the weights sum to N over all groups
+            wg = wg * n_used / sum(float(weights[mm].sum()) for mm in masks)
+        gm = listwise_moments(xg, names, where, unbiased=not options.normal_likelihood, x_idx=x_idx, weights=wg)
+        gm = dataclasses.replace(gm, cluster=cg)
         groups.append(_continuous_extras(gm, options))
     return SampleMoments(names=names, groups=tuple(groups), n_total=n_total, group_labels=labels,
                          missing=options.missing)
@@ -526,7 +598,10 @@ def _continuous_extras(gm: GroupMoments, options) -> GroupMoments:
             warnings.warn(f"The number of observations ({gm.nobs}) is too small to estimate Gamma (the asymptotic "
                           "covariance of the sample statistics) well; robust statistics are unstable.",
                           DataQualityWarning, stacklevel=5)
-        nacov = gamma_adf(gm.data, x_idx=x_idx, meanstructure=ms)
+        if gm.weights is not None:
+            raise DataError("Gamma (the asymptotic covariance of the sample statistics) with sampling weights is not "
+                            "available; use estimator='MLR' with sampling_weights=.")
+        nacov = gamma_adf(gm.data, x_idx=x_idx, meanstructure=ms, cluster=gm.cluster)
     r, c = vech_index(len(gm.cov))
     obs = gm.cov[r, c]
     if ms:

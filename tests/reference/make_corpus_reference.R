@@ -248,6 +248,23 @@ make_heywood <- function() {
 }
 sim_heywood <- write_derived(make_heywood(), "sim_heywood.csv")
 
+## 2.5 lavaan's Demo.twolevel (2,500 members of 200 clusters: y1..y6, x1..x3, w1, w2,
+##     cluster) with a sampling weight wt (uniform on 0.5..2, seeded) and a copy of
+##     y1..y3 with 5% MCAR cells (y1m..y3m, seeded), for the cluster= and
+##     sampling.weights= cases.
+make_twolevel <- function() {
+  set.seed(20261203)
+  d <- lavaan::Demo.twolevel
+  d$wt <- round(runif(nrow(d), 0.5, 2), 3)
+  for (v in c("y1", "y2", "y3")) {
+    m <- d[[v]]
+    m[runif(nrow(d)) < 0.05] <- NA
+    d[[paste0(v, "m")]] <- m
+  }
+  d
+}
+demo_twolevel <- write_derived(make_twolevel(), "demo_twolevel.csv")
+
 DATA <- list(
   "HolzingerSwineford1939.csv" = hs,
   "PoliticalDemocracy.csv"     = pd,
@@ -255,7 +272,8 @@ DATA <- list(
   "corpus/hs_mcar.csv"         = hs_mcar,
   "corpus/mediation.csv"       = mediation,
   "corpus/demo_growth.csv"     = demo_growth,
-  "corpus/sim_heywood.csv"     = sim_heywood
+  "corpus/sim_heywood.csv"     = sim_heywood,
+  "corpus/demo_twolevel.csv"   = demo_twolevel
 )
 
 # ---------------------------------------------------------------------------
@@ -412,6 +430,7 @@ MCARF <- "corpus/hs_mcar.csv"
 MEDF <- "corpus/mediation.csv"
 GROWF <- "corpus/demo_growth.csv"
 HEYF <- "corpus/sim_heywood.csv"
+TLF <- "corpus/demo_twolevel.csv"
 
 ## 4.1 lavaan tutorial models ----------------------------------------------
 C <- "tutorial"
@@ -653,6 +672,18 @@ add_case("bfi_ord_fiml", C, "bfi 1-factor CFA with A1..A5 ordered, WLSMV and mis
 add_case("bfi_cont_1f_ml", C, "continuous counterpart of the ordinal cases: bfi 1-factor CFA on A1..A5 treated as continuous, ML, listwise", BFIF, "cfa", BFI_A)
 
 ## 4.11 Deliberately odd models ----------------------------------------------
+C <- "design"
+TL_CFA <- "fw =~ y1 + y2 + y3"
+TL_SEM <- lines("fw =~ y1 + y2 + y3", "fw ~ x1 + x2")
+TL_MISS <- lines("fw =~ y1m + y2m + y3m", "fw ~ x1 + x2")
+add_case("tl_cluster_cfa", C, "Demo.twolevel 1-factor CFA (single level) with cluster = \"cluster\": cluster-robust SEs and Yuan-Bentler (Mplus) test", TLF, "cfa", TL_CFA, list(cluster = "cluster"))
+add_case("tl_cluster_sem_mlr", C, "Demo.twolevel single-level SEM fw ~ x1 + x2 with cluster = \"cluster\", estimator MLR", TLF, "sem", TL_SEM, list(cluster = "cluster", estimator = "MLR"))
+add_case("tl_cluster_sem_mlm", C, "the same with estimator MLM (robust.cluster.sem, Satorra-Bentler)", TLF, "sem", TL_SEM, list(cluster = "cluster", estimator = "MLM"))
+add_case("tl_weights_sem", C, "Demo.twolevel single-level SEM with sampling.weights = \"wt\" (ML)", TLF, "sem", TL_SEM, list(sampling.weights = "wt"))
+add_case("tl_weights_sem_mlr", C, "the same with estimator MLR", TLF, "sem", TL_SEM, list(sampling.weights = "wt", estimator = "MLR"))
+add_case("tl_weights_cluster", C, "single-level SEM with sampling.weights = \"wt\" and cluster = \"cluster\"", TLF, "sem", TL_SEM, list(sampling.weights = "wt", cluster = "cluster"))
+add_case("tl_cluster_fiml", C, "single-level SEM on y1m..y3m (5% MCAR) with missing = \"ml\" and cluster = \"cluster\"", TLF, "sem", TL_MISS, list(missing = "ml", cluster = "cluster"))
+
 C <- "odd"
 add_case("sim_heywood", C, "simulated 2-factor data (seed 8) where ML gives a negative residual variance for y1 (Heywood case)", HEYF, "cfa",
          lines("f1 =~ y1 + y2 + y3", "f2 =~ y4 + y5 + y6"))

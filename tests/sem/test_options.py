@@ -51,6 +51,13 @@ def test_each_estimator_maps_as_in_lavaan():
     assert o.fixed_x is False  # lavaan: fixed.x defaults to TRUE for ML only
     assert resolve_options(estimator="ML", has_exogenous_x=True).fixed_x is True
     assert resolve_options(ordered=("a",)).estimator == "WLSMV"
+    o = resolve_options(cluster="school")  # lavaan: cluster-robust sandwich and the Yuan-Bentler (Mplus) test
+    assert (o.se, o.test, o.information, o.meanstructure) == (
+        "robust.cluster", ("standard", "yuan.bentler.mplus"), ("observed", "observed"), True)
+    o = resolve_options(cluster="school", estimator="MLM")
+    assert (o.se, o.test, o.information) == ("robust.cluster.sem", ("standard", "satorra.bentler"),
+                                             ("expected", "expected"))
+    assert resolve_options(sampling_weights="w").estimator == "MLR"  # lavaan: weights make ML robust
     o = resolve_options(ordered=("a",), has_exogenous_x=True)  # lavaan: ordinal given covariates
     assert o.conditional_x and o.fixed_x
     assert resolve_options(group="g").meanstructure is True
@@ -85,6 +92,14 @@ def test_each_estimator_maps_as_in_lavaan():
     ({"ordered": ("a",), "has_exogenous_x": True, "missing": "pairwise"},
      r"missing='pairwise' with ordered indicators and exogenous covariates is not available"),
     ({"ordered": ("a",), "has_exogenous_x": True, "fixed_x": False}, r"conditional_x=True needs fixed_x=True"),
+    ({"cluster": "school", "ordered": ("a",)}, r"cluster= with ordered indicators is not available"),
+    ({"cluster": "school", "estimator": "GLS"}, r"cluster= is available with estimator='ML', 'MLR' or 'MLM', not"),
+    ({"cluster": "school", "se": "standard"}, r"se='standard' is not available with cluster=; use 'robust.cluster'"),
+    ({"cluster": "school", "test": "scaled.shifted"}, r"test='scaled.shifted' is not available with cluster="),
+    ({"se": "robust.cluster"}, r"se='robust.cluster' needs cluster="),
+    ({"sampling_weights": "w", "ordered": ("a",)}, r"sampling_weights= with ordered indicators is not available"),
+    ({"sampling_weights": "w", "missing": "fiml"}, r"sampling_weights= with missing='fiml' is not available"),
+    ({"sampling_weights": "w", "estimator": "ULS"}, r"sampling_weights= needs estimator='ML' \(which becomes 'MLR'"),
 ])
 def test_refusals_name_the_option_and_what_to_use(kwargs, message):
     with pytest.raises(SpecError, match=message):
