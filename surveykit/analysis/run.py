@@ -7,15 +7,16 @@ import platform
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from surveykit.analysis.provenance import environment, versions
 from surveykit.analysis.spec import AnalysisSpec, Hypothesis, load_spec
 from surveykit.data import SurveyData, read_survey, screen, validate
+from surveykit.datasets import shipped_name
 from surveykit.errors import DataError, SpecError
 from surveykit.instrument import Instrument, load_instrument
 from surveykit.io import file_sha256
@@ -31,35 +32,12 @@ from surveykit.psychometrics import (
 )
 from surveykit.report import write_report
 from surveykit.resampling import bootstrap, invariance, power
-from surveykit.results import ResultMixin, Summary, capture_warnings, to_jsonable
+from surveykit.results import SIGNIFICANT_DIGITS, ResultMixin, Summary, capture_warnings, to_jsonable
 from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 
 __all__ = ["AnalysisResult", "analyze", "run_spec", "RESULTS_SCHEMA"]
 
-RESULTS_SCHEMA = 1
-_DEPENDENCIES = ("numpy", "scipy", "pandas", "statsmodels", "semopy", "pingouin", "pyreadstat", "pydantic",
-                 "PyYAML", "Jinja2", "typer", "rich", "matplotlib", "seaborn")
-
-
-def _sha256(path: Path) -> str:
-    return file_sha256(path)
-
-
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    try:
-        out["surveykit"] = importlib_metadata.version("surveykit")
-    except importlib_metadata.PackageNotFoundError:
-        from surveykit._version import __version__
-
-        out["surveykit"] = __version__
-    for dist in _DEPENDENCIES:
-        try:
-            out[dist] = importlib_metadata.version(dist)
-        except importlib_metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
-
+RESULTS_SCHEMA = 2  # 2: floats at SIGNIFICANT_DIGITS, declared in the record
 
 @dataclass(frozen=True, repr=False, eq=False)
 class AnalysisResult(ResultMixin):
@@ -101,6 +79,16 @@ class AnalysisResult(ResultMixin):
         if len(hyp):
             tables.append(("Hypotheses", hyp[["id", "est", "std_all", "pvalue", "supported"]]))
         return Summary(title=f"surveykit analysis '{self.spec.name}'", tables=tuple(tables))
+
+
+def _input_record(path: Path, sha256: str | None = None) -> dict:
+    """An input file in the manifest: its path, SHA-256 and, for a file shipped with surveykit,
+    its name among the shipped files (so that verify finds it in another installation)."""
+    rec = {"file": str(path), "sha256": sha256 or file_sha256(path)}
+    shipped = shipped_name(path)
+    if shipped is not None:
+        rec["shipped"] = shipped
+    return rec
 
 
 def _instrument_record(ins: Instrument) -> dict:
@@ -442,6 +430,7 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
     md = data.metadata
     results: dict[str, Any] = {
         "surveykit_results": RESULTS_SCHEMA,
+        "significant_digits": SIGNIFICANT_DIGITS,
         "analysis": {"name": spec.name, "title": spec.title.model_dump(), "simulated": spec.simulated,
                      "alpha": spec.report.alpha, "seed": spec.seed, "estimator": est.estimator,
                      "missing": est.missing, "convention": spec.report.convention},
@@ -474,20 +463,20 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
         "warnings": warn_list,
     }
     results = {k: v for k, v in results.items() if v is not None}
-    results = to_jsonable(results)
+    results = to_jsonable(results, digits=SIGNIFICANT_DIGITS)
     manifest = {
         "surveykit_manifest": 1,
         "command": command,
         "spec": {"file": None, "sha256": spec_sha256, "name": spec.name},
         "inputs": {
-            "data": {"file": str(spec.data_path), "sha256": _sha256(spec.data_path),
-                     **({"read": spec.data.options} if spec.data.options else {})},
-            "instrument": {"file": str(spec.instrument_path), "sha256": _sha256(spec.instrument_path)},
+            "data": {**_input_record(spec.data_path), **({"read": spec.data.options} if spec.data.options else {})},
+            "instrument": _input_record(spec.instrument_path),
         },
         "seed": spec.seed,
-        "versions": _versions(),
+        "versions": versions(),
         "platform": {"system": platform.system(), "machine": platform.machine(),
                      "python_implementation": platform.python_implementation()},
+        "environment": environment(),
         "argv": list(sys.argv),
     }
     return AnalysisResult(spec=spec, results=results, manifest=manifest, data=sample, reliabilities=rels,
@@ -522,7 +511,7 @@ def analyze(spec: str | Path | None = None, *, data: str | Path | None = None,
         raise DataError(f"Data file {loaded.data_path} named by spec {spec} does not exist; check 'data'.")
     result = run_spec(loaded, spec_sha256=sha, command=command)
     manifest = dict(result.manifest)
-    manifest["spec"] = {"file": str(Path(spec).resolve()), "sha256": sha, "name": loaded.name}
+    manifest["spec"] = {**_input_record(Path(spec).resolve(), sha), "name": loaded.name}
     return AnalysisResult(spec=result.spec, results=result.results, manifest=manifest, data=result.data,
                           reliabilities=result.reliabilities, measurement=result.measurement,
                           structural=result.structural, bootstrap=result.bootstrap)

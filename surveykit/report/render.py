@@ -11,7 +11,6 @@ file is written atomically.
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import re
 from importlib import resources
@@ -24,7 +23,7 @@ from surveykit.io import atomic_write_bytes
 from surveykit.report.conventions import DEFAULT_PROFILE, load_profile
 from surveykit.report.document import SECTION_ORDER, Document, FigureBlock, build_document, messages
 from surveykit.report.figures import RenderedFigure, inline_svg, render_figures
-from surveykit.results import to_jsonable
+from surveykit.results import SIGNIFICANT_DIGITS, dumps, to_jsonable
 
 __all__ = ["write_report", "render_html", "render_markdown", "render_document", "messages", "SECTIONS", "FORMATS",
            "TABLE_STYLES", "PATH_LAYOUTS"]
@@ -101,10 +100,6 @@ def render_markdown(results: dict, lang: str = "zh", *, convention: str = DEFAUL
     return "\n".join(lines).strip() + "\n"
 
 
-def _json(obj) -> str:
-    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-
-
 def _check(name: str, value, allowed) -> None:
     if value not in allowed:
         raise SpecError(f"report option {name} {value!r} is not one of {', '.join(allowed)}.")
@@ -133,6 +128,8 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     _check("table_style", table_style, TABLE_STYLES)
     _check("path_layout", path_layout, PATH_LAYOUTS)
     profile = load_profile(convention)  # fails early on an unknown profile
+    # the report shows the numbers results.json holds: floats at the record's declared precision
+    results = to_jsonable(results, digits=SIGNIFICANT_DIGITS)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +144,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     files: list[tuple[str, bytes]] = []
     for f in figures:
         files += [(f.svg_name, f.svg), (f.png_name, f.png)]
-    top: list[tuple[str, bytes]] = [("results.json", _json(results).encode("utf-8"))]
+    top: list[tuple[str, bytes]] = [("results.json", dumps(results).encode("utf-8"))]
     if "html" in formats:
         html = render_html(results, lang, convention=convention, figures=figures, manifest=manifest)
         top.append(("report.html", html.encode("utf-8")))
@@ -175,7 +172,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     for name, data in files:
         atomic_write_bytes(out_dir / name, data)
     written = []
-    for name, data in top + [("manifest.json", _json(man).encode("utf-8"))]:
+    for name, data in top + [("manifest.json", dumps(man).encode("utf-8"))]:
         atomic_write_bytes(out_dir / name, data)
         written.append(out_dir / name)
     return written
