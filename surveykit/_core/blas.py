@@ -3,7 +3,8 @@
 The estimation kernels multiply many small matrices (tens of variables).  Multi-threaded
 OpenBLAS spends far more time synchronizing its threads than computing on such sizes — measured
 here: 20 ms with two threads against 0.4 ms with one for the same 70 x 900 product — and
-worse when other processes share the cores (bootstrap workers).  ``single_thread()`` limits
+worse when other processes share the cores (bootstrap workers); factor extraction, hundreds of
+eigen-decompositions of p x p matrices, ran 30 times slower on two busy cores.  ``single_thread()`` limits
 BLAS to one thread for the duration of a block (threadpoolctl; a no-op when it is missing).
 """
 

@@ -38,6 +38,7 @@ from surveykit.errors import DataError, SpecError, SurveykitWarning
 from surveykit.io import file_sha256
 from surveykit.report import write_report
 from surveykit.report.compare import Comparison, compare_results
+from surveykit.report.schema import validate_results
 from surveykit.results import SIGNIFICANT_DIGITS, dumps
 
 __all__ = ["LEVELS", "Verification", "load_manifest", "compare_report", "verify_report"]
@@ -193,6 +194,12 @@ def compare_report(report_dir: str | Path, results: dict, manifest: dict | None 
             elif comparison.n_differing == 0:
                 problems.append("results.json differs from the re-run in its formatting only")
     checked: list[str] = []
+    if recorded is not None:
+        try:
+            validate_results(recorded, source="results.json in the report folder")
+        except SpecError as exc:
+            problems.append(str(exc))
+            recorded = None
     if recorded is not None:
         render_problems, checked = _rendering_problems(report_dir, recorded, man)
         problems += render_problems

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from surveykit.errors import check_option
+
 __all__ = [
     "demo_dir",
     "demo_spec_path",
@@ -65,8 +67,7 @@ def demo_population_path() -> Path:
 
 def demo_path(kind: str = "sav") -> Path:
     """The simulated demo survey, ``kind`` = "sav" or "csv"."""
-    if kind not in ("sav", "csv"):
-        raise ValueError(f"kind={kind!r} is not one of 'sav', 'csv'.")
+    check_option("kind", kind, ("sav", "csv"))
     return _pkg_file("demo", f"demo_survey.{kind}")
 
 

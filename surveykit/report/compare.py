@@ -69,7 +69,8 @@ TOLERANCES: dict[str, Tolerance] = {
         "another path: listed, never a difference of the analysis (the estimates they lead to are compared)"),
     "resampled": Tolerance(
         "resampled", 1e-5, 1e-8,
-        "bootstrap and Monte Carlo summaries (standard errors, interval bounds, power): each draw is a refit "
+        "bootstrap and Monte Carlo summaries (standard errors and interval bounds of the bootstrap, every "
+        "number of a power study): each draw is a refit "
         "that stops on a step of 1e-7, so a draw can move by 1e-8 between CPUs (3e-9 measured) and an order "
         "statistic or SD with it; 1e-5 relative is far below the Monte Carlo error another seed or number of "
         "draws brings (1e-2)"),
@@ -89,7 +90,7 @@ def quantity_kind(path: tuple, key: str, parent: dict) -> str:
     section = path[0] if path else None
     if section == "power":
         return "resampled"
-    if section == "mediation" and k in _RESAMPLED_KEYS:
+    if section == "mediation" and (k in _RESAMPLED_KEYS or "_ci_" in k or k.startswith("ci_")):
         return "resampled"
     if section == "hypotheses" and k in _RESAMPLED_KEYS and str(parent.get("method", "")).startswith("bootstrap"):
         return "resampled"

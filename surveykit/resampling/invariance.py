@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveykit.errors import SpecError
+from surveykit.errors import SpecError, check_option
 from surveykit.results import ResultMixin, Summary, to_jsonable
 from surveykit.sem import SEMResult, sem
 from surveykit.sem.modindices import score_tests
@@ -157,8 +157,7 @@ def invariance(
     >>> round(res.table.loc["metric", "chisq"], 3)
     124.044
     """
-    if convention not in CONVENTIONS:
-        raise SpecError(f"convention={convention!r} is not one of {', '.join(CONVENTIONS)}.")
+    check_option("convention", convention, CONVENTIONS)
     unknown = [lvl for lvl in levels if lvl not in LEVELS]
     if unknown or not levels or levels[0] != "configural":
         raise SpecError(f"levels must start with 'configural' and use {', '.join(LEVELS)}; got {levels}.")

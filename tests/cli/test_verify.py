@@ -51,8 +51,8 @@ def test_verify_calls_last_digit_differences_numerically_identical(fresh, tmp_pa
 
     def change(res):
         res["reliability"][0]["items"][0]["r_drop"] *= 1 + 2e-10
-        res["psychometrics"]["efa"]["loadings"][2]["loadings"][1] *= 1 + 3e-8
-        res["measurement"]["fit"]["pvalue"] += 1e-9
+        res["psychometrics"]["efa"]["loadings"][2][_factor(res, 1)] *= 1 + 3e-8
+        res["measurement"]["fit_measures"]["pvalue"] += 1e-9
 
     _rewrite_results(moved, change)
     man = json.loads((moved / "manifest.json").read_text(encoding="utf-8"))
@@ -64,14 +64,15 @@ def test_verify_calls_last_digit_differences_numerically_identical(fresh, tmp_pa
     first, largest, env = result.output.splitlines()
     assert first.startswith("verified: numerically identical: 3 of ")
     assert "all within the declared tolerances" in first and first.endswith("3 inputs match")
-    assert largest.startswith(f"largest difference: psychometrics.efa.loadings[{_item(moved, 2)}].loadings[1]: ")
+    res = json.loads((moved / "results.json").read_text(encoding="utf-8"))
+    where = f"psychometrics.efa.loadings[{res['psychometrics']['efa']['loadings'][2]['item']}].{_factor(res, 1)}"
+    assert largest.startswith(f"largest difference: {where}: ")
     assert "tolerance: estimate, 1e-06 relative or 1e-09 absolute" in largest
     assert env.startswith("environment: ") and "BLAS kernel SkylakeX -> " in env and "numpy 1.0.0 -> " in env
 
 
-def _item(folder, i) -> str:
-    res = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    return res["psychometrics"]["efa"]["loadings"][i]["item"]
+def _factor(res, j) -> str:
+    return [k for k in res["psychometrics"]["efa"]["loadings"][0] if k != "item"][j]
 
 
 def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
@@ -81,8 +82,8 @@ def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
     html.write_text(html.read_text(encoding="utf-8").replace("Hypotheses", "Hypothesen", 1), encoding="utf-8")
 
     def change(res):
-        res["structural"]["paths"][1]["est"] = 0.5
-        res["measurement"]["fit"]["pvalue"] += 2e-6
+        next(p for p in res["structural"]["parameters"] if p["op"] == "~")["est"] = 0.5
+        res["measurement"]["fit_measures"]["pvalue"] += 2e-6
 
     _rewrite_results(bad, change)
     man = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
@@ -95,7 +96,7 @@ def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
     assert out.startswith("different: ")
     assert "differs: input data" in out and "SHA-256 differs" in out
     # the first number beyond its tolerance, with both values; the p-value (2e-6 absolute) counted after it
-    assert "differs: results.json measurement.fit.pvalue: recorded " in out
+    assert "differs: results.json measurement.fit_measures.pvalue: recorded " in out
     assert "tolerance: pvalue, 1e-06 absolute); 1 more beyond tolerance" in out
     assert "differs: report.html differs from line" in out
     assert "differs: figures/path.png differs (not the rendering of results.json)" in out

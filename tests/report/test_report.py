@@ -84,12 +84,12 @@ def test_fit_values_are_judged_against_the_profile(demo_run):
     assert cfi.mark == "ok" and cfi.symbol == "✓" and "CFI ≥ .95 (Hu & Bentler (1999))" in cfi.criterion
     val = next(t for t in doc.tables if t.key == "validity")
     marks = {row[0].text.split()[0]: row[2].mark for row in val.rows}
-    aves = {v["construct"]: v["ave"] for v in demo_run.results["measurement"]["validity"]}
+    aves = {v.factor: v.ave for v in demo_run.record.measurement.validity.table}
     assert marks == {k: "ok" if a >= 0.5 else "no" for k, a in aves.items()}
 
 
 def test_report_options_are_checked(demo_run, tmp_path):
-    with pytest.raises(SpecError, match="table_style 'mla' is not one of apa, cn"):
+    with pytest.raises(SpecError, match="table_style='mla' is not one of 'apa', 'cn'."):
         write_report(demo_run.results, demo_run.manifest, tmp_path, table_style="mla")
     with pytest.raises(SpecError, match="report format\\(s\\) pdf are not available"):
         write_report(demo_run.results, demo_run.manifest, tmp_path, formats=("pdf",))
