@@ -13,6 +13,7 @@ the builder reads its validated models, so a key the schema does not know cannot
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -24,7 +25,7 @@ from surveykit.report.conventions import Profile
 from surveykit.report.schema import ResultsRecord, SEMFit
 
 __all__ = ["Cell", "Table", "Paragraph", "FigureBlock", "Section", "Document", "build_document", "messages",
-           "num", "pval"]
+           "code_message", "num", "pval"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,6 +93,22 @@ def messages(lang: str) -> dict:
     check_option("lang", lang, ("zh", "en"))
     text = resources.files("surveykit.report").joinpath("messages", f"{lang}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=4)
+def _code_patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple((re.compile(e["match"]), e[lang]) for e in messages(lang).get("code_messages") or [])
+
+
+def code_message(text: str, lang: str) -> str:
+    """A message that code raised in English, in the report's language: the message catalogue's
+    ``code_messages`` (the first pattern matching the whole message gives the text, its named
+    groups filled in); unchanged when the language is English or no pattern matches."""
+    for pattern, template in _code_patterns(lang):
+        mo = pattern.match(text)
+        if mo:
+            return template.format(**{k: v or "" for k, v in mo.groupdict().items()})
+    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,7 +621,9 @@ class _Builder:
         ws = self.r.warnings
         if not ws:
             return Section("warnings", self.m["sections"]["warnings"], [Paragraph(mw["none"])])
-        rows = [[Cell(self.m["stages"].get(w.stage, w.stage)), Cell(w.category), Cell(w.message)] for w in ws]
+        rows = [[Cell(self.m["stages"].get(w.stage, w.stage)),
+                 Cell(self.m["warning_categories"].get(w.category, w.category)),
+                 Cell(code_message(w.message, self.lang))] for w in ws]
         return Section("warnings", self.m["sections"]["warnings"], [
             Table("warnings", mw["caption"], [mw["stage"], mw["category"], mw["message"]], rows, row_header=False)])
 
