@@ -17,8 +17,9 @@ from surveykit._core.blas import blas_libraries
 
 __all__ = ["versions", "environment", "environment_differences"]
 
-DEPENDENCIES = ("numpy", "scipy", "pandas", "statsmodels", "semopy", "pingouin", "pyreadstat", "pydantic",
-                "PyYAML", "Jinja2", "typer", "rich", "matplotlib", "seaborn")
+# every library whose arithmetic or output reaches a report (optional ones: "not installed" when absent)
+DEPENDENCIES = ("numpy", "scipy", "pandas", "pyreadstat", "openpyxl", "pydantic", "PyYAML", "Jinja2", "matplotlib",
+                "mplfonts", "python-docx", "joblib", "threadpoolctl", "semopy", "dask")
 
 
 def versions() -> dict[str, str]:

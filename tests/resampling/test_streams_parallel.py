@@ -71,3 +71,11 @@ def test_bad_scheduler_is_refused():
     with pytest.raises(SpecError, match="scheduler"):
         list(run_batches(_squares, 1, 3, scheduler=42))
 
+
+def test_a_scheduler_without_dask_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now raises ImportError
+    with pytest.raises(SpecError, match=r"scheduler='tcp://127.0.0.1:1' needs Dask, an optional dependency of "
+                                        r"surveykit: pip install 'surveykit\[dask\]'"):
+        list(run_batches(_squares, 1, 4, batch_size=2, jobs=1, scheduler="tcp://127.0.0.1:1"))
