@@ -70,10 +70,11 @@ class DataQualityWarning(SurveykitWarning):
 def check_option(name: str, value, options, *, error: type[Exception] = SpecError) -> None:
     """The one check of a value against its allowed options, with one message template:
     ``method='uls' is not one of 'ml', 'minres'.`` for a Python argument, ``--lang 'fr' is not one
-    of zh, en.`` for a command-line option (``name`` starting with ``-``)."""
+    of zh, en.`` for a command-line option or argument (``name`` starting with ``-``, or in capitals
+    as a command's help names its arguments: ``NAME``)."""
     options = tuple(options)
     if value in options:
         return
-    if name.startswith("-"):
+    if name.startswith("-") or name.isupper():
         raise error(f"{name} {value!r} is not one of {', '.join(map(str, options))}.")
     raise error(f"{name}={value!r} is not one of {', '.join(map(repr, options))}.")

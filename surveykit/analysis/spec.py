@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from surveykit._yaml import read_yaml, validate_as
 from surveykit.data import ScreeningRule
@@ -37,6 +38,20 @@ def _nonempty_path(v: str) -> str:
 
 
 _FilePath = Annotated[str, AfterValidator(_nonempty_path)]
+
+EXAMPLES = {
+    # the expected form of a key, shown with the first problem of a spec file
+    "": "'name: bfi', 'title: Big Five', 'data: bfi.sav', 'instrument: bfi_instrument.yaml'",
+    "data": "'data: wave1.sav' or 'data: {file: wave1.csv, encoding: gb18030, layout: wjx}'",
+    "file": "'file: wave1.csv'",
+    "title": "'title: Big Five' (one language) or 'title: {zh: 大五人格, en: Big Five}'",
+    "text": "'text: X raises Y.' (one language) or 'text: {zh: X 提升 Y。, en: X raises Y.}'",
+    "structural": ("'structural: {model: \"Y ~ a*X\", hypotheses: [{id: H1, kind: path, path: Y ~ X, "
+                   "text: X raises Y.}]}'"),
+    "hypotheses": "'hypotheses: [{id: H1, kind: path, path: Y ~ X, text: X raises Y.}]'",
+    "screening": "'screening: [{rule: longstring}, {rule: speed, min_seconds: 180}]'",
+    "constructs": "'constructs: all' or 'constructs: [A, C, E]'",
+}
 
 
 class _M(BaseModel):
@@ -185,7 +200,7 @@ class AnalysisSpec(_M):
     invariance: InvarianceSpec | None = None
     power: PowerSpec | None = None
     report: ReportSpec = ReportSpec()
-    base_dir: str = Field(default=".", exclude=True)
+    base_dir: SkipJsonSchema[str] = Field(default=".", exclude=True)
 
     @field_validator("data", mode="before")
     @classmethod
@@ -223,5 +238,5 @@ def load_spec(path: str | Path, **overrides) -> tuple[AnalysisSpec, str]:
             data["data"] = {**data["data"], "file": str(Path(val).resolve())}
         else:
             data[key] = str(Path(val).resolve())
-    spec = validate_as(AnalysisSpec, data, what="Spec file", path=p, error=SpecError)
+    spec = validate_as(AnalysisSpec, data, what="Spec file", path=p, error=SpecError, examples=EXAMPLES)
     return spec, hashlib.sha256(raw).hexdigest()

@@ -82,10 +82,11 @@ def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
         scale={"min": scale.min, "max": scale.max,
                "labels": {str(k): v.model_dump() for k, v in scale.labels.items()},
                "missing": {str(k): v.model_dump() for k, v in scale.missing.items()}},
-        constructs=[{"code": c.code, "name": c.name.model_dump(), "definition": c.definition.model_dump(),
-                     "source": c.source.model_dump(),
+        constructs=[{"code": c.code, "name": c.name.model_dump(),
+                     "definition": c.definition.model_dump() if c.definition else None,
+                     "source": c.source.model_dump() if c.source else None,
                      "items": [{"id": it.id, "text": it.text.model_dump(), "reverse": it.reverse,
-                                "source": it.source.model_dump()} for it in c.items]}
+                                "source": it.source.model_dump() if it.source else None} for it in c.items]}
                     for c in ins.constructs])
 
 

@@ -296,8 +296,8 @@ class _Builder:
         for c in ins.constructs:
             rows = []
             for it in c.items:
-                source = it.source.section
-                if it.source.quote:
+                source = it.source.section if it.source else ""
+                if it.source and it.source.quote:
                     source += f"{mi['quote_sep']}“{it.source.quote}”"
                 rows.append([Cell(it.id), Cell(self.tx(it.text), sub=self.other(it.text)),
                              Cell(mi["mark_reverse"] if it.reverse else mi["mark_forward"]), Cell(source)])

@@ -109,14 +109,14 @@ class ItemInfo(_Model):
     id: str
     text: Bilingual
     reverse: bool
-    source: Source
+    source: Source | None
 
 
 class ConstructInfo(_Model):
     code: str
     name: Bilingual
-    definition: Bilingual
-    source: Source
+    definition: Bilingual | None
+    source: Source | None
     items: list[ItemInfo]
 
 
@@ -124,7 +124,7 @@ class InstrumentInfo(_Model):
     id: str
     version: str
     title: Bilingual
-    source: str
+    source: str | None
     scale: ScaleInfo
     constructs: list[ConstructInfo]
 
