@@ -4,7 +4,8 @@ Imports nothing from surveykit.  Every exception derives from :class:`SurveykitE
 those about a wrong argument or input value also derive from :class:`ValueError` so that
 ordinary ``except ValueError`` code keeps working (the scikit-learn habit).  Every
 warning derives from :class:`SurveykitWarning`; analyses collect the warnings they raise
-and store them on their result so that they reach the report.
+and store them on their result so that they reach the report.  :func:`check_option` is the
+one check of an option against its allowed values, with one message template.
 """
 
 from __future__ import annotations
@@ -72,3 +73,16 @@ class OptionWarning(SurveykitWarning):
 
 class IdentificationWarning(SurveykitWarning):
     """The model is not identified (negative degrees of freedom or a singular information matrix)."""
+
+
+def check_option(name: str, value, options, *, error: type[Exception] = SpecError) -> None:
+    """The one check of a value against its allowed options, with one message template:
+    ``method='uls' is not one of 'ml', 'minres'.`` for a Python argument, ``--lang 'fr' is not one
+    of zh, en.`` for a command-line option or argument (``name`` starting with ``-``, or in capitals
+    as a command's help names its arguments: ``NAME``)."""
+    options = tuple(options)
+    if value in options:
+        return
+    if name.startswith("-") or name.isupper():
+        raise error(f"{name} {value!r} is not one of {', '.join(map(str, options))}.")
+    raise error(f"{name}={value!r} is not one of {', '.join(map(repr, options))}.")

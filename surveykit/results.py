@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number"]
+__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number", "SIGNIFICANT_DIGITS"]
 
 
 def format_number(x: Any, digits: int = 3) -> str:
@@ -114,35 +114,52 @@ class ResultMixin:
         return self.summary().as_html()
 
 
-def to_jsonable(obj: Any) -> Any:
-    """Convert numbers, arrays and frames to JSON-safe Python objects (NaN/inf become None)."""
+SIGNIFICANT_DIGITS = 10
+"""The precision of every float in a results record (``results.json``): 10 significant digits.
+
+Far beyond what any estimate means (sampling error starts in the 2nd or 3rd digit) and beyond
+how closely iterative estimates are converged (1e-9 relative or better), yet short of the last
+digits that rounding noise writes differently on another CPU's BLAS kernel (1e-16 to 1e-11
+relative, measured on the demo analysis): most runs on another machine then give the same bytes,
+and ``surveykit verify`` judges the rest by the tolerances of :mod:`surveykit.report.compare`."""
+
+
+def to_jsonable(obj: Any, *, digits: int | None = None) -> Any:
+    """Convert numbers, arrays and frames to JSON-safe Python objects (NaN/inf become None).
+
+    ``digits``: round every float to that many significant digits (the results record uses
+    :data:`SIGNIFICANT_DIGITS`); None keeps every digit.
+    """
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k): to_jsonable(v, digits=digits) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
+        return [to_jsonable(v, digits=digits) for v in obj]
     if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+        return [to_jsonable(r, digits=digits) for r in obj.to_dict(orient="records")]
     if isinstance(obj, pd.Series):
-        return to_jsonable(obj.to_dict())
+        return to_jsonable(obj.to_dict(), digits=digits)
     if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
+        return to_jsonable(obj.tolist(), digits=digits)
     if isinstance(obj, (bool, np.bool_)):
         return bool(obj)
     if isinstance(obj, (int, np.integer)):
         return int(obj)
     if isinstance(obj, (float, np.floating)):
         x = float(obj)
-        return x if math.isfinite(x) else None
+        if not math.isfinite(x):
+            return None
+        return x if digits is None else float(f"{x:.{digits}g}")
     if obj is None or isinstance(obj, str):
         return obj
     if hasattr(obj, "to_dict"):
-        return to_jsonable(obj.to_dict())
+        return to_jsonable(obj.to_dict(), digits=digits)
     return str(obj)
 
 
-def dumps(obj: Any) -> str:
-    """Canonical JSON: sorted keys are NOT used (order is meaningful); stable float repr."""
-    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+def dumps(obj: Any, *, digits: int | None = None) -> str:
+    """Canonical JSON: sorted keys are NOT used (order is meaningful); stable float repr
+    (``digits``: significant digits, as :func:`to_jsonable`)."""
+    return json.dumps(to_jsonable(obj, digits=digits), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 class WarningLog(list):

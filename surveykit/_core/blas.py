@@ -3,7 +3,8 @@
 The estimation kernels multiply many small matrices (tens of variables).  Multi-threaded
 OpenBLAS spends far more time synchronizing its threads than computing on such sizes — measured
 here: 20 ms with two threads against 0.4 ms with one for the same 70 x 900 product — and
-worse when other processes share the cores (bootstrap workers).  ``single_thread()`` limits
+worse when other processes share the cores (bootstrap workers); factor extraction, hundreds of
+eigen-decompositions of p x p matrices, ran 30 times slower on two busy cores.  ``single_thread()`` limits
 BLAS to one thread for the duration of a block (threadpoolctl; a no-op when it is missing).
 """
 
@@ -13,7 +14,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache, wraps
 
-__all__ = ["single_thread", "single_threaded"]
+__all__ = ["single_thread", "single_threaded", "blas_libraries"]
 
 
 @lru_cache(maxsize=1)
@@ -51,3 +52,21 @@ def single_threaded(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def blas_libraries() -> list[dict[str, object]]:
+    """The BLAS libraries loaded in this process, as threadpoolctl reports them: the library
+    (``openblas``, ``mkl``, ...), its version, the CPU kernel it chose (OpenBLAS: ``Haswell``,
+    ``SkylakeX``, ...; settable with ``OPENBLAS_CORETYPE``) and its thread count.  The kernel
+    decides the last bits of every matrix product, so a manifest records it."""
+    ctl = _controller()
+    if ctl is None:  # pragma: no cover - threadpoolctl is a dependency
+        return []
+    out = []
+    for info in ctl.info():
+        if info.get("user_api") != "blas":
+            continue
+        out.append({"library": info.get("internal_api"), "version": info.get("version"),
+                    "kernel": info.get("architecture"), "threads": info.get("num_threads"),
+                    "file": str(info.get("filepath", "")).rsplit("/", 1)[-1]})
+    return sorted(out, key=lambda d: str(d["file"]))

@@ -8,7 +8,9 @@ is visible at the 1e-3 level), and it neither orders nor signs factors as psych 
 extraction steps below are psych's, written out:
 
 * ``minres`` (= ULS): minimize ``0.5 * sum_{i>m} lambda_i(R - Psi)^2`` over the uniquenesses
-  ``Psi`` (L-BFGS-B on [0.005, 1], start ``1 - smc``); loadings are the first ``m`` eigenvectors
+  ``Psi`` (L-BFGS-B on [0.005, 1], start ``1 - smc``, then Newton steps on the exact gradient,
+  :mod:`surveykit._core.newton`, so that the answer is the optimum to round-off on every CPU
+  rather than wherever rounding noise made L-BFGS-B stop); loadings are the first ``m`` eigenvectors
   of ``R - Psi`` times the root eigenvalues (psych ``fit.residuals`` / ``FAgr.minres`` /
   ``FAout.wls``).  psych's gradient ``diag(LL' + Psi - R)`` is the exact gradient of this
   objective, so both stop at the same point;
@@ -34,6 +36,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from surveykit._core import rotation as rot
+from surveykit._core.newton import polish
 
 __all__ = [
     "smc",
@@ -113,13 +116,17 @@ def _optimize_psi(fn, r: np.ndarray, m: int) -> tuple[np.ndarray, bool]:
     start = np.diag(r) - s
     upper = max(float(s.max()), 1.0)
     # psych: optim(method = "L-BFGS-B", lower = 0.005, upper = max(smc, 1)); here run to a tighter
-    # tolerance than R's default factr = 1e7, so that the answer is the optimum itself
+    # tolerance than R's default factr = 1e7 and then polished, so that the answer is the optimum itself
     res = optimize.minimize(fn, np.clip(start, 0.005, upper), args=(r, m), jac=True, method="L-BFGS-B",
                             bounds=[(0.005, upper)] * len(start),
                             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20})
     # L-BFGS-B may stop with "ABNORMAL" when no further decrease is representable; what matters is
     # the projected gradient (zero components pointing out of the box at an active bound)
     x, g = res.x, np.asarray(res.jac, float)
+    # L-BFGS-B stops where function values stop resolving the point (about sqrt(eps)), a place
+    # that rounding noise decides; Newton steps on the exact gradient fix it to round-off
+    x = polish(lambda psi: fn(psi, r, m)[1], x, lower=0.005, upper=upper)
+    g = fn(x, r, m)[1]
     pg = np.where(((x <= 0.005 + 1e-12) & (g > 0)) | ((x >= upper - 1e-12) & (g < 0)), 0.0, g)
     return x, bool(res.success or np.max(np.abs(pg)) < 1e-6)
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
+from surveykit._core.newton import polish
+
 __all__ = [
     "cov2cor",
     "alpha_from_cov",
@@ -105,7 +107,9 @@ def minres_one_factor(r: np.ndarray) -> np.ndarray:
     if start.sum() < 0:
         start = -start
     sol = optimize.least_squares(resid, start, jac=jac, xtol=1e-15, ftol=1e-15, gtol=1e-15)
-    lam = sol.x
+    # least_squares stops where the cost stops resolving the point; Newton steps on the exact
+    # gradient J'e fix the last digits (surveykit._core.newton)
+    lam = polish(lambda x: jac(x).T @ resid(x), sol.x)
     if lam.sum() < 0:
         lam = -lam
     return lam

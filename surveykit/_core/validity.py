@@ -24,6 +24,7 @@ __all__ = [
     "cor_from_cov",
     "htmt_matrix",
     "shared_variance",
+    "reliability_from_standardized",
 ]
 
 
@@ -37,6 +38,15 @@ def average_variance_extracted(lam: np.ndarray, phi: float, variances: np.ndarra
     """``sum(lam^2) phi / sum(variances)`` with the indicators' total variances."""
     lam = np.asarray(lam, dtype=float)
     return float(np.sum(lam**2) * phi / np.sum(variances))
+
+
+def reliability_from_standardized(std: np.ndarray) -> tuple[float, float]:
+    """(CR, AVE) of one factor from its completely standardized loadings ``l`` (Fornell & Larcker
+    1981): ``CR = (sum l)^2 / ((sum l)^2 + sum(1 - l^2))``, ``AVE = mean(l^2)``.  The formulas
+    for ordinal indicators (WLSMV), where no covariance matrix of the observed scores exists."""
+    std = np.asarray(std, dtype=float)
+    s2 = std.sum() ** 2
+    return float(s2 / (s2 + np.sum(1.0 - std**2))), float(np.mean(std**2))
 
 
 def cor_from_cov(c: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import typer
 
 from surveykit.analysis import analyze as run_analysis
 from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
-from surveykit.errors import SpecError
+from surveykit.errors import check_option
 
 
 def analyze(
@@ -29,10 +29,10 @@ def analyze(
 ) -> None:
     """Run an analysis spec and write report.html, report.md, results.json and manifest.json."""
     with handled():
-        if lang is not None and lang not in ("zh", "en"):
-            raise SpecError(f"--lang {lang!r} is not one of zh, en.")
-        if table_style is not None and table_style not in ("apa", "cn"):
-            raise SpecError(f"--table-style {table_style!r} is not one of apa, cn.")
+        if lang is not None:
+            check_option("--lang", lang, ("zh", "en"))
+        if table_style is not None:
+            check_option("--table-style", table_style, ("apa", "cn"))
         command = "surveykit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         result = run_analysis(spec, data=data, instrument=instrument, command=command,
                               **read_options(encoding, layout, sheet))

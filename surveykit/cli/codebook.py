@@ -7,9 +7,8 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import codebook_format, describe_data
 from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
-from surveykit.data.codebook import check_format
-from surveykit.data.codebook import codebook as describe
 from surveykit.errors import SpecError
 
 
@@ -27,10 +26,10 @@ def codebook(
 ) -> None:
     """One row per variable: label, type, value labels, missing values, n valid/missing, distribution."""
     with handled():
-        fmt = check_format(format)
+        fmt = codebook_format(format)
         if fmt == "xlsx" and out is None:
             raise SpecError("--format xlsx writes a workbook: give the file to write with --out PATH.xlsx.")
-        book = describe(data, instrument=instrument, **read_options(encoding, layout, sheet))
+        book = describe_data(data, instrument, **read_options(encoding, layout, sheet))
         if out is not None:
             typer.echo(str(book.write(out, format=fmt)))
         else:

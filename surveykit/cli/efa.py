@@ -7,11 +7,10 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import factor_tables
 from surveykit.cli._common import handled
 from surveykit.cli.reliability import emit, output_format, render
-from surveykit.data import read_survey
 from surveykit.errors import SpecError
-from surveykit.psychometrics.battery import factor_battery
 
 
 def efa(
@@ -37,7 +36,7 @@ def efa(
                 k = int(n_factors)
             except ValueError:
                 raise SpecError(f"--n-factors {n_factors!r} must be 'auto' or a positive integer.") from None
-        survey = read_survey(data, instrument=instrument)
-        result = factor_battery(survey, n_factors=k, method=method, rotation=None if rotation == "none" else rotation,
-                                cor=cor, missing=missing, n_iter=n_iter, rng=seed)
+        result = factor_tables(data, instrument, n_factors=k, method=method,
+                               rotation=None if rotation == "none" else rotation, cor=cor, missing=missing,
+                               n_iter=n_iter, rng=seed)
         emit(render(result, fmt), out)

@@ -7,11 +7,9 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import power_study, write_text
 from surveykit.cli._common import handled
 from surveykit.errors import SpecError
-from surveykit.io.atomic import atomic_write_text
-from surveykit.resampling import power as run_power
-from surveykit.resampling.power_spec import load_power_spec
 from surveykit.results import dumps
 
 
@@ -36,17 +34,12 @@ def power(
 ) -> None:
     """Simulate, refit and report power, bias, coverage and convergence per sample size."""
     with handled():
-        s = load_power_spec(spec)
         if out is not None and out.suffix.lower() not in (".csv", ".json"):
             raise SpecError(f"--out {out} must end in .csv or .json.")
-        res = run_power(s.model, s.population, n=_sizes(n) if n is not None else s.n,
-                        reps=reps if reps is not None else s.reps, alpha=s.alpha,
-                        rng=seed if seed is not None else s.seed, jobs=jobs, scheduler=scheduler,
-                        standardized=s.standardized, ordinal=s.ordinal, missing=s.missing, parameters=s.parameters)
+        res = power_study(spec, n=_sizes(n) if n is not None else None, reps=reps, seed=seed, jobs=jobs,
+                          scheduler=scheduler)
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
             text = res.table.to_csv(index=False) if out.suffix.lower() == ".csv" else dumps(res.to_dict())
-            atomic_write_text(out, text)
-            typer.echo(str(out))
+            typer.echo(str(write_text(out, text)))
         else:
             typer.echo(str(res))

@@ -7,11 +7,9 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import scale_tables, write_text
 from surveykit.cli._common import handled
-from surveykit.data import read_survey
-from surveykit.errors import SpecError
-from surveykit.io import atomic_write_text
-from surveykit.psychometrics.battery import scale_battery
+from surveykit.errors import check_option
 from surveykit.results import dumps
 
 FORMATS = ("text", "md", "csv", "json")
@@ -22,8 +20,7 @@ def output_format(fmt: Optional[str], out: Optional[Path]) -> str:
     if fmt is None:
         suffix = out.suffix.lower().lstrip(".") if out is not None else ""
         fmt = {"md": "md", "markdown": "md", "csv": "csv", "json": "json"}.get(suffix, "text")
-    if fmt not in FORMATS:
-        raise SpecError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    check_option("--format", fmt, FORMATS)
     return fmt
 
 
@@ -41,9 +38,7 @@ def emit(text: str, out: Optional[Path]) -> None:
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, text)
-    typer.echo(str(out))
+    typer.echo(str(write_text(out, text)))
 
 
 def reliability(
@@ -60,6 +55,6 @@ def reliability(
     """Alpha, omega, item-total statistics and the critical-ratio item test for each construct."""
     with handled():
         fmt = output_format(format, out)
-        survey = read_survey(data, instrument=instrument)
-        result = scale_battery(survey, constructs=construct or None, missing=missing, ci=ci, n_boot=n_boot, rng=seed)
+        result = scale_tables(data, instrument, constructs=construct or None, missing=missing, ci=ci, n_boot=n_boot,
+                              rng=seed)
         emit(render(result, fmt), out)

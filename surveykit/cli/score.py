@@ -15,10 +15,9 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import score_data, write_text
 from surveykit.cli._common import encoding_option, handled, layout_option
-from surveykit.data import score_file
-from surveykit.errors import SpecError
-from surveykit.io import atomic_write_text
+from surveykit.errors import SpecError, check_option
 from surveykit.results import dumps
 
 FORMATS = ("csv", "parquet")
@@ -33,8 +32,7 @@ def _scores_format(fmt: Optional[str], out: Path) -> str:
         # would hold every respondent in memory: what this command exists to avoid
         raise SpecError("--format sav is not offered since an SPSS file cannot be written chunk by chunk; use csv "
                         "or parquet.")
-    if fmt not in FORMATS:
-        raise SpecError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    check_option("--format", fmt, FORMATS)
     return fmt
 
 
@@ -76,14 +74,13 @@ def score(
         if summary is not None and summary.resolve() == out.resolve():
             raise SpecError(f"--summary '{summary}' is also the --out file; give two different files.")
         out.parent.mkdir(parents=True, exist_ok=True)
-        result = score_file(data, instrument, chunksize=chunksize, encoding=encoding, layout=layout,
+        result = score_data(data, instrument, chunksize=chunksize, encoding=encoding, layout=layout,
                             min_items=min_items, scores_out=out, scores_format=fmt, progress=_show_progress(),
                             jobs=jobs)
         if summary is None:
             typer.echo(_summary_text(result, Path("summary.txt")), nl=False)
         else:
-            summary.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(summary, _summary_text(result, summary))
+            write_text(summary, _summary_text(result, summary))
         typer.echo(str(out))
         if summary is not None:
             typer.echo(str(summary))

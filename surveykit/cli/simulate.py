@@ -7,12 +7,8 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import simulate_survey
 from surveykit.cli._common import handled
-from surveykit.data import write_survey
-from surveykit.errors import SpecError
-from surveykit.instrument import load_instrument
-from surveykit.resampling import load_population
-from surveykit.resampling import simulate as draw
 
 
 def simulate(
@@ -23,17 +19,5 @@ def simulate(
 ) -> None:
     """Simulate responses and write them as .sav (labels, missing codes) and .csv."""
     with handled():
-        pop = load_population(population)
-        ins_path = Path(pop.instrument)
-        if not ins_path.is_absolute():
-            ins_path = population.resolve().parent / ins_path
-        ins = load_instrument(ins_path)
-        if out.suffix.lower() != ".sav":
-            raise SpecError(f"--out {out} must end in .sav (the .csv is written beside it).")
-        sim = draw(pop, ins, n=n, rng=seed if seed is not None else pop.seed)
-        # SPSS file labels hold 64 bytes: say what matters first
-        label = f"SIMULATED DATA, not real respondents (surveykit seed {seed if seed is not None else pop.seed})"[:64]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for path in (write_survey(sim.frame, out, ins, file_label=label),
-                     write_survey(sim.frame, out.with_suffix(".csv"), ins)):
+        for path in simulate_survey(population, out, n=n, seed=seed):
             typer.echo(str(path))

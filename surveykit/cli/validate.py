@@ -8,10 +8,9 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import check_data
 from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
-from surveykit.data import read_survey
-from surveykit.data import validate as check
-from surveykit.errors import SpecError
+from surveykit.errors import check_option
 
 
 def validate(
@@ -24,9 +23,8 @@ def validate(
 ) -> None:
     """Report out-of-range codes, missing items, duplicates...; exit 1 when analysis is blocked."""
     with handled():
-        if format not in ("text", "json"):
-            raise SpecError(f"--format {format!r} is not one of text, json.")
-        rep = check(read_survey(data, instrument=instrument, **read_options(encoding, layout, sheet)))
+        check_option("--format", format, ("text", "json"))
+        rep = check_data(data, instrument, **read_options(encoding, layout, sheet))
         if format == "json":
             typer.echo(json.dumps(rep.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -2,6 +2,7 @@
 codebooks and chunked scoring of files larger than memory."""
 
 from surveykit.data.codebook import Codebook, codebook
+from surveykit.data.describe import item_descriptives
 from surveykit.data.export import write_survey
 from surveykit.data.screening import ScreeningResult, ScreeningRule, careless_indices, screen
 from surveykit.data.stream import StreamSummary, score_file
@@ -20,6 +21,7 @@ __all__ = [
     "ValidationReport",
     "careless_indices",
     "codebook",
+    "item_descriptives",
     "match_columns",
     "read_survey",
     "score_file",

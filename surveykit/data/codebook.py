@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit.data.survey import SurveyData, TextState, clean_frame, load, plan_columns, reading_notes
-from surveykit.errors import SpecError
+from surveykit.errors import SpecError, check_option
 from surveykit.instrument import Instrument
 from surveykit.io import FileMetadata, VariableMeta, atomic_write_bytes, atomic_write_text, read_file
 from surveykit.results import ResultMixin, Summary, format_number, to_jsonable
@@ -232,12 +232,12 @@ _CSS = (
 )
 
 
-def check_format(format: str | None) -> str:
-    """Check a codebook format name; SpecError listing the choices otherwise."""
+def check_format(format: str | None, name: str = "format") -> str:
+    """Check a codebook format name (``name``: the argument or option that gave it); SpecError
+    listing the choices otherwise."""
     fmt = str(format).lower().lstrip(".") if format is not None else "md"
     fmt = "md" if fmt == "markdown" else fmt
-    if fmt not in CODEBOOK_FORMATS:
-        raise SpecError(f"Codebook format {format!r} is not one of {', '.join(CODEBOOK_FORMATS)}; choose one of them.")
+    check_option(name, fmt, CODEBOOK_FORMATS)
     return fmt
 
 

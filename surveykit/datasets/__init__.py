@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from surveykit.errors import check_option
+
 __all__ = [
     "demo_dir",
     "demo_spec_path",
@@ -21,11 +23,29 @@ __all__ = [
     "holzinger_swineford",
     "political_democracy",
     "bfi",
+    "shipped_name",
+    "shipped_path",
 ]
 
 
 def _pkg_file(*parts: str) -> Path:
     return Path(str(resources.files("surveykit.datasets").joinpath(*parts)))
+
+
+def shipped_name(path: str | Path) -> str | None:
+    """The name of ``path`` among the files shipped in this folder ("demo/demo_survey.sav"), or
+    None when it is not one of them.  A manifest records it so that a report made from shipped
+    files verifies wherever surveykit is installed."""
+    root = Path(str(resources.files("surveykit.datasets"))).resolve()
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def shipped_path(name: str) -> Path:
+    """The installed copy of the shipped file ``name`` (as :func:`shipped_name` gives it)."""
+    return _pkg_file(*name.split("/"))
 
 
 def demo_dir() -> Path:
@@ -47,8 +67,7 @@ def demo_population_path() -> Path:
 
 def demo_path(kind: str = "sav") -> Path:
     """The simulated demo survey, ``kind`` = "sav" or "csv"."""
-    if kind not in ("sav", "csv"):
-        raise ValueError(f"kind={kind!r} is not one of 'sav', 'csv'.")
+    check_option("kind", kind, ("sav", "csv"))
     return _pkg_file("demo", f"demo_survey.{kind}")
 
 

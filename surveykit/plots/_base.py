@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from surveykit.errors import SurveykitError
+from surveykit.errors import SurveykitError, check_option
 
 __all__ = ["CJK_FONT_FILE", "cjk_font_path", "register_cjk_font", "plotting", "new_figure", "figure_bytes",
            "figure_svg", "figure_png", "stars", "format_coef", "FIGURE_DPI"]
@@ -158,7 +158,7 @@ def figure_bytes(fig, fmt: str) -> bytes:
         return figure_svg(fig)
     if fmt == "png":
         return figure_png(fig)
-    raise ValueError(f"figure format {fmt!r} is not one of 'svg', 'png'")
+    check_option("fmt", fmt, ("svg", "png"))
 
 
 STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from surveykit.errors import DataError
+from surveykit.errors import DataError, check_option
 from surveykit.plots._base import _finish, format_coef, plotting, stars
 
 __all__ = ["path_diagram", "graphviz_available", "layered_ranks"]
@@ -243,8 +243,7 @@ def path_diagram(paths: Sequence[Mapping], *, labels: Mapping | None = None, r_s
 
     Non-significant paths (no star) are drawn dashed.
     """
-    if layout not in ("auto", "graphviz", "layered"):
-        raise DataError(f"path_diagram layout {layout!r} is not one of 'auto', 'graphviz', 'layered'.")
+    check_option("layout", layout, ("auto", "graphviz", "layered"), error=DataError)
     edges = []
     for rec in paths:
         try:

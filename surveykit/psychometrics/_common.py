@@ -1,5 +1,5 @@
 """What every psychometric function shares: argument checks, item frames, missing-data
-handling, correlation matrices and random generators, resolved in one place.
+handling, correlation matrices, resolved in one place (random generators: :mod:`surveykit._core.rng`).
 
 Conventions (psych's, stated in every result):
 
@@ -10,9 +10,8 @@ Conventions (psych's, stated in every result):
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,41 +20,9 @@ import pandas as pd
 from surveykit._core import factor as fac
 from surveykit._core.polychoric import polychoric_matrix
 from surveykit.data import SurveyData
-from surveykit.errors import DataError, NonPositiveDefiniteWarning, SpecError
+from surveykit.errors import DataError, NonPositiveDefiniteWarning, check_option
 
-__all__ = ["check_option", "item_frame", "reverse_key", "listwise", "correlation", "make_rng", "small_blas"]
-
-_CONTROLLER: Any = None
-
-
-@contextlib.contextmanager
-def small_blas() -> Iterator[None]:
-    """Run the block with one BLAS thread.
-
-    Factor extraction makes hundreds of L-BFGS-B steps on p-vectors and eigen-decompositions of
-    p x p matrices; on a multi-core machine OpenBLAS's thread hand-offs cost more than the
-    arithmetic (30x slower measured on 2 busy cores).  threadpoolctl (installed with pingouin's
-    scikit-learn) limits the threads; without it the block runs unchanged.  Results are identical
-    either way.
-    """
-    global _CONTROLLER
-    try:
-        if _CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER = ThreadpoolController()
-        cm = _CONTROLLER.limit(limits=1, user_api="blas")
-    except Exception:  # pragma: no cover - threadpoolctl missing or unusable
-        cm = contextlib.nullcontext()
-    with cm:
-        yield
-
-
-def check_option(name: str, value: Any, options: Sequence[Any]) -> None:
-    """One message template for every string option."""
-    if value not in options:
-        shown = ", ".join(repr(o) for o in options)
-        raise SpecError(f"{name}={value!r} is not one of {shown}.")
+__all__ = ["check_option", "item_frame", "reverse_key", "listwise", "correlation"]
 
 
 def item_frame(data: Any, *, function: str, min_items: int = 2) -> pd.DataFrame:
@@ -144,16 +111,3 @@ def correlation(x: pd.DataFrame, *, cor: str = "pearson", smooth_warning: bool =
             "does (eigenvalues below 1e-12 raised, then rescaled to a correlation matrix).",
             NonPositiveDefiniteWarning, stacklevel=3)
     return r, smoothed
-
-
-def make_rng(rng: int | np.random.Generator | None) -> tuple[np.random.Generator, int | None]:
-    """A Generator and the seed to record.  ``None`` draws fresh entropy and records it, so that
-    every run can be repeated; a Generator passed in is used as is (seed recorded as None)."""
-    if isinstance(rng, np.random.Generator):
-        return rng, None
-    if rng is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-        return np.random.default_rng(seed), seed
-    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise SpecError(f"rng={rng!r} must be a non-negative int seed or a numpy Generator.")
-    return np.random.default_rng(int(rng)), int(rng)

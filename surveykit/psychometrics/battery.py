@@ -13,9 +13,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from surveykit._core.rng import make_rng
 from surveykit.data import SurveyData
 from surveykit.errors import DataError, SpecError
-from surveykit.psychometrics._common import make_rng
 from surveykit.psychometrics.adequacy import BartlettResult, KMOResult, bartlett, kmo
 from surveykit.psychometrics.efa import EFAResult, efa
 from surveykit.psychometrics.harman import HarmanResult, harman

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core import factor as fac
+from surveykit._core.blas import single_thread
 from surveykit.errors import ConvergenceWarning, DataError, HeywoodCaseWarning, SpecError
-from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise, small_blas
+from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
 __all__ = ["EFAResult", "efa"]
@@ -243,7 +244,7 @@ def efa(
     if smoothed:
         msgs.append(f"The {cor} correlation matrix was not positive definite and was smoothed (psych cor.smooth).")
     kmethod = "pa" if method == "paf" else method
-    with small_blas():
+    with single_thread():
         sol = fac.fa(r, n_factors, method=kmethod, rotation=rotation, kaiser_normalize=kaiser_normalize)
         st = fac.fa_stats(r, sol.loadings, sol.phi if sol.oblique else None, len(x))
     ext = sol.extraction

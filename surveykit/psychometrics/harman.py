@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core import factor as fac
+from surveykit._core.blas import single_thread
 from surveykit.errors import SpecError
-from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise, small_blas
+from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
 __all__ = ["HarmanResult", "harman", "HARMAN_CAVEAT"]
@@ -29,7 +30,10 @@ HARMAN_CAVEAT = (
 
 @dataclass(frozen=True, repr=False)
 class HarmanResult(ResultMixin):
-    """``first_factor_share``: the share of total item variance of the first unrotated factor."""
+    """``first_factor_share``: the share of total item variance of the first unrotated factor;
+    ``n_eigenvalues_above_1``: how many eigenvalues of the correlation matrix exceed 1 (the factors
+    an unrotated principal-component analysis retains by Kaiser's rule, as Harman's test is usually
+    reported beside the first factor's share)."""
 
     first_factor_share: float
     first_eigenvalue: float
@@ -38,6 +42,7 @@ class HarmanResult(ResultMixin):
     method: str
     missing: str
     threshold: float
+    n_eigenvalues_above_1: int
     caveat: str = HARMAN_CAVEAT
 
     @property
@@ -52,7 +57,7 @@ class HarmanResult(ResultMixin):
                             "first_eigenvalue": self.first_eigenvalue, "n_items": self.n_items,
                             "n_obs": self.n_obs, "method": self.method, "missing": self.missing,
                             "threshold": self.threshold, "exceeds_threshold": self.exceeds_threshold,
-                            "caveat": self.caveat})
+                            "caveat": self.caveat, "n_eigenvalues_above_1": self.n_eigenvalues_above_1})
 
     def _repr_line(self) -> str:
         return f"HarmanResult first factor {self.first_factor_share:.1%} of the variance"
@@ -109,12 +114,14 @@ def harman(
     x = listwise(item_frame(frame, function="harman", min_items=3), missing)
     r, _ = correlation(x)
     p = r.shape[0]
-    ev = float(np.linalg.eigvalsh(r)[-1])
+    eig = np.linalg.eigvalsh(r)
+    ev = float(eig[-1])
     if method == "pca":
         share = ev / p
     else:
-        with small_blas():
+        with single_thread():
             ext = fac.extract(r, 1, "minres")
         share = float(np.sum(ext.loadings**2) / np.trace(r))
     return HarmanResult(first_factor_share=float(share), first_eigenvalue=ev, n_items=p, n_obs=len(x),
-                        method=method, missing=missing, threshold=float(threshold))
+                        method=method, missing=missing, threshold=float(threshold),
+                        n_eigenvalues_above_1=int((eig > 1).sum()))

@@ -16,8 +16,9 @@ import pandas as pd
 
 from surveykit._core import descriptives as d
 from surveykit._core import items as ki
+from surveykit._core.blas import single_thread
 from surveykit.errors import SpecError
-from surveykit.psychometrics._common import check_option, item_frame, reverse_key, small_blas
+from surveykit.psychometrics._common import check_option, item_frame, reverse_key
 from surveykit.psychometrics.reliability import reliability
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
@@ -175,7 +176,7 @@ def item_analysis(
     r = used.corr(min_periods=2).to_numpy()
     cr = ki.critical_ratio(complete.to_numpy(), share=cr_share, equal_var=(cr_test == "student"))
     ri = rel.items
-    with small_blas():
+    with single_thread():
         omega_dropped = ki.omega_if_dropped(r)
     items = pd.DataFrame({
         "n": used.notna().sum().to_numpy(),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core import omega as ko
+from surveykit._core.blas import single_thread
 from surveykit.errors import ConvergenceWarning, DataError, SpecError
 from surveykit.psychometrics._common import (
     check_option,
@@ -26,7 +27,6 @@ from surveykit.psychometrics._common import (
     item_frame,
     listwise,
     reverse_key,
-    small_blas,
 )
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
@@ -189,7 +189,7 @@ def omega(
                         f"got {x.shape[1]}.")
     r, _ = correlation(x, cor=cor)
     kfm = "pa" if fm == "paf" else fm
-    with small_blas():
+    with single_thread():
         sl = ko.schmid(r, int(n_factors), fm=kfm, rotation=rotation)
     if not sl.converged:
         warnings.warn(f"The {rotation} rotation in omega() did not converge; results are the last iterate.",

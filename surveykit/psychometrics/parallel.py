@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core import factor as fac
+from surveykit._core.blas import single_thread
+from surveykit._core.rng import make_rng
 from surveykit.errors import SpecError
-from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise, make_rng, small_blas
+from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
 __all__ = ["ParallelAnalysisResult", "parallel_analysis"]
@@ -136,7 +138,7 @@ def parallel_analysis(
         return fac.fa_values(c, "minres") if kind == "fa" else np.linalg.eigvalsh(c)[::-1]
 
     sim = np.empty((int(n_iter), p))
-    with small_blas():
+    with single_thread():
         observed = values(r)
         for i in range(int(n_iter)):
             z = gen.standard_normal((n, p))

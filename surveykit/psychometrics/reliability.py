@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core import reliability as k
+from surveykit._core.blas import single_thread
 from surveykit._core.items import bootstrap_alpha, bootstrap_counts
+from surveykit._core.rng import make_rng
 from surveykit.errors import DataError, SpecError
-from surveykit.psychometrics._common import check_option, item_frame, make_rng, reverse_key, small_blas
+from surveykit.psychometrics._common import check_option, item_frame, reverse_key
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
 __all__ = ["ReliabilityResult", "reliability"]
@@ -203,7 +205,7 @@ def reliability(
         lo, hi = np.nanquantile(values, [q, 1.0 - q])
         interval = (float(lo), float(hi))
     r_pair = x.corr(min_periods=2).to_numpy()
-    with small_blas():
+    with single_thread():
         omega_t, omega_h, lam = k.omega_one_factor(r_pair)
     items = pd.DataFrame(
         {

@@ -6,43 +6,26 @@ sections, tables, numbers and judgements.  Numbers are formatted here (compute, 
 wording comes from ``messages/{lang}.yaml``; cut-offs from the convention profile.
 
 Every section appears only when its part of the results is present, so the report renders
-whatever the pipeline produced.  The results keys read here (``r`` is the results dict)::
-
-    analysis {name, title, simulated, alpha, seed, missing?}; data; instrument; screening
-    descriptives[] {item, construct, reverse, n, missing, mean, sd, mean_keyed, distribution?}
-        distribution: {scale value as str: count} over every scale point, raw (not reverse-keyed)
-    reliability[] {construct, n_items, alpha, alpha_ci_lower, alpha_ci_upper, std_alpha, average_r,
-        omega_total, items[] {item, mean, sd, r_drop, alpha_if_dropped}}
-    psychometrics? {kmo {overall, items?{item: msa}}, bartlett {chisq, df, pvalue},
-        parallel_analysis {observed[], simulated[], n_factors, n_iter?, percentile?},
-        efa {n_factors, method, rotation, factors[], loadings[] {item, loadings[], h2?}},
-        harman {variance, n_factors?}}
-    measurement {nobs, estimator, fit, loadings[], factor_correlations[] {lhs, rhs, r},
-        validity[] {construct, cr, ave, sqrt_ave?, msv?}, htmt?[] {lhs, rhs, htmt}}
-    structural? {nobs, fit, paths[], defined[], r_squared}
-    mediation? {n_boot, ci, seed?, effects[] {name, label?, est, se?, ci_lower, ci_upper, std_all?,
-        pvalue?, significant?}}
-    hypotheses[]
-    invariance? {group, levels[] {level, chisq, df, cfi, tli?, rmsea, srmr, delta_cfi?, delta_rmsea?,
-        delta_srmr?, chisq_diff?, df_diff?, pvalue_diff?}}
-    power? {alpha?, reps, seed?, curves[] {parameter, n, power, ci_lower?, ci_upper?}, target?}
-    warnings[] {stage, category, message}
+whatever the pipeline produced.  The record is :class:`surveykit.report.schema.ResultsRecord`:
+the builder reads its validated models, so a key the schema does not know cannot reach it.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
-from surveykit.errors import SpecError
+from surveykit.errors import check_option
 from surveykit.report.conventions import Profile
+from surveykit.report.schema import ResultsRecord, SEMFit
 
 __all__ = ["Cell", "Table", "Paragraph", "FigureBlock", "Section", "Document", "build_document", "messages",
-           "num", "pval"]
+           "code_message", "num", "pval"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,10 +90,25 @@ def integer(x) -> str:
 
 @lru_cache(maxsize=4)
 def messages(lang: str) -> dict:
-    if lang not in ("zh", "en"):
-        raise SpecError(f"report language {lang!r} is not one of 'zh', 'en'.")
+    check_option("lang", lang, ("zh", "en"))
     text = resources.files("surveykit.report").joinpath("messages", f"{lang}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=4)
+def _code_patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple((re.compile(e["match"]), e[lang]) for e in messages(lang).get("code_messages") or [])
+
+
+def code_message(text: str, lang: str) -> str:
+    """A message that code raised in English, in the report's language: the message catalogue's
+    ``code_messages`` (the first pattern matching the whole message gives the text, its named
+    groups filled in); unchanged when the language is English or no pattern matches."""
+    for pattern, template in _code_patterns(lang):
+        mo = pattern.match(text)
+        if mo:
+            return template.format(**{k: v or "" for k, v in mo.groupdict().items()})
+    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,26 +201,30 @@ class Document:
 
 
 class _Builder:
-    def __init__(self, results: dict, lang: str, profile: Profile, figures: dict[str, FigureBlock]):
+    def __init__(self, results: ResultsRecord, lang: str, profile: Profile, figures: dict[str, FigureBlock]):
         self.r = results
         self.lang = lang
         self.m = messages(lang)
         self.p = profile
         self.figs = figures
-        cons = (results.get("instrument") or {}).get("constructs") or []
-        self.names = {c["code"]: c.get("name") for c in cons}
+        self.names = {c.code: c.name for c in results.instrument.constructs}
         self.judged_any = False
 
     # helpers ---------------------------------------------------------------------------------
     def tx(self, t) -> str:
+        """A bilingual text (a record's Bilingual or a catalogue's {zh, en}) in the report's language."""
+        if hasattr(t, "zh"):
+            t = t.model_dump()
         if isinstance(t, dict):
             return t.get(self.lang) or t.get("zh") or t.get("en") or ""
         return "" if t is None else str(t)
 
     def other(self, t) -> str | None:
+        """The other language's text, when it differs."""
+        if hasattr(t, "zh"):
+            t = t.model_dump()
         if isinstance(t, dict):
-            o = "en" if self.lang == "zh" else "zh"
-            v = t.get(o)
+            v = t.get("en" if self.lang == "zh" else "zh")
             return v if v and v != t.get(self.lang) else None
         return None
 
@@ -256,69 +258,64 @@ class _Builder:
 
     # sections --------------------------------------------------------------------------------
     def sample(self) -> Section | None:
-        r, m = self.r, self.m
-        d, sc = r.get("data") or {}, r.get("screening") or {}
+        m = self.m
+        d, sc = self.r.data, self.r.screening
         ms = m["sample"]
-        rows = [[Cell(ms["file"]), Cell(str(d.get("file", "—")))]]
-        if d.get("file_label"):
-            rows.append([Cell(ms["file_label"]), Cell(str(d["file_label"]))])
-        for key, value in (("n_rows", d.get("n_rows")), ("n_before", sc.get("n_before")),
-                           ("excluded", sc.get("n_excluded")), ("n_after", sc.get("n_after"))):
+        rows = [[Cell(ms["file"]), Cell(d.file)]]
+        if d.file_label:
+            rows.append([Cell(ms["file_label"]), Cell(d.file_label)])
+        for key, value in (("n_rows", d.n_rows), ("n_before", sc.n_before), ("excluded", sc.n_excluded),
+                           ("n_after", sc.n_after)):
             rows.append([Cell(ms[key]), Cell(integer(value), numeric=True)])
         blocks: list = [Table("sample", ms["caption"], [ms["measure"], ms["value"]], rows)]
-        if sc.get("rules"):
-            rrows = [[Cell(str(x["rule"])),
-                      Cell(m["screening_rules"].get(x["rule"], str(x.get("criterion", ""))).replace(
-                          "{threshold}", thr(x["threshold"]) if x.get("threshold") is not None else "")),
-                      Cell(integer(x.get("flagged")), numeric=True)] for x in sc["rules"]]
+        if sc.rules:
+            rrows = [[Cell(x.rule),
+                      Cell(m["screening_rules"].get(x.rule, x.criterion).replace(
+                          "{threshold}", thr(x.threshold) if x.threshold is not None else "")),
+                      Cell(integer(x.flagged), numeric=True)] for x in sc.rules]
             blocks.append(Table("screening", ms["rules_caption"], [ms["rule"], ms["criterion"], ms["flagged"]], rrows,
                                 notes=[ms["multi_flag_note"]]))
         else:
             blocks.append(Paragraph(ms["none_excluded"]))
-        if d.get("missing_codes"):
+        if d.missing_codes:
             parts = []
-            for item, codes in d["missing_codes"].items():
+            for item, codes in d.missing_codes.items():
                 parts.append(f"{item} ({', '.join(f'{c}: {k}' for c, k in codes.items())})")
             blocks.append(Paragraph(f"{ms['missing_codes']}: {'; '.join(parts)}."))
         return Section("sample", m["sections"]["sample"], blocks)
 
     def instrument(self) -> Section | None:
-        ins = self.r.get("instrument")
-        if not ins:
-            return None
+        ins = self.r.instrument
         m, mi = self.m, self.m["instrument"]
-        scale = ins.get("scale") or {}
-        labels = "; ".join(f"{k} = {self.tx(v)}" for k, v in (scale.get("labels") or {}).items())
-        missing = "; ".join(f"{k} = {self.tx(v)}" for k, v in (scale.get("missing") or {}).items())
-        text = f"{self.tx(ins.get('title'))}. {mi['scale']}: {labels}."
+        labels = "; ".join(f"{k} = {self.tx(v)}" for k, v in ins.scale.labels.items())
+        missing = "; ".join(f"{k} = {self.tx(v)}" for k, v in ins.scale.missing.items())
+        text = f"{self.tx(ins.title)}. {mi['scale']}: {labels}."
         if missing:
             text += f" {mi['missing']}: {missing}."
         blocks: list = [Paragraph(text)]
-        for c in ins.get("constructs") or []:
+        for c in ins.constructs:
             rows = []
-            for it in c.get("items") or []:
-                src = it.get("source") or {}
-                source = str(src.get("section") or "")
-                if src.get("quote"):
-                    source += f"{mi['quote_sep']}“{src['quote']}”"
-                rows.append([Cell(str(it["id"])), Cell(self.tx(it.get("text")), sub=self.other(it.get("text"))),
-                             Cell(mi["mark_reverse"] if it.get("reverse") else mi["mark_forward"]), Cell(source)])
-            name = c.get("name") or {}
-            caption = f"{c['code']} {self.tx(name)}"
-            if self.other(name):
-                caption += f" / {self.other(name)}"
-            blocks.append(Table(f"instrument-{c['code']}", caption,
+            for it in c.items:
+                source = it.source.section if it.source else ""
+                if it.source and it.source.quote:
+                    source += f"{mi['quote_sep']}“{it.source.quote}”"
+                rows.append([Cell(it.id), Cell(self.tx(it.text), sub=self.other(it.text)),
+                             Cell(mi["mark_reverse"] if it.reverse else mi["mark_forward"]), Cell(source)])
+            caption = f"{c.code} {self.tx(c.name)}"
+            if self.other(c.name):
+                caption += f" / {self.other(c.name)}"
+            blocks.append(Table(f"instrument-{c.code}", caption,
                                 [mi["item"], mi["text"], mi["reverse"], mi["source"]], rows))
         return Section("instrument", m["sections"]["instrument"], blocks)
 
     def descriptives(self) -> Section | None:
-        ds = self.r.get("descriptives")
+        ds = self.r.descriptives
         if not ds:
             return None
         md = self.m["descriptives"]
-        rows = [[Cell(f"{d['item']}{' (R)' if d.get('reverse') else ''}"), Cell(str(d.get("construct", ""))),
-                 Cell(integer(d.get("n")), numeric=True), Cell(integer(d.get("missing")), numeric=True),
-                 self.n(d.get("mean"), 2), self.n(d.get("sd"), 2), self.n(d.get("mean_keyed"), 2)] for d in ds]
+        rows = [[Cell(f"{d.item}{' (R)' if d.reverse else ''}"), Cell(d.code),
+                 Cell(integer(d.n), numeric=True), Cell(integer(d.missing), numeric=True),
+                 self.n(d.mean, 2), self.n(d.sd, 2), self.n(d.mean_keyed, 2)] for d in ds]
         blocks: list = [Table("descriptives", md["caption"],
                               [md["item"], md["construct"], md["n"], md["missing"], md["mean"], md["sd"],
                                md["mean_keyed"]], rows, notes=[md["note"]])]
@@ -326,12 +323,11 @@ class _Builder:
         return Section("descriptives", self.m["sections"]["descriptives"], blocks)
 
     def item_analysis(self) -> Section | None:
-        rel = self.r.get("reliability") or []
         rows = []
-        for x in rel:
-            for it in x.get("items") or []:
-                rows.append([Cell(str(it.get("item"))), Cell(str(x.get("construct"))), self.n(it.get("mean"), 2),
-                             self.n(it.get("sd"), 2), self.n(it.get("r_drop")), self.n(it.get("alpha_if_dropped"))])
+        for x in self.r.reliability:
+            for it in x.items:
+                rows.append([Cell(it.item), Cell(x.name), self.n(it.mean, 2), self.n(it.sd, 2), self.n(it.r_drop),
+                             self.n(it.alpha_if_dropped)])
         if not rows:
             return None
         mi = self.m["item_analysis"]
@@ -340,152 +336,124 @@ class _Builder:
                                                    mi["alpha_if_dropped"]], rows, notes=[mi["note"]])])
 
     def reliability(self) -> Section | None:
-        rel = self.r.get("reliability")
+        rel = self.r.reliability
         if not rel:
             return None
         mr = self.m["reliability"]
         self.judged_any = False
-        rows = [[Cell(self.cname(x["construct"])), Cell(integer(x.get("n_items")), numeric=True),
-                 self.judged("alpha", x.get("alpha")),
-                 Cell(f"[{num(x.get('alpha_ci_lower'))}, {num(x.get('alpha_ci_upper'))}]", numeric=True),
-                 self.n(x.get("std_alpha")), self.n(x.get("average_r")), self.n(x.get("omega_total"))] for x in rel]
+        rows = [[Cell(self.cname(x.name)), Cell(integer(x.n_items), numeric=True), self.judged("alpha", x.alpha),
+                 Cell(f"[{num(x.alpha_ci[0])}, {num(x.alpha_ci[1])}]", numeric=True),
+                 self.n(x.std_alpha), self.n(x.average_r), self.n(x.omega_total)] for x in rel]
         notes = [mr["note"]] + ([self.mark_note()] if self.judged_any else [])
         return Section("reliability", self.m["sections"]["reliability"], [
             Table("reliability", mr["caption"], [mr["construct"], mr["k"], mr["alpha"], mr["ci"], mr["std_alpha"],
                                                  mr["average_r"], mr["omega"]], rows, notes=notes)])
 
     def adequacy(self) -> Section | None:
-        ps = self.r.get("psychometrics") or {}
-        kmo, bart, pa, efa = ps.get("kmo"), ps.get("bartlett"), ps.get("parallel_analysis"), ps.get("efa")
-        if not any((kmo, bart, pa, efa)):
+        ps = self.r.psychometrics
+        if ps is None:
             return None
+        kmo, bart, pa, efa = ps.kmo, ps.bartlett, ps.parallel_analysis, ps.efa
         ma = self.m["adequacy"]
-        blocks: list = []
         self.judged_any = False
-        rows = []
-        if kmo:
-            overall = kmo.get("overall") if isinstance(kmo, dict) else kmo
-            rows.append([Cell(ma["kmo"]), self.judged("kmo", overall)])
-        if bart:
-            rows.append([Cell(ma["bartlett"]),
-                         Cell(f"χ² = {num(bart.get('chisq'), 2)}, df = {integer(bart.get('df'))}, "
-                              f"p {p_eq(bart.get('pvalue'))}", numeric=True)])
-        if pa and pa.get("n_factors") is not None:
-            rows.append([Cell(ma["pa_factors"]), Cell(integer(pa["n_factors"]), numeric=True)])
-        if rows:
-            notes = [self.mark_note()] if self.judged_any else []
-            blocks.append(Table("adequacy", ma["caption"], [ma["measure"], ma["value"]], rows, notes=notes))
-        if pa and pa.get("observed"):
-            obs, sim = pa.get("observed") or [], pa.get("simulated") or []
-            prow = [[Cell(str(i + 1)), self.n(o), self.n(sim[i] if i < len(sim) else None)]
-                    for i, o in enumerate(obs)]
-            note = ma["pa_note"].format(n_iter=integer(pa.get("n_iter")), percentile=thr(pa.get("percentile", 95)))
-            blocks.append(Table("parallel-analysis", ma["pa_caption"], [ma["factor"], ma["observed"], ma["simulated"]],
-                                prow, notes=[note]))
-            blocks += self.figure("scree")
-        if efa and efa.get("loadings"):
-            factors = list(efa.get("factors") or [f"F{i + 1}" for i in range(int(efa.get("n_factors", 0)))])
-            has_h2 = any("h2" in x for x in efa["loadings"])
-            erows = []
-            for x in efa["loadings"]:
-                row = [Cell(str(x["item"]))] + [Cell(coef(v), numeric=True) for v in x.get("loadings", [])]
-                if has_h2:
-                    row.append(Cell(coef(x.get("h2")), numeric=True))
-                erows.append(row)
-            header = [ma["item"]] + factors + ([ma["h2"]] if has_h2 else [])
-            note = ma["efa_note"].format(method=str(efa.get("method", "")), rotation=str(efa.get("rotation", "")),
-                                         n_factors=integer(efa.get("n_factors")))
-            blocks.append(Table("efa", ma["efa_caption"], header, erows, notes=[note]))
+        rows = [[Cell(ma["kmo"]), self.judged("kmo", kmo.msa)],
+                [Cell(ma["bartlett"]),
+                 Cell(f"χ² = {num(bart.chisq, 2)}, df = {integer(bart.df)}, p {p_eq(bart.pvalue)}", numeric=True)],
+                [Cell(ma["pa_factors"]), Cell(integer(pa.n_factors), numeric=True)]]
+        notes = [self.mark_note()] if self.judged_any else []
+        blocks: list = [Table("adequacy", ma["caption"], [ma["measure"], ma["value"]], rows, notes=notes)]
+        prow = [[Cell(str(x.position)), self.n(x.observed), self.n(x.simulated_quantile)] for x in pa.table]
+        note = ma["pa_note"].format(n_iter=integer(pa.n_iter), percentile=thr(pa.quantile * 100))
+        blocks.append(Table("parallel-analysis", ma["pa_caption"], [ma["factor"], ma["observed"], ma["simulated"]],
+                            prow, notes=[note]))
+        blocks += self.figure("scree")
+        factors = efa.factors
+        erows = [[Cell(str(x["item"]))] + [Cell(coef(x[f]), numeric=True) for f in factors]
+                 + [Cell(coef(efa.communalities.get(str(x["item"]))), numeric=True)] for x in efa.loadings]
+        note = ma["efa_note"].format(method=efa.method, rotation=str(efa.rotation or "none"),
+                                     n_factors=integer(efa.n_factors))
+        blocks.append(Table("efa", ma["efa_caption"], [ma["item"]] + factors + [ma["h2"]], erows, notes=[note]))
         return Section("adequacy", self.m["sections"]["adequacy"], blocks)
 
     def cmb(self) -> Section | None:
-        h = (self.r.get("psychometrics") or {}).get("harman")
-        if not h:
+        if self.r.psychometrics is None:
             return None
+        h = self.r.psychometrics.harman
         mc = self.m["cmb"]
         self.judged_any = False
-        rows = [[Cell(mc["harman"]), self.judged("harman", h.get("variance"), pct(h.get("variance")))]]
-        if h.get("n_factors") is not None:
-            rows.append([Cell(mc["n_factors"]), Cell(integer(h["n_factors"]), numeric=True)])
+        rows = [[Cell(mc["harman"]), self.judged("harman", h.first_factor_share, pct(h.first_factor_share))],
+                [Cell(mc["n_factors"]), Cell(integer(h.n_eigenvalues_above_1), numeric=True)]]
         notes = [self.mark_note()] if self.judged_any else []
         blocks: list = [Table("harman", mc["caption"], [mc["measure"], mc["value"]], rows, notes=notes),
                         Paragraph(mc["caveat"], style="note")]
-        cmb = self.r.get("cmb") or {}
+        cmb = self.r.cmb
         for key, caption in (("single_factor", mc["single_caption"]), ("ulmc", mc["ulmc_caption"])):
-            block = cmb.get(key)
-            if not block:
+            block = getattr(cmb, key) if cmb is not None else None
+            if block is None:
                 continue
-            crow = []
-            for c in block.get("comparison") or []:
-                crow.append([Cell(self.tx(mc["models"].get(str(c.get("model")), str(c.get("model"))))),
-                             Cell(f"{num(c.get('chisq'), 2)} ({integer(c.get('df'))})", numeric=True),
-                             self.n(c.get("cfi")), self.n(c.get("tli")), self.n(c.get("rmsea")), self.n(c.get("srmr"))])
-            t = block.get("test") or {}
-            tnote = mc["delta_note"].format(dchi=num(t.get("delta_chisq"), 2), ddf=integer(t.get("delta_df")),
-                                            p=p_eq(t.get("pvalue")), dcfi=num(t.get("delta_cfi")),
-                                            drmsea=num(t.get("delta_rmsea")))
+            crow = [[Cell(self.tx(mc["models"].get(c.model, c.model))),
+                     Cell(f"{num(c.chisq, 2)} ({integer(c.df)})", numeric=True),
+                     self.n(c.cfi), self.n(c.tli), self.n(c.rmsea), self.n(c.srmr)] for c in block.comparison]
+            t = block.test
+            tnote = mc["delta_note"].format(dchi=num(t.delta_chisq, 2), ddf=integer(t.delta_df), p=p_eq(t.pvalue),
+                                            dcfi=num(t.delta_cfi), drmsea=num(t.delta_rmsea))
             tnotes = [tnote]
             if key == "ulmc":
-                tnotes.append(mc["ulmc_note"].format(method=pct(block.get("mean_method_variance")),
-                                                     substantive=pct(block.get("mean_substantive_variance"))))
-                if block.get("admissible") is False:
+                tnotes.append(mc["ulmc_note"].format(method=pct(block.mean_method_variance),
+                                                     substantive=pct(block.mean_substantive_variance)))
+                if block.admissible is False:
                     tnotes.append(mc["inadmissible"])
             f = self.m["fit_names"]
             blocks.append(Table(f"cmb-{key}", caption, [mc["model"], f"{f['chisq']} (df)", f["cfi"], f["tli"],
                                                          f["rmsea"], f["srmr"]], crow, notes=tnotes))
         return Section("cmb", self.m["sections"]["cmb"], blocks)
 
-    def fit_table(self, key: str, caption: str, block: dict) -> Table:
-        f, mf = block.get("fit") or {}, self.m["fit_names"]
+    def fit_table(self, key: str, caption: str, block: SEMFit) -> Table:
+        f, mf = block.fit_measures, self.m["fit_names"]
         self.judged_any = False
-        chisq, df = f.get("chisq"), f.get("df")
-        ratio = chisq / df if isinstance(chisq, (int, float)) and isinstance(df, (int, float)) and df else None
+        chisq, df = f.chisq, f.df
+        ratio = chisq / df if chisq is not None and df else None
         rows = [
-            [Cell(mf["nobs"]), Cell(integer(block.get("nobs", f.get("nobs"))), numeric=True)],
+            [Cell(mf["nobs"]), Cell(integer(block.nobs), numeric=True)],
             [Cell(f"{mf['chisq']} (df)"), Cell(f"{num(chisq, 2)} ({integer(df)})", numeric=True)],
-            [Cell(mf["pvalue"]), Cell(pval(f.get("pvalue")), numeric=True)],
+            [Cell(mf["pvalue"]), Cell(pval(f.pvalue), numeric=True)],
             [Cell(mf["chisq_df"]), self.judged("chisq_df", ratio, num(ratio, 2))],
-            [Cell(mf["cfi"]), self.judged("cfi", f.get("cfi"))],
-            [Cell(mf["tli"]), self.judged("tli", f.get("tli"))],
-            [Cell(mf["rmsea"]), self.judged("rmsea", f.get("rmsea"))],
-            [Cell(mf["rmsea_ci"]), Cell(f"[{num(f.get('rmsea_ci_lower'))}, {num(f.get('rmsea_ci_upper'))}]",
-                                        numeric=True)],
-            [Cell(mf["srmr"]), self.judged("srmr", f.get("srmr"))],
-            [Cell(mf["aic"]), self.n(f.get("aic"), 1)],
-            [Cell(mf["bic"]), self.n(f.get("bic"), 1)],
+            [Cell(mf["cfi"]), self.judged("cfi", f.cfi)],
+            [Cell(mf["tli"]), self.judged("tli", f.tli)],
+            [Cell(mf["rmsea"]), self.judged("rmsea", f.rmsea)],
+            [Cell(mf["rmsea_ci"]), Cell(f"[{num(f.rmsea_ci_lower)}, {num(f.rmsea_ci_upper)}]", numeric=True)],
+            [Cell(mf["srmr"]), self.judged("srmr", f.srmr)],
+            [Cell(mf["aic"]), self.n(f.aic, 1)],
+            [Cell(mf["bic"]), self.n(f.bic, 1)],
         ]
         notes = [self.mark_note()] if self.judged_any else []
         return Table(key, caption, [self.m["measurement"]["measure"], self.m["measurement"]["value"]], rows,
                      notes=notes)
 
     def measurement(self) -> Section | None:
-        meas = self.r.get("measurement")
-        if not meas:
-            return None
+        meas = self.r.measurement
         mm = self.m["measurement"]
         blocks: list = [self.fit_table("measurement-fit", mm["fit"], meas)]
         self.judged_any = False
-        rows = [[Cell(str(x["construct"])), Cell(str(x["item"])), self.n(x.get("est")), self.n(x.get("se")),
-                 Cell(pval(x.get("pvalue")), numeric=True), self.judged("loading", x.get("std_all"))]
-                for x in meas.get("loadings") or []]
+        rows = [[Cell(x.lhs), Cell(x.rhs), self.n(x.est), self.n(x.se), Cell(pval(x.pvalue), numeric=True),
+                 self.judged("loading", x.std_all)] for x in meas.rows("=~")]
         notes = [self.mark_note()] if self.judged_any else []
         blocks.append(Table("loadings", mm["loadings"], [mm["construct"], mm["item"], mm["est"], mm["se"], mm["p"],
                                                          mm["std"]], rows, notes=notes, row_header=False))
-        val = meas.get("validity") or []
+        val = meas.validity.table
         if val:
             self.judged_any = False
-            extra = [k for k in ("sqrt_ave", "msv") if any(k in v for v in val)]
-            vrows = [[Cell(self.cname(v["construct"])), self.judged("cr", v.get("cr")),
-                      self.judged("ave", v.get("ave"))] + [self.n(v.get(k)) for k in extra] for v in val]
+            extra = [k for k in ("sqrt_ave", "msv") if any(getattr(v, k) is not None for v in val)]
+            vrows = [[Cell(self.cname(v.factor)), self.judged("cr", v.cr), self.judged("ave", v.ave)]
+                     + [self.n(getattr(v, k)) for k in extra] for v in val]
             notes = [mm["validity_note"]] + ([self.mark_note()] if self.judged_any else [])
             blocks.append(Table("validity", mm["validity"], [mm["construct"], mm["cr"], mm["ave"]]
                                 + [mm[k] for k in extra], vrows, notes=notes))
         blocks += self._fornell_larcker(meas)
         blocks += self._htmt(meas)
-        mi = meas.get("modindices") or []
-        if mi:
-            mrows = [[Cell(f"{x.get('lhs')} {x.get('op')} {x.get('rhs')}"), self.n(x.get("mi"), 2),
-                      self.n(x.get("epc")), self.n(x.get("sepc_all"))] for x in mi]
+        if meas.modindices:
+            mrows = [[Cell(f"{x.lhs} {x.op} {x.rhs}"), self.n(x.mi, 2), self.n(x.epc), self.n(x.sepc_all)]
+                     for x in meas.modindices]
             blocks.append(Table("modindices", mm["mi_caption"], [mm["mi_param"], "MI", "EPC", "SEPC (std.all)"],
                                 mrows, notes=[mm["mi_note"]]))
         blocks += self.figure("correlations")
@@ -506,13 +474,13 @@ class _Builder:
             rows.append(row)
         return rows
 
-    def _fornell_larcker(self, meas: dict) -> list:
-        val = meas.get("validity") or []
-        if not val or not all(v.get("sqrt_ave") is not None for v in val):
+    def _fornell_larcker(self, meas) -> list:
+        val = meas.validity.table
+        if not val or not all(v.sqrt_ave is not None for v in val):
             return []
-        codes = [v["construct"] for v in val]
-        pairs = {(x["lhs"], x["rhs"]): x["r"] for x in meas.get("factor_correlations") or []}
-        diag = {v["construct"]: v["sqrt_ave"] for v in val}
+        codes = [v.factor for v in val]
+        pairs = {(x.lhs, x.rhs): x.std_all for x in meas.factor_correlations(codes)}
+        diag = {v.factor: v.sqrt_ave for v in val}
         mm = self.m["measurement"]
         rows = self._matrix(codes, pairs, diag, None)
         # the criterion: √AVE exceeds every correlation of the construct (judged on the diagonal)
@@ -525,17 +493,13 @@ class _Builder:
         notes = [mm["fl_note"]] + ([self.mark_note()] if self.judged_any else [])
         return [Table("fornell-larcker", mm["fl"], [mm["construct"]] + codes, rows, notes=notes)]
 
-    def _htmt(self, meas: dict) -> list:
-        ht = meas.get("htmt")
+    def _htmt(self, meas) -> list:
+        ht = meas.validity.htmt
         if not ht:
             return []
-        codes = []
-        for x in ht:
-            for c in (x["lhs"], x["rhs"]):
-                if c not in codes:
-                    codes.append(c)
+        codes = list(ht)
         order = [c for c in self.names if c in codes] + [c for c in codes if c not in self.names]
-        pairs = {(x["lhs"], x["rhs"]): x["htmt"] for x in ht}
+        pairs = {(a, b): ht[a][b] for i, a in enumerate(codes) for b in codes[i + 1:]}
         self.judged_any = False
         rows = self._matrix(order, pairs, {}, "htmt")
         for i in range(len(order)):
@@ -545,129 +509,129 @@ class _Builder:
         return [Table("htmt", mm["htmt"], [mm["construct"]] + order, rows, notes=notes)]
 
     def structural(self) -> Section | None:
-        s = self.r.get("structural")
-        if not s:
+        s = self.r.structural
+        if s is None:
             return None
         ms = self.m["structural"]
         blocks: list = [self.fit_table("structural-fit", self.m["measurement"]["fit"], s)]
         head = [ms["path"], ms["b"], ms["se"], ms["z"], ms["p"], ms["ci"], ms["beta"]]
 
         def row(p, first):
-            return [Cell(first), self.n(p.get("est")), self.n(p.get("se")), self.n(p.get("z"), 2),
-                    Cell(pval(p.get("pvalue")), numeric=True),
-                    Cell(f"[{num(p.get('ci_lower'))}, {num(p.get('ci_upper'))}]", numeric=True),
-                    self.n(p.get("std_all"))]
+            return [Cell(first), self.n(p.est), self.n(p.se), self.n(p.z, 2), Cell(pval(p.pvalue), numeric=True),
+                    Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True), self.n(p.std_all)]
 
-        prows = [row(p, f"{p['rhs']} → {p['lhs']}") for p in s.get("paths") or []]
+        prows = [row(p, f"{p.rhs} → {p.lhs}") for p in s.rows("~")]
         blocks.append(Table("paths", ms["paths"], head, prows))
-        if s.get("defined"):
-            drows = [[Cell(str(p["lhs"]), sub=str(p.get("rhs", "")))] + row(p, "")[1:] for p in s["defined"]]
+        if s.rows(":="):
+            drows = [[Cell(p.lhs, sub=p.rhs)] + row(p, "")[1:] for p in s.rows(":=")]
             blocks.append(Table("defined", ms["defined"], [ms["effect"]] + head[1:], drows, notes=[ms["defined_note"]]))
-        if s.get("r_squared"):
+        r2 = construct_r_squared(self.r)
+        if r2:
             blocks.append(Table("r-squared", ms["r2"], [ms["variable"], ms["r2"]],
-                                [[Cell(self.cname(k)), self.n(v)] for k, v in s["r_squared"].items()]))
+                                [[Cell(self.cname(k)), self.n(v)] for k, v in r2.items()]))
         blocks += self.figure("path")
         return Section("structural", self.m["sections"]["structural"], blocks)
 
     def mediation(self) -> Section | None:
-        med = self.r.get("mediation")
-        if not med or not med.get("effects"):
+        med = self.r.mediation
+        effects = med.defined() if med is not None else []
+        if not effects:
             return None
         mm = self.m["mediation"]
         rows = []
-        for e in med["effects"]:
-            sig = e.get("significant")
-            if sig is None and e.get("ci_lower") is not None and e.get("ci_upper") is not None:
-                sig = e["ci_lower"] > 0 or e["ci_upper"] < 0
-            rows.append([Cell(str(e.get("name")), sub=self.tx(e.get("label")) or None), self.n(e.get("est")),
-                         self.n(e.get("se")), Cell(f"[{num(e.get('ci_lower'))}, {num(e.get('ci_upper'))}]",
-                                                   numeric=True),
-                         self.n(e.get("std_all")),
+        for p, std, _ in effects:
+            sig = p.ci_lower is not None and p.ci_upper is not None and (p.ci_lower > 0 or p.ci_upper < 0)
+            rows.append([Cell(p.lhs, sub=p.rhs or None), self.n(p.est), self.n(p.se),
+                         Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True),
+                         self.n(std.est_std if std is not None else None),
                          Cell(mm["excludes_zero"] if sig else mm["includes_zero"])])
-        note = mm["note"].format(n_boot=integer(med.get("n_boot")), ci=self.m["ci_methods"].get(
-            str(med.get("ci")), str(med.get("ci"))), seed=integer(med.get("seed")))
+        note = mm["note"].format(n_boot=integer(med.n_boot), ci=self.m["ci_methods"].get(med.ci, med.ci),
+                                 seed=integer(med.rng_seed))
         blocks: list = [Table("mediation", mm["caption"], [mm["effect"], mm["est"], mm["se"], mm["ci"], mm["beta"],
                                                             mm["decision"]], rows, notes=[note])]
         # the decision of the 温忠麟-叶宝娟 (2014) procedure, in the report's language
-        for e in med["effects"]:
-            text = e.get(f"decision_{self.lang}")
-            if not text:
-                continue
-            ratio = e.get("effect_ratio")
-            extra = mm["ratio"].format(ratio=pct(ratio)) if isinstance(ratio, (int, float)) and e.get(
+        decided = [(p, d) for p, _, d in effects if d.get(f"decision_{self.lang}")]
+        for p, d in decided:
+            ratio = d.get("effect_ratio")
+            extra = mm["ratio"].format(ratio=pct(ratio)) if isinstance(ratio, (int, float)) and d.get(
                 "decision") == "partial" else ""
-            blocks.append(Paragraph(f"{e.get('name')}: {text}{extra}"))
-        if any(e.get(f"decision_{self.lang}") for e in med["effects"]):
+            blocks.append(Paragraph(f"{p.lhs}: {d[f'decision_{self.lang}']}{extra}"))
+        if decided:
             blocks.append(Paragraph(mm["procedure"], style="note"))
         return Section("mediation", self.m["sections"]["mediation"], blocks)
 
     def hypotheses(self) -> Section | None:
-        hs = self.r.get("hypotheses")
+        hs = self.r.hypotheses
         if not hs:
             return None
         mh, ms = self.m["hypotheses"], self.m["structural"]
         rows = []
         for h in hs:
-            dec = Cell(mh["supported"] if h.get("supported") else mh["not_supported"])
-            dec.mark = "ok" if h.get("supported") else "no"
-            rows.append([Cell(str(h["id"])), Cell(self.tx(h.get("text")), sub=str(h.get("target", ""))),
-                         self.n(h.get("est")), self.n(h.get("se")), self.n(h.get("std_all")),
-                         Cell(pval(h.get("pvalue")), numeric=True),
-                         Cell(f"[{num(h.get('ci_lower'))}, {num(h.get('ci_upper'))}]", numeric=True), dec])
-        alpha = (self.r.get("analysis") or {}).get("alpha", 0.05)
+            dec = Cell(mh["supported"] if h.supported else mh["not_supported"])
+            dec.mark = "ok" if h.supported else "no"
+            rows.append([Cell(h.id), Cell(self.tx(h.text), sub=h.target), self.n(h.est), self.n(h.se),
+                         self.n(h.std_all), Cell(pval(h.pvalue), numeric=True),
+                         Cell(f"[{num(h.ci_lower)}, {num(h.ci_upper)}]", numeric=True), dec])
+        alpha = self.r.analysis.alpha
         return Section("hypotheses", self.m["sections"]["hypotheses"], [
             Table("hypotheses", mh["caption"], [mh["id"], mh["statement"], mh["est"], ms["se"], mh["beta"], mh["p"],
                                                 ms["ci"], mh["decision"]], rows,
                   notes=[mh["rule"].replace("{alpha}", num(alpha, 2))])])
 
     def invariance(self) -> Section | None:
-        inv = self.r.get("invariance")
-        if not inv or not inv.get("levels"):
+        inv = self.r.invariance
+        if inv is None or not inv.table:
             return None
         mv, mf = self.m["invariance"], self.m["fit_names"]
         self.judged_any = False
         rows = []
-        for lv in inv["levels"]:
-            rows.append([Cell(mv["levels"].get(lv["level"], str(lv["level"]))),
-                         Cell(f"{num(lv.get('chisq'), 2)} ({integer(lv.get('df'))})", numeric=True),
-                         self.judged("cfi", lv.get("cfi")), self.judged("rmsea", lv.get("rmsea")),
-                         self.judged("srmr", lv.get("srmr")),
-                         self.judged("delta_cfi", lv.get("delta_cfi")) if lv.get("delta_cfi") is not None
+        names = {**mv["levels"], **(mv["ordinal_levels"] if inv.ordinal else {})}
+        for lv in inv.table:
+            rows.append([Cell(names.get(lv.level, lv.level)),
+                         Cell(f"{num(lv.chisq, 2)} ({integer(lv.df)})", numeric=True),
+                         self.judged("cfi", lv.cfi), self.judged("rmsea", lv.rmsea), self.judged("srmr", lv.srmr),
+                         self.judged("delta_cfi", lv.delta_cfi) if lv.delta_cfi is not None
                          else Cell("—", numeric=True),
-                         self.judged("delta_rmsea", lv.get("delta_rmsea")) if lv.get("delta_rmsea") is not None
+                         self.judged("delta_rmsea", lv.delta_rmsea) if lv.delta_rmsea is not None
                          else Cell("—", numeric=True),
-                         Cell(f"{num(lv.get('chisq_diff'), 2)} ({integer(lv.get('df_diff'))}), p "
-                              f"{p_eq(lv.get('pvalue_diff'))}" if lv.get("chisq_diff") is not None else "—",
-                              numeric=True)])
-        notes = [mv["note"].format(group=str(inv.get("group", "")))] + ([self.mark_note()] if self.judged_any else [])
+                         Cell(f"{num(lv.chisq_diff, 2)} ({integer(lv.df_diff)}), p {p_eq(lv.pvalue_diff)}"
+                              if lv.chisq_diff is not None else "—", numeric=True)])
+        notes = [mv["note"].format(group=inv.group)]
+        if inv.fit_indices in mv["indices"]:
+            notes.append(mv["indices"][inv.fit_indices].format(estimator=inv.estimator))
+        if inv.difference_test:
+            notes.append(mv["difference"].format(method=inv.difference_test))
+        if inv.ordinal:
+            notes.append(mv["ordinal"].format(parameterization=inv.parameterization, citation=inv.identification))
+        notes += [self.mark_note()] if self.judged_any else []
         return Section("invariance", self.m["sections"]["invariance"], [
             Table("invariance", mv["caption"], [mv["level"], f"{mf['chisq']} (df)", mf["cfi"], mf["rmsea"], mf["srmr"],
                                                 "ΔCFI", "ΔRMSEA", mv["chisq_diff"]], rows, notes=notes),
             *self.figure("invariance")])
 
     def power(self) -> Section | None:
-        pw = self.r.get("power")
-        if not pw or not pw.get("curves"):
+        pw = self.r.power
+        if pw is None or not pw.table:
             return None
         mp = self.m["power"]
         self.judged_any = False
-        rows = [[Cell(str(c.get("parameter"))), Cell(integer(c.get("n")), numeric=True),
-                 self.judged("power", c.get("power")),
-                 Cell(f"[{num(c.get('ci_lower'))}, {num(c.get('ci_upper'))}]" if c.get("ci_lower") is not None
-                      else "—", numeric=True)] for c in pw["curves"]]
-        notes = [mp["note"].format(reps=integer(pw.get("reps")), alpha=num(pw.get("alpha", 0.05), 2),
-                                   seed=integer(pw.get("seed")))] + ([self.mark_note()] if self.judged_any else [])
+        rows = [[Cell(c.parameter), Cell(integer(c.n), numeric=True), self.judged("power", c.power),
+                 Cell(f"[{num(c.power_ci_lower)}, {num(c.power_ci_upper)}]" if c.power_ci_lower is not None
+                      else "—", numeric=True)] for c in pw.table]
+        notes = [mp["note"].format(reps=integer(pw.reps), alpha=num(pw.alpha, 2), seed=integer(pw.rng_seed))] + (
+            [self.mark_note()] if self.judged_any else [])
         return Section("power", self.m["sections"]["power"], [
             Table("power", mp["caption"], [mp["parameter"], "N", mp["power"], mp["ci"]], rows, notes=notes),
             *self.figure("power")])
 
     def warnings(self) -> Section:
         mw = self.m["warnings"]
-        ws = self.r.get("warnings") or []
+        ws = self.r.warnings
         if not ws:
             return Section("warnings", self.m["sections"]["warnings"], [Paragraph(mw["none"])])
-        rows = [[Cell(self.m["stages"].get(w.get("stage"), str(w.get("stage")))), Cell(str(w.get("category"))),
-                 Cell(str(w.get("message")))] for w in ws]
+        rows = [[Cell(self.m["stages"].get(w.stage, w.stage)),
+                 Cell(self.m["warning_categories"].get(w.category, w.category)),
+                 Cell(code_message(w.message, self.lang))] for w in ws]
         return Section("warnings", self.m["sections"]["warnings"], [
             Table("warnings", mw["caption"], [mw["stage"], mw["category"], mw["message"]], rows, row_header=False)])
 
@@ -687,32 +651,26 @@ class _Builder:
 
     def methods(self, versions: dict) -> Section:
         r, mm = self.r, self.m["methods"]
-        d, sc = r.get("data") or {}, r.get("screening") or {}
-        parts = [mm["data"].format(file=d.get("file", "—"), n_rows=integer(d.get("n_rows")),
-                                   n_excluded=integer(sc.get("n_excluded")), n_after=integer(sc.get("n_after")))]
-        if r.get("reliability"):
+        d, sc = r.data, r.screening
+        parts = [mm["data"].format(file=d.file, n_rows=integer(d.n_rows), n_excluded=integer(sc.n_excluded),
+                                   n_after=integer(sc.n_after))]
+        if r.reliability:
             parts.append(mm["reliability"])
-        meas = r.get("measurement")
-        if meas:
-            est = str(meas.get("estimator") or "ML")
-            missing = str((r.get("analysis") or {}).get("missing") or "listwise")
-            parts.append(mm["measurement"].format(
-                n_constructs=len(meas.get("validity") or []),
-                estimator=self.m["estimators"].get(est, est),
-                missing=self.m["missing_methods"].get(missing, missing)))
-        if r.get("structural"):
+        est, missing = r.measurement.estimator, r.analysis.missing
+        parts.append(mm["measurement"].format(n_constructs=len(r.measurement.validity.table),
+                                              estimator=self.m["estimators"].get(est, est),
+                                              missing=self.m["missing_methods"].get(missing, missing)))
+        if r.structural is not None:
             parts.append(mm["structural"])
-        med = r.get("mediation")
-        if med:
-            parts.append(mm["mediation"].format(n_boot=integer(med.get("n_boot")),
-                                                ci=self.m["ci_methods"].get(str(med.get("ci")), str(med.get("ci")))))
-        if r.get("invariance"):
-            parts.append(mm["invariance"].format(group=str(r["invariance"].get("group", ""))))
-        if r.get("power"):
-            parts.append(mm["power"].format(reps=integer(r["power"].get("reps"))))
-        seed = (r.get("analysis") or {}).get("seed")
-        if seed is not None:
-            parts.append(mm["seed"].format(seed=seed))
+        if r.mediation is not None:
+            parts.append(mm["mediation"].format(n_boot=integer(r.mediation.n_boot),
+                                                ci=self.m["ci_methods"].get(r.mediation.ci, r.mediation.ci)))
+        if r.invariance is not None:
+            parts.append(mm["invariance"].format(group=r.invariance.group))
+        if r.power is not None:
+            parts.append(mm["power"].format(reps=integer(r.power.reps)))
+        if r.analysis.seed is not None:
+            parts.append(mm["seed"].format(seed=r.analysis.seed))
         parts.append(mm["conventions"].format(profile=self.p.name))
         parts.append(mm["software"].format(version=versions.get("surveykit", ""), python=versions.get("python", "")))
         return Section("methods", self.m["sections"]["methods"], [Paragraph(" ".join(p.strip() for p in parts))])
@@ -723,8 +681,14 @@ SECTION_ORDER = ("sample", "instrument", "descriptives", "item_analysis", "relia
                  "conventions", "methods")
 
 
-def build_document(results: dict, lang: str, profile: Profile, *, figures: dict[str, FigureBlock] | None = None,
-                   versions: dict | None = None) -> Document:
+def construct_r_squared(r: ResultsRecord) -> dict[str, float | None]:
+    """R-squared of the constructs of the structural model (the fit reports every indicator's too)."""
+    codes = {c.code for c in r.instrument.constructs}
+    return {k: v for k, v in r.structural.r_squared.items() if k in codes} if r.structural is not None else {}
+
+
+def build_document(results: ResultsRecord, lang: str, profile: Profile, *,
+                   figures: dict[str, FigureBlock] | None = None, versions: dict | None = None) -> Document:
     """The report of ``results`` in ``lang`` judged against ``profile``; ``figures`` maps figure
     keys ('correlations', 'path', 'scree', 'invariance', 'power', 'likert-<construct>') to blocks."""
     from surveykit._version import __version__
@@ -746,9 +710,9 @@ def build_document(results: dict, lang: str, profile: Profile, *, figures: dict[
             elif blk.kind == "figure":
                 f_no += 1
                 blk.number = f_no
-    analysis = results.get("analysis") or {}
-    return Document(lang=lang, lang_attr=m["lang_attr"], title=b.tx(analysis.get("title")) or str(analysis.get("name")),
-                    banner=m["simulated_banner"] if analysis.get("simulated") else None,
+    analysis = results.analysis
+    return Document(lang=lang, lang_attr=m["lang_attr"], title=b.tx(analysis.title) or analysis.name,
+                    banner=m["simulated_banner"] if analysis.simulated else None,
                     generated_by=m["generated_by"].replace("{version}", versions["surveykit"]), toc=m["toc"],
                     sections=sections, table_label=m["table_label"], figure_label=m["figure_label"],
                     note_label=m["note_label"])

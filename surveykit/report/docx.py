@@ -19,6 +19,7 @@ import io
 import zipfile
 from datetime import datetime, timezone
 
+from surveykit.errors import check_option
 from surveykit.report.document import Document, Table
 
 __all__ = ["render_docx", "normalize_zip", "set_fonts", "FIXED_TIME", "LATIN_FONT", "EAST_ASIA_FONT"]
@@ -283,10 +284,7 @@ def render_docx(doc: Document, images: dict[str, bytes], *, table_style: str = "
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    if table_style not in _RULES:
-        from surveykit.errors import SpecError
-
-        raise SpecError(f"table style {table_style!r} is not one of {', '.join(_RULES)}.")
+    check_option("table_style", table_style, _RULES)
     d = new_document()
     sec = d.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)

@@ -11,7 +11,8 @@ import pandas as pd
 
 from surveykit import plots
 from surveykit.report.conventions import Profile
-from surveykit.report.document import messages
+from surveykit.report.document import construct_r_squared, messages
+from surveykit.report.schema import ResultsRecord
 
 __all__ = ["RenderedFigure", "render_figures", "inline_svg"]
 
@@ -32,35 +33,31 @@ class RenderedFigure:
         return f"figures/{self.key}.png"
 
 
-def _tx(t, lang):
-    if isinstance(t, dict):
-        return t.get(lang) or t.get("zh") or t.get("en") or ""
-    return "" if t is None else str(t)
+def _tx(t, lang) -> str:
+    return (getattr(t, lang) or t.zh or t.en or "") if t is not None else ""
 
 
-def _figure_specs(results: dict, lang: str, profile: Profile, path_layout: str):
+def _figure_specs(results: ResultsRecord, lang: str, profile: Profile, path_layout: str):
     """(key, caption, builder) for every figure the results support, in report order."""
     m = messages(lang)
     mf = m["figures"]
-    cons = (results.get("instrument") or {}).get("constructs") or []
-    names = {c["code"]: _tx(c.get("name"), lang) for c in cons}
-    order = [c["code"] for c in cons]
+    names = {c.code: _tx(c.name, lang) for c in results.instrument.constructs}
+    order = list(names)
     specs = []
 
     # Likert distributions, one figure per construct
-    scale = (results.get("instrument") or {}).get("scale") or {}
-    cat_labels = {str(k): _tx(v, lang) for k, v in (scale.get("labels") or {}).items()}
-    by_construct: dict[str, list[dict]] = {}
-    for d in results.get("descriptives") or []:
-        if d.get("distribution"):
-            by_construct.setdefault(d.get("construct", ""), []).append(d)
+    cat_labels = {k: _tx(v, lang) for k, v in results.instrument.scale.labels.items()}
+    by_construct: dict[str, list] = {}
+    for d in results.descriptives:
+        if d.distribution:
+            by_construct.setdefault(d.code, []).append(d)
     for code in order + [c for c in by_construct if c not in order]:
         items = by_construct.get(code)
         if not items:
             continue
-        cats = list(items[0]["distribution"])
-        counts = pd.DataFrame([[float(d["distribution"].get(c, 0)) for c in cats] for d in items],
-                              index=[f"{d['item']}{' (R)' if d.get('reverse') else ''}" for d in items], columns=cats)
+        cats = list(items[0].distribution)
+        counts = pd.DataFrame([[float(d.distribution.get(c, 0)) for c in cats] for d in items],
+                              index=[f"{d.item}{' (R)' if d.reverse else ''}" for d in items], columns=cats)
         totals = counts.sum(axis=1).replace(0, float("nan"))
         props = counts.div(totals, axis=0).dropna()
         if props.empty:
@@ -71,46 +68,49 @@ def _figure_specs(results: dict, lang: str, profile: Profile, path_layout: str):
                                                             xlabel=mf["likert_xlabel"])))
 
     # adequacy: scree with parallel analysis
-    pa = (results.get("psychometrics") or {}).get("parallel_analysis") or {}
-    if pa.get("observed"):
+    if results.psychometrics is not None:
+        pa = results.psychometrics.parallel_analysis
         specs.append(("scree", mf["scree"], lambda: plots.scree_plot(
-            pa["observed"], pa.get("simulated"), retained=pa.get("n_factors"), observed_label=mf["scree_observed"],
-            simulated_label=mf["scree_simulated"], xlabel=mf["scree_xlabel"], ylabel=mf["scree_ylabel"])))
+            [x.observed for x in pa.table], [x.simulated_quantile for x in pa.table], retained=pa.n_factors,
+            observed_label=mf["scree_observed"], simulated_label=mf["scree_simulated"], xlabel=mf["scree_xlabel"],
+            ylabel=mf["scree_ylabel"])))
 
     # measurement: construct correlations
-    meas = results.get("measurement") or {}
-    if meas.get("factor_correlations"):
-        matrix = plots.pairs_to_matrix(meas["factor_correlations"], [c for c in order if any(
-            c in (x["lhs"], x["rhs"]) for x in meas["factor_correlations"])])
+    pairs = [{"lhs": p.lhs, "rhs": p.rhs, "r": p.std_all} for p in results.measurement.factor_correlations(order)]
+    if pairs:
+        matrix = plots.pairs_to_matrix(pairs, [c for c in order if any(c in (x["lhs"], x["rhs"]) for x in pairs)])
         specs.append(("correlations", mf["correlations"], lambda: plots.correlation_heatmap(
             matrix, labels={k: f"{v} {k}" if v else k for k, v in names.items()})))
 
     # structural: path diagram
-    st = results.get("structural") or {}
-    if st.get("paths"):
+    st = results.structural
+    if st is not None and st.rows("~"):
+        paths = [p.model_dump(include={"lhs", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                                       "std_all"}) for p in st.rows("~")]
         specs.append(("path", mf["path"], lambda: plots.path_diagram(
-            st["paths"], labels={k: f"{v}\n{k}" if v else k for k, v in names.items()},
-            r_squared=st.get("r_squared"), order=order, layout=path_layout, note=mf["path_note"])))
+            paths, labels={k: f"{v}\n{k}" if v else k for k, v in names.items()},
+            r_squared=construct_r_squared(results), order=order, layout=path_layout, note=mf["path_note"])))
 
     # invariance
-    inv = results.get("invariance") or {}
-    if inv.get("levels"):
-        levels = pd.DataFrame(inv["levels"]).set_index("level")
+    inv = results.invariance
+    if inv is not None and inv.table:
+        levels = pd.DataFrame([lv.model_dump() for lv in inv.table]).set_index("level")
         ref = {k: profile.criteria[k].value for k in ("cfi", "tli", "rmsea", "srmr") if k in profile.criteria}
         specs.append(("invariance", mf["invariance"], lambda levels=levels, ref=ref: plots.invariance_plot(
             levels, level_labels=m["invariance"]["levels"], measure_labels=m["fit_names"], reference=ref)))
 
     # power
-    pw = results.get("power") or {}
-    if pw.get("curves"):
-        curves = pd.DataFrame(pw["curves"])
-        target = pw.get("target", profile.criteria["power"].value if "power" in profile.criteria else None)
+    pw = results.power
+    if pw is not None and pw.table:
+        curves = pd.DataFrame([c.model_dump() for c in pw.table])
+        target = profile.criteria["power"].value if "power" in profile.criteria else None
         specs.append(("power", mf["power"], lambda curves=curves, target=target: plots.power_curve(
-            curves, target=target, ylabel=mf["power_ylabel"])))
+            curves, lower="power_ci_lower", upper="power_ci_upper", target=target, ylabel=mf["power_ylabel"])))
     return specs
 
 
-def render_figures(results: dict, lang: str, profile: Profile, *, path_layout: str = "layered") -> list[RenderedFigure]:
+def render_figures(results: ResultsRecord, lang: str, profile: Profile, *,
+                   path_layout: str = "layered") -> list[RenderedFigure]:
     """Draw every figure the results support; SVG and PNG bytes for each."""
     out = []
     for key, caption, build in _figure_specs(results, lang, profile, path_layout):

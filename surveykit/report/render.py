@@ -11,7 +11,6 @@ file is written atomically.
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import re
 from importlib import resources
@@ -19,12 +18,13 @@ from pathlib import Path
 
 import jinja2
 
-from surveykit.errors import SpecError
+from surveykit.errors import SpecError, check_option
 from surveykit.io import atomic_write_bytes
 from surveykit.report.conventions import DEFAULT_PROFILE, load_profile
 from surveykit.report.document import SECTION_ORDER, Document, FigureBlock, build_document, messages
 from surveykit.report.figures import RenderedFigure, inline_svg, render_figures
-from surveykit.results import to_jsonable
+from surveykit.report.schema import ResultsRecord, validate_results
+from surveykit.results import SIGNIFICANT_DIGITS, dumps, to_jsonable
 
 __all__ = ["write_report", "render_html", "render_markdown", "render_document", "messages", "SECTIONS", "FORMATS",
            "TABLE_STYLES", "PATH_LAYOUTS"]
@@ -53,11 +53,13 @@ def _versions(manifest: dict | None) -> dict:
     return out
 
 
-def render_document(results: dict, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
+def render_document(results: dict | ResultsRecord, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
                     figures: list[RenderedFigure] | None = None, manifest: dict | None = None,
                     inline: bool = True) -> Document:
-    """The document model of the report (see :mod:`surveykit.report.document`)."""
+    """The document model of the report (see :mod:`surveykit.report.document`) of a results record
+    (validated first when it is a dict)."""
     profile = load_profile(convention)
+    results = validate_results(results)
     blocks = {}
     for f in figures or []:
         blocks[f.key] = FigureBlock(key=f.key, caption=f.caption,
@@ -66,7 +68,7 @@ def render_document(results: dict, lang: str = "zh", *, convention: str = DEFAUL
     return build_document(results, lang, profile, figures=blocks, versions=_versions(manifest))
 
 
-def render_html(results: dict, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
+def render_html(results: dict | ResultsRecord, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
                 figures: list[RenderedFigure] | None = None, manifest: dict | None = None) -> str:
     """The self-contained HTML report (inline CSS and SVG; every text escaped)."""
     doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest)
@@ -85,7 +87,7 @@ def _md_cell(s) -> str:
     return _TAG_START.sub("&lt;", s)
 
 
-def render_markdown(results: dict, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
+def render_markdown(results: dict | ResultsRecord, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
                     figures: list[RenderedFigure] | None = None, manifest: dict | None = None) -> str:
     """The Markdown report; figures are linked (figures/*.png, figures/*.svg)."""
     doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest, inline=False)
@@ -99,15 +101,6 @@ def render_markdown(results: dict, lang: str = "zh", *, convention: str = DEFAUL
         if blank <= 1:
             lines.append(line.rstrip())
     return "\n".join(lines).strip() + "\n"
-
-
-def _json(obj) -> str:
-    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-
-
-def _check(name: str, value, allowed) -> None:
-    if value not in allowed:
-        raise SpecError(f"report option {name} {value!r} is not one of {', '.join(allowed)}.")
 
 
 def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "zh",
@@ -131,10 +124,14 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise SpecError(f"report format(s) {', '.join(unknown)} are not available; use {', '.join(FORMATS)}.")
-    _check("lang", lang, ("zh", "en"))
-    _check("table_style", table_style, TABLE_STYLES)
-    _check("path_layout", path_layout, PATH_LAYOUTS)
+    check_option("lang", lang, ("zh", "en"))
+    check_option("table_style", table_style, TABLE_STYLES)
+    check_option("path_layout", path_layout, PATH_LAYOUTS)
     profile = load_profile(convention)  # fails early on an unknown profile
+    # the report shows the numbers results.json holds: floats at the record's declared precision,
+    # checked against the results schema before anything is written
+    results = to_jsonable(results, digits=SIGNIFICANT_DIGITS)
+    record = validate_results(results)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -145,21 +142,21 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
 
     figures: list[RenderedFigure] = []
     if any(f in formats for f in ("html", "md", "docx", "pdf")):
-        figures = render_figures(results, lang, profile, path_layout=path_layout)
+        figures = render_figures(record, lang, profile, path_layout=path_layout)
     files: list[tuple[str, bytes]] = []
     for f in figures:
         files += [(f.svg_name, f.svg), (f.png_name, f.png)]
-    top: list[tuple[str, bytes]] = [("results.json", _json(results).encode("utf-8"))]
+    top: list[tuple[str, bytes]] = [("results.json", dumps(results).encode("utf-8"))]
     if "html" in formats:
-        html = render_html(results, lang, convention=convention, figures=figures, manifest=manifest)
+        html = render_html(record, lang, convention=convention, figures=figures, manifest=manifest)
         top.append(("report.html", html.encode("utf-8")))
     if "md" in formats:
-        md = render_markdown(results, lang, convention=convention, figures=figures, manifest=manifest)
+        md = render_markdown(record, lang, convention=convention, figures=figures, manifest=manifest)
         top.append(("report.md", md.encode("utf-8")))
     if "docx" in formats or "pdf" in formats:
         from surveykit.report.docx import render_docx
 
-        doc = render_document(results, lang, convention=convention, figures=figures, manifest=manifest,
+        doc = render_document(record, lang, convention=convention, figures=figures, manifest=manifest,
                               inline=False)
         word = render_docx(doc, {f.png_name: f.png for f in figures}, table_style=table_style)
         if "docx" in formats:
@@ -171,7 +168,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     if "tex" in formats:
         from surveykit.report.latex import render_latex
 
-        doc = render_document(results, lang, convention=convention, figures=[], manifest=manifest, inline=False)
+        doc = render_document(record, lang, convention=convention, figures=[], manifest=manifest, inline=False)
         top.append(("tables.tex", render_latex(doc).encode("utf-8")))
 
     man = dict(manifest)
@@ -183,7 +180,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     for name, data in files:
         atomic_write_bytes(out_dir / name, data)
     written = []
-    for name, data in top + [("manifest.json", _json(man).encode("utf-8"))]:
+    for name, data in top + [("manifest.json", dumps(man).encode("utf-8"))]:
         atomic_write_bytes(out_dir / name, data)
         written.append(out_dir / name)
     return written

@@ -91,8 +91,9 @@ def _dask_client(scheduler):
     if isinstance(scheduler, str):
         try:
             from distributed import Client
-        except ImportError:  # pragma: no cover - dependency
-            raise SpecError("scheduler= needs dask.distributed: pip install 'dask[distributed]'.") from None
+        except ImportError:
+            raise SpecError(f"scheduler={scheduler!r} needs Dask, an optional dependency of surveykit: "
+                            "pip install 'surveykit[dask]'.") from None
         try:
             return Client(scheduler, set_as_default=False, timeout=_CONNECT_TIMEOUT), True
         except OSError as exc:

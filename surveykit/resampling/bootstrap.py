@@ -31,11 +31,11 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from surveykit.errors import ConvergenceWarning, DataError, EstimationError, HeywoodCaseWarning, SpecError
+from surveykit._core.rng import resolve_seed, stream
+from surveykit.errors import ConvergenceWarning, DataError, EstimationError, HeywoodCaseWarning, SpecError, check_option
 from surveykit.resampling._geometry import RowGeometry
 from surveykit.resampling._parallel import check_jobs, run_batches
 from surveykit.resampling._refit import Refitter
-from surveykit.resampling._streams import resolve_seed, stream
 from surveykit.resampling.intervals import bootstrap_se, interval, jackknife_acceleration
 from surveykit.resampling.mediation import decide, identify_effects
 from surveykit.results import ResultMixin, Summary, capture_warnings, to_jsonable
@@ -340,8 +340,7 @@ def bootstrap(
     """
     if not isinstance(fit, SEMResult):
         raise SpecError(f"fit must be the result of sem() or cfa(), not {type(fit).__name__}.")
-    if ci not in get_args(CI):
-        raise SpecError(f"ci={ci!r} is not one of {', '.join(map(repr, get_args(CI)))}.")
+    check_option("ci", ci, get_args(CI))
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise SpecError(f"n_boot={n_boot!r} must be an int of at least 2.")
     if not isinstance(level, (int, float)) or not 0 < level < 1:

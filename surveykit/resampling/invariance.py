@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from surveykit.errors import SpecError
+from surveykit.errors import SpecError, check_option
 from surveykit.results import ResultMixin, Summary, to_jsonable
 from surveykit.sem import SEMResult, sem
 from surveykit.sem.api import parameter_table
@@ -220,8 +220,7 @@ def invariance(
     >>> print(round(res.table.loc["metric", "chisq"], 3))
     124.044
     """
-    if convention not in CONVENTIONS:
-        raise SpecError(f"convention={convention!r} is not one of {', '.join(CONVENTIONS)}.")
+    check_option("convention", convention, CONVENTIONS)
     ordinal = ordered is not None and ordered is not False and not (hasattr(ordered, "__len__") and not len(ordered))
     if ordinal:
         order = list(ORDINAL_LEVELS)

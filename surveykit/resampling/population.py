@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveykit._core.rng import make_rng
 from surveykit.errors import ModelSpecificationError, SpecError
-from surveykit.resampling._streams import resolve_seed
 from surveykit.sem.partable import ParTable, build_partable
 from surveykit.sem.ram import RamModel
 
@@ -302,7 +302,7 @@ def simulate_model(
     pop = _population(population, standardized)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SpecError(f"n={n!r} must be a positive int.")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(resolve_seed(rng))
+    gen, _ = make_rng(rng)
     sampler = _Sampler.build(pop, ordinal, missing)
     x = sampler.draw(int(n), gen)
     df = pd.DataFrame(x, columns=list(pop.names))

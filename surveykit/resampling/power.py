@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveykit.errors import EstimationError, SpecError
+from surveykit._core.rng import resolve_seed, stream
+from surveykit.errors import EstimationError, SpecError, check_option
 from surveykit.resampling._parallel import check_jobs, run_batches
 from surveykit.resampling._refit import Refitter
-from surveykit.resampling._streams import resolve_seed, stream
 from surveykit.resampling.population import PopulationModel, _population, _Sampler
 from surveykit.results import ResultMixin, Summary, capture_warnings, to_jsonable
 from surveykit.sem.api import sem
@@ -127,7 +127,9 @@ class PowerResult(ResultMixin):
     @property
     def table(self) -> pd.DataFrame:
         """n, parameter, lhs, op, rhs, label, true, mean_est, sd_est, mean_se, bias, rel_bias, power,
-        power_mcse, coverage, n_converged, conv_rate, n_nonadmissible: one row per size and parameter."""
+        power_mcse (its Monte Carlo standard error), power_ci_lower and power_ci_upper (power -/+ 1.96
+        power_mcse, within [0, 1]), coverage, n_converged, conv_rate, n_nonadmissible: one row per size
+        and parameter."""
         return self._table.copy()
 
     @property
@@ -223,12 +225,14 @@ def _aggregate(pe, pname, true, sizes, est, se, status, n_used, z) -> tuple[pd.D
             cover = (np.abs(e - true) <= z * sd_).mean(axis=0) if k_ok else nan
         for j in range(k):
             bias = mean_est[j] - true[j]
+            mcse = float(np.sqrt(rej[j] * (1 - rej[j]) / k_ok)) if k_ok else np.nan
             recs.append({
                 "n": nn, "parameter": pname[j], "lhs": pe["lhs"].iloc[j], "op": pe["op"].iloc[j],
                 "rhs": pe["rhs"].iloc[j], "label": pe["label"].iloc[j], "true": true[j], "mean_est": mean_est[j],
                 "sd_est": sd_est[j], "mean_se": mean_se[j], "bias": bias,
                 "rel_bias": bias / true[j] if true[j] != 0 else np.nan, "power": rej[j],
-                "power_mcse": float(np.sqrt(rej[j] * (1 - rej[j]) / k_ok)) if k_ok else np.nan,
+                "power_mcse": mcse, "power_ci_lower": max(0.0, rej[j] - 1.96 * mcse) if k_ok else np.nan,
+                "power_ci_upper": min(1.0, rej[j] + 1.96 * mcse) if k_ok else np.nan,
                 "coverage": cover[j], "n_converged": k_ok, "conv_rate": k_ok / status.shape[1],
                 "n_nonadmissible": n_nonadm,
             })
@@ -292,8 +296,7 @@ def power(
         raise SpecError(f"reps={reps!r} must be a positive int.")
     if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise SpecError(f"alpha={alpha!r} must lie strictly between 0 and 1 (e.g. 0.05).")
-    if parameters not in get_args(Parameters):
-        raise SpecError(f"parameters={parameters!r} is not one of {', '.join(map(repr, get_args(Parameters)))}.")
+    check_option("parameters", parameters, get_args(Parameters))
     check_jobs(jobs)
     pop = _population(population, standardized)
     names = list(build_partable(model).ov_names)

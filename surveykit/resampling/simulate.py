@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from surveykit._core.rng import make_rng
 from surveykit._yaml import read_yaml, validate_as
 from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.instrument import Instrument
@@ -143,10 +144,10 @@ def _exogenous_cov(names: list[str], spec: LatentSpec) -> np.ndarray:
 def simulate(population: Population, instrument: Instrument, *, n: int | None = None, rng=None) -> SimulatedSurvey:
     """Draw a survey of ``n`` respondents from ``population`` (see module docstring).
 
-    ``rng`` is an int seed or a ``numpy.random.Generator``; default: the population's seed.
+    ``rng``: an int seed, a ``numpy.random.Generator`` or None (the population's seed); the seed
+    used is recorded (:mod:`surveykit._core.rng`).
     """
-    seed = population.seed if rng is None else rng
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(seed)
+    gen, seed = make_rng(population.seed if rng is None else rng)
     n = population.n if n is None else int(n)
     codes = [c.code for c in instrument.constructs]
     paths = population_paths(population)
@@ -264,5 +265,5 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
         careless=pd.Series(kind, name="careless"),
         true_paths=true_paths,
         true_loadings=loadings,
-        seed=int(seed) if not isinstance(seed, np.random.Generator) else -1,
+        seed=seed,
     )

@@ -32,7 +32,11 @@ def semopy_estimates(model: str, frame: pd.DataFrame, pt: ParTable) -> np.ndarra
             "engine='semopy' is available for single-group models without mean structure, fixed.x "
             "covariates or ':=' parameters (semopy rejects ':=' and has no fixed.x); use engine='surveykit'."
         )
-    import semopy  # the quarantined engine
+    try:
+        import semopy  # the quarantined engine
+    except ImportError:
+        raise ModelSpecificationError("engine='semopy' needs semopy, an optional dependency of surveykit: "
+                                      "pip install 'surveykit[semopy]' (or use engine='surveykit').") from None
 
     logger = logging.getLogger("semopy")
     old = logger.level

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 
 import surveykit as sk
+from surveykit.analysis import compare_report
 from surveykit.resampling import load_population
+from surveykit.results import SIGNIFICANT_DIGITS
 
 ROOT = Path(__file__).resolve().parents[2]
+# the results record holds floats at SIGNIFICANT_DIGITS: relative rounding error below this
+RECORD = 10.0 ** (1 - SIGNIFICANT_DIGITS)
 
 
 @pytest.fixture(scope="module")
@@ -31,126 +35,126 @@ def test_demo_spec_copies_agree():
 
 
 def test_structure_and_sample(demo):
-    r = demo.results
-    assert r["analysis"]["simulated"] is True
-    assert r["data"]["n_rows"] == 600
-    assert "SIMULATED" in r["data"]["file_label"]
-    sc = r["screening"]
-    assert sc["n_before"] == 600 and 0 < sc["n_excluded"] < 60
-    assert {x["rule"] for x in sc["rules"]} == {"longstring", "speed"}
-    assert all(x["flagged"] > 0 for x in sc["rules"])
-    assert sum(sum(v.values()) for v in r["data"]["missing_codes"].values()) > 0
-    assert [c["code"] for c in r["instrument"]["constructs"]] == ["IDE", "ORG", "CAP", "STY", "INT", "INS", "MEC",
-                                                                  "EXE"]
+    r = demo.record
+    assert r.analysis.simulated is True
+    assert r.data.n_rows == 600
+    assert "SIMULATED" in r.data.file_label
+    sc = r.screening
+    assert sc.n_before == 600 and 0 < sc.n_excluded < 60
+    assert {x.rule for x in sc.rules} == {"longstring", "speed"}
+    assert all(x.flagged > 0 for x in sc.rules)
+    assert sum(sum(v.values()) for v in r.data.missing_codes.values()) > 0
+    assert [c.code for c in r.instrument.constructs] == ["IDE", "ORG", "CAP", "STY", "INT", "INS", "MEC", "EXE"]
 
 
 def test_reliability_for_every_construct(demo):
-    rel = {x["construct"]: x for x in demo.results["reliability"]}
+    rel = {x.name: x for x in demo.record.reliability}
     assert set(rel) == {"IDE", "ORG", "CAP", "STY", "INT", "INS", "MEC", "EXE"}
     for code, x in rel.items():
         # the population loadings (.58-.82 on five items) imply alpha of about .80-.85
-        assert 0.70 < x["alpha"] < 0.92, code
-        assert x["alpha_ci_lower"] < x["alpha"] < x["alpha_ci_upper"]
-        assert 0.70 < x["omega_total"] < 0.93, code
+        assert 0.70 < x.alpha < 0.92, code
+        assert x.alpha_ci[0] < x.alpha < x.alpha_ci[1]
+        assert 0.70 < x.omega_total < 0.93, code
         # the same numbers as the public function on the same keyed items
         same = sk.reliability(demo.data.items(code), name=code)
-        assert x["alpha"] == pytest.approx(same.alpha, rel=1e-12)
+        assert x.alpha == pytest.approx(same.alpha, rel=RECORD)
 
 
 def test_cfa_fit_is_reported_in_lavaan_vocabulary(demo):
-    m = demo.results["measurement"]
-    f = m["fit"]
-    assert m["converged"]
-    assert f["df"] == 42 * 43 / 2 - (42 + 34 + 8 + 28)
-    for key in ("chisq", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic"):
-        assert key in f
-    assert f["rmsea_ci_lower"] <= f["rmsea"] <= f["rmsea_ci_upper"]
-    assert f["cfi"] > 0.95 and f["srmr"] < 0.05  # the population model holds exactly
-    assert len(m["loadings"]) == 42
+    m = demo.record.measurement
+    f = m.fit_measures
+    assert m.converged
+    assert f.df == 42 * 43 / 2 - (42 + 34 + 8 + 28)
+    assert f.rmsea_ci_lower <= f.rmsea <= f.rmsea_ci_upper
+    assert f.cfi > 0.95 and f.srmr < 0.05  # the population model holds exactly
+    assert len(m.rows("=~")) == 42
 
 
 def test_structural_paths_recover_the_population(demo):
     pop = load_population(sk.datasets.demo_population_path())
-    s = demo.results["structural"]
-    paths = {f"{p['lhs']}~{p['rhs']}": p for p in s["paths"]}
+    s = demo.record.structural
+    paths = {f"{p.lhs}~{p.rhs}": p for p in s.rows("~")}
     from surveykit.resampling.simulate import population_paths
 
     for y, x, true in population_paths(pop):
         p = paths[f"{y}~{x}"]
-        se_std = p["se"] * abs(p["std_all"] / p["est"])
-        assert abs(p["std_all"] - true) < 3.5 * se_std, (y, x, p["std_all"], true)
-        assert p["se"] > 0 and 0 <= p["pvalue"] <= 1 and p["ci_lower"] < p["est"] < p["ci_upper"]
-    defined = {d["lhs"]: d for d in s["defined"]}
+        se_std = p.se * abs(p.std_all / p.est)
+        assert abs(p.std_all - true) < 3.5 * se_std, (y, x, p.std_all, true)
+        assert p.se > 0 and 0 <= p.pvalue <= 1 and p.ci_lower < p.est < p.ci_upper
+    defined = {d.lhs: d for d in s.rows(":=")}
     ind = defined["ind_IDE_STY_EXE"]
-    assert ind["est"] == pytest.approx(paths["STY~IDE"]["est"] * paths["EXE~STY"]["est"], rel=1e-12)
+    assert ind.est == pytest.approx(paths["STY~IDE"].est * paths["EXE~STY"].est, rel=3 * RECORD)
 
 
 def test_hypotheses_h1_to_h6(demo):
-    hyps = {h["id"]: h for h in demo.results["hypotheses"]}
+    hyps = {h.id: h for h in demo.record.hypotheses}
     assert list(hyps) == ["H1", "H2", "H3", "H4", "H5", "H6"]
     for hid in ("H1", "H2", "H3", "H4"):
         h = hyps[hid]
-        assert h["method"] == "Wald z"
-        assert h["supported"] == (h["est"] > 0 and h["pvalue"] < 0.05)
+        assert h.method == "Wald z"
+        assert h.supported == (h.est > 0 and h.pvalue < 0.05)
     # the mediations are judged by their bootstrap interval (温忠麟 & 叶宝娟 2014)
-    med = {e["name"]: e for e in demo.results["mediation"]["effects"]}
+    med = {p.lhs: p for p, _, _ in demo.record.mediation.defined()}
     for hid in ("H5", "H6"):
         h = hyps[hid]
-        assert h["method"] == "bootstrap bc CI"
-        e = med[h["target"].split(" :=")[0]]
-        assert (h["ci_lower"], h["ci_upper"]) == (e["ci_lower"], e["ci_upper"])
-        assert h["supported"] == (h["est"] > 0 and h["ci_lower"] > 0)
-        assert h["text"]["zh"] and h["text"]["en"]
+        assert h.method == "bootstrap bc CI"
+        e = med[h.target.split(" :=")[0]]
+        assert (h.ci_lower, h.ci_upper) == (e.ci_lower, e.ci_upper)
+        assert h.supported == (h.est > 0 and h.ci_lower > 0)
+        assert h.text.zh and h.text.en
     # the mediations are strong in the population and detected at this N
-    assert hyps["H5"]["supported"] and hyps["H6"]["supported"]
+    assert hyps["H5"].supported and hyps["H6"].supported
 
 
 def test_mediation_bootstrap(demo):
-    m = demo.results["mediation"]
-    assert m["n_boot"] == 1000 and m["ci"] == "bc" and m["seed"] == 20261126 and m["n_failed"] == 0
-    ide = {e["name"]: e for e in m["effects"]}["ind_IDE_STY_EXE"]
+    m = demo.record.mediation
+    assert m.n_boot == 1000 and m.ci == "bc" and m.rng_seed == 20261126 and m.n_failed == 0
+    p, std, decision = next(e for e in m.defined() if e[0].lhs == "ind_IDE_STY_EXE")
     # a partial mediation: IDE also acts on EXE directly
-    assert ide["decision"] == "partial" and "部分中介" in ide["decision_zh"]
-    assert 0 < ide["effect_ratio"] < 1
-    assert ide["ci_lower"] < ide["est"] < ide["ci_upper"]
-    assert ide["std_ci_lower"] < ide["std_all"] < ide["std_ci_upper"]
+    assert decision["decision"] == "partial" and "部分中介" in decision["decision_zh"]
+    assert 0 < decision["effect_ratio"] < 1
+    assert p.ci_lower < p.est < p.ci_upper
+    assert std.ci_lower < std.est_std < std.ci_upper
+    ide = {"ci_lower": p.ci_lower, "ci_upper": p.ci_upper}
     # the same draws as the public function with the same seed, whatever the number of jobs
     b = sk.bootstrap(demo.structural, n_boot=1000, ci="bc", rng=20261126, jobs=1, progress=False)
     row = b.parameter_estimates().query("lhs == 'ind_IDE_STY_EXE'").iloc[0]
-    assert (row.ci_lower, row.ci_upper) == (ide["ci_lower"], ide["ci_upper"])
+    assert row.ci_lower == pytest.approx(ide["ci_lower"], rel=RECORD)
+    assert row.ci_upper == pytest.approx(ide["ci_upper"], rel=RECORD)
 
 
 def test_psychometrics_validity_cmb_and_invariance_sections(demo):
-    r = demo.results
-    ps = r["psychometrics"]
-    assert 0.6 < ps["kmo"]["overall"] <= 1 and ps["bartlett"]["pvalue"] < 1e-10
+    r = demo.record
+    ps = r.psychometrics
+    assert 0.6 < ps.kmo.msa <= 1 and ps.bartlett.pvalue < 1e-10
     # eight constructs in the population: parallel analysis finds them
-    assert ps["parallel_analysis"]["n_factors"] == 8
-    assert ps["efa"]["n_factors"] == 8 and len(ps["efa"]["loadings"]) == 42
-    assert 0 < ps["harman"]["variance"] < 0.4
-    items = {(x["construct"], x["item"]) for x in r["item_analysis"]}
-    assert len(items) == 42 and all("cr_t" in x for x in r["item_analysis"])
-    v = {x["construct"]: x for x in r["measurement"]["validity"]}
+    assert ps.parallel_analysis.n_factors == 8
+    assert ps.efa.n_factors == 8 and len(ps.efa.loadings) == 42 and len(ps.efa.factors) == 8
+    assert 0 < ps.harman.first_factor_share < 0.4 and ps.harman.n_eigenvalues_above_1 >= 1
+    items = {(x.name, it.item) for x in r.item_analysis for it in x.items}
+    assert len(items) == 42 and all(it.cr_t is not None for x in r.item_analysis for it in x.items)
+    v = {x.factor: x for x in r.measurement.validity.table}
     same = sk.validity(demo.measurement).table
     for code, row in v.items():
-        assert row["cr"] == pytest.approx(same.loc[code, "cr"], rel=1e-12)
-        assert row["ave"] == pytest.approx(same.loc[code, "ave"], rel=1e-12)
-    assert len(r["measurement"]["htmt"]) == 28
-    assert r["measurement"]["poor_fit"] is False and "modindices" not in r["measurement"]
-    assert {"single_factor", "ulmc", "harman"} <= set(r["cmb"])
+        assert row.cr == pytest.approx(same.loc[code, "cr"], rel=RECORD)
+        assert row.ave == pytest.approx(same.loc[code, "ave"], rel=RECORD)
+    assert len(r.measurement.validity.htmt) == 8
+    assert r.measurement.poor_fit is False and r.measurement.modindices is None
+    assert r.cmb.single_factor is not None and r.cmb.ulmc is not None
     # the one-factor model fits far worse than the eight-factor model
-    assert r["cmb"]["single_factor"]["test"]["delta_cfi"] < -0.3
-    inv = r["invariance"]
-    assert inv["group"] == "region"
-    assert [lv["level"] for lv in inv["levels"]] == ["configural", "metric", "scalar", "strict"]
+    assert r.cmb.single_factor.test.delta_cfi < -0.3
+    inv = r.invariance
+    assert inv.group == "region"
+    assert [lv.level for lv in inv.table] == ["configural", "metric", "scalar", "strict"]
     # the simulated population is the same in both regions: every level holds
-    assert all(lv["holds"] for lv in inv["levels"])
-    assert all("distribution" in d and sum(d["distribution"].values()) == d["n"] for d in r["descriptives"])
+    assert all(lv.holds for lv in inv.table)
+    assert all(sum(d.distribution.values()) == d.n for d in r.descriptives)
 
 
 def test_report_folder_and_the_committed_demo_report(demo, tmp_path):
-    """The committed reports/demo/ regenerates byte for byte (every file but manifest.json, which
-    records the paths and versions of the machine that ran it)."""
+    """The committed reports/demo/ reproduces: the same comparison as `surveykit verify` (results.json
+    byte-identical, or its numbers within their declared tolerances on another CPU's BLAS kernel;
+    every report file the rendering of results.json), and the folder holds the same files."""
     written = demo.write(tmp_path / "a")
     names = sorted(p.name for p in written)
     assert names == ["manifest.json", "report.docx", "report.html", "report.md", "results.json"]
@@ -158,9 +162,9 @@ def test_report_folder_and_the_committed_demo_report(demo, tmp_path):
     ours = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     theirs = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     assert ours == theirs
-    for rel in ours:
-        if rel.name != "manifest.json":
-            assert (tmp_path / "a" / rel).read_bytes() == (committed / rel).read_bytes(), str(rel)
+    check = compare_report(committed, demo.results, demo.manifest)
+    assert check.ok, "\n".join(check.lines())
+    assert len(check.files) == len(ours) - 2  # every file but results.json and manifest.json
     html = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
     md = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
     for text in (html, md):
@@ -173,6 +177,9 @@ def test_report_folder_and_the_committed_demo_report(demo, tmp_path):
     assert manifest["spec"]["sha256"] == hashlib.sha256(sk.datasets.demo_spec_path().read_bytes()).hexdigest()
     assert manifest["seed"] == 20261126
     assert manifest["versions"]["surveykit"] == sk.__version__
+    assert manifest["environment"]["cpu"] and {"library", "version", "kernel", "threads"} <= set(
+        manifest["environment"]["blas"][0])
+    assert manifest["inputs"]["data"]["shipped"] == "demo/demo_survey.sav"
 
 
 def test_english_report(demo, tmp_path):
@@ -217,9 +224,10 @@ def test_power_study_from_the_spec(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sk.errors.SurveykitWarning)
         res = sk.analyze(spec)
-    pw = res.results["power"]
-    curves = {(c["parameter"], c["n"]): c for c in pw["curves"]}
-    assert pw["reps"] == 40 and pw["seed"] == 20261126
+    pw = res.record.power
+    curves = {(c.parameter, c.n): c.model_dump() for c in pw.table}
+    assert pw.reps == 40 and pw.rng_seed == 20261126
+    assert all(c["power_ci_lower"] <= c["power"] <= c["power_ci_upper"] for c in curves.values())
     # a strong path gains power with N; the null direct effect stays near alpha
     a = [k for k in curves if k[0].startswith("m~x") or k[0] == "a"][0][0]
     assert curves[(a, 240)]["power"] >= curves[(a, 60)]["power"] and curves[(a, 240)]["power"] > 0.9

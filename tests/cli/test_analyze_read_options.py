@@ -19,6 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from surveykit.cli.app import app
+from surveykit.report.schema import read_results
 
 from ..conftest import write_light_spec
 from ..data import make_platform_fixtures as platform
@@ -66,13 +67,13 @@ def wjx_book(tmp_path_factory) -> Path:
     return path
 
 
-def _same_as_demo(out: Path, demo_result) -> dict:
-    r = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    ref = demo_result.results
-    assert r["screening"]["n_before"] == 600 and r["screening"]["n_after"] == ref["screening"]["n_after"]
-    assert r["data"]["missing_codes"] == ref["data"]["missing_codes"]
-    for mine, theirs in zip(r["structural"]["paths"], ref["structural"]["paths"], strict=True):
-        assert mine["est"] == pytest.approx(theirs["est"], rel=1e-9)
+def _same_as_demo(out: Path, demo_result):
+    r = read_results(out / "results.json")
+    ref = demo_result.record
+    assert r.screening.n_before == 600 and r.screening.n_after == ref.screening.n_after
+    assert r.data.missing_codes == ref.data.missing_codes
+    for mine, theirs in zip(r.structural.rows("~"), ref.structural.rows("~"), strict=True):
+        assert mine.est == pytest.approx(theirs.est, rel=1e-9)
     return r
 
 
@@ -83,8 +84,8 @@ def test_analyze_gbk_wjx_export_with_encoding_and_layout(tmp_path, wjx_gbk, demo
                     "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     r = _same_as_demo(tmp_path / "out", demo_result)
-    assert r["data"]["file"] == "wjx_600_gbk.csv" and r["data"]["encoding"] == "gb18030"
-    assert {m["variable"]: m["how"] for m in r["data"]["matches"]}["ide_1"] == "label"
+    assert r.data.file == "wjx_600_gbk.csv" and r.data.encoding == "gb18030"
+    assert {m.variable: m.how for m in r.data.matches}["ide_1"] == "label"
     man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"]["data"]["read"] == {"encoding": "gb18030", "layout": "wjx"}
     # verify re-runs with the recorded read options

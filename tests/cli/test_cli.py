@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import surveykit as sk
+from surveykit.report.schema import read_results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,13 +54,13 @@ def test_analyze_overrides_data_with_csv(tmp_path, light_spec, demo_result):
     proc = run("analyze", light_spec, "--data", sk.datasets.demo_path("csv"), "--out", tmp_path, "--lang", "en",
                "--table-style", "apa")
     assert proc.returncode == 0, proc.stderr
-    r = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    assert r["data"]["file"] == "demo_survey.csv"
+    r = read_results(tmp_path / "results.json")
+    assert r.data.file == "demo_survey.csv"
     # the csv carries the same answers as the sav: the same sample and estimates
-    ref = demo_result.results
-    assert r["screening"]["n_after"] == ref["screening"]["n_after"]
+    ref = demo_result.record
+    assert r.screening.n_after == ref.screening.n_after
     # the same numbers from two file formats; only the order of floating-point sums may differ
-    assert r["structural"]["paths"][0]["est"] == pytest.approx(ref["structural"]["paths"][0]["est"], rel=1e-9)
+    assert r.structural.rows("~")[0].est == pytest.approx(ref.structural.rows("~")[0].est, rel=1e-9)
     man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert man["report"]["lang"] == "en" and man["report"]["table_style"] == "apa"
 

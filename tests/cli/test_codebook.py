@@ -184,7 +184,7 @@ def test_codebook_formats(tmp_path):
     one_sentence(result.stderr, "--out PATH.xlsx")
     result = invoke("codebook", path, "--format", "pdf")
     assert result.exit_code == 2
-    one_sentence(result.stderr, "'pdf' is not one of md, json, xlsx, html")
+    one_sentence(result.stderr, "--format 'pdf' is not one of md, json, xlsx, html.")
     assert sha(path) == before
 
 

@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 import surveykit as sk
 from surveykit.cli.app import app
-from surveykit.cli.verify import first_json_difference
 from surveykit.report import write_report
 
 runner = CliRunner()
@@ -32,9 +31,48 @@ def fresh(tmp_path_factory):
 def test_verify_passes_on_a_fresh_report(fresh):
     result = runner.invoke(app, ["verify", str(fresh)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("verified: ") and "3 inputs match" in result.output
-    n = int(result.output.split()[1])
-    assert n == 4 + len(list((fresh / "figures").iterdir()))  # results.json, report.md/.html/.docx, figures
+    first, env = result.output.splitlines()
+    assert first.startswith("verified: byte-identical: results.json and ") and first.endswith("3 inputs match")
+    n = int(first.split("results.json and ")[1].split()[0])
+    assert n == 3 + len(list((fresh / "figures").iterdir()))  # report.md/.html/.docx and the figures
+    assert env == "environment: the same CPU, BLAS kernels and versions as the recorded run"
+
+
+def _rewrite_results(folder, change) -> None:
+    res = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    change(res)
+    (folder / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def test_verify_calls_last_digit_differences_numerically_identical(fresh, tmp_path):
+    """Another CPU's last digits: within the tolerances, named with the environment that differs."""
+    moved = tmp_path / "moved"
+    shutil.copytree(fresh, moved)
+
+    def change(res):
+        res["reliability"][0]["items"][0]["r_drop"] *= 1 + 2e-10
+        res["psychometrics"]["efa"]["loadings"][2][_factor(res, 1)] *= 1 + 3e-8
+        res["measurement"]["fit_measures"]["pvalue"] += 1e-9
+
+    _rewrite_results(moved, change)
+    man = json.loads((moved / "manifest.json").read_text(encoding="utf-8"))
+    man["environment"]["blas"][0]["kernel"] = "SkylakeX"
+    man["versions"]["numpy"] = "1.0.0"
+    (moved / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(moved)])
+    assert result.exit_code == 0, result.output
+    first, largest, env = result.output.splitlines()
+    assert first.startswith("verified: numerically identical: 3 of ")
+    assert "all within the declared tolerances" in first and first.endswith("3 inputs match")
+    res = json.loads((moved / "results.json").read_text(encoding="utf-8"))
+    where = f"psychometrics.efa.loadings[{res['psychometrics']['efa']['loadings'][2]['item']}].{_factor(res, 1)}"
+    assert largest.startswith(f"largest difference: {where}: ")
+    assert "tolerance: estimate, 1e-06 relative or 1e-09 absolute" in largest
+    assert env.startswith("environment: ") and "BLAS kernel SkylakeX -> " in env and "numpy 1.0.0 -> " in env
+
+
+def _factor(res, j) -> str:
+    return [k for k in res["psychometrics"]["efa"]["loadings"][0] if k != "item"][j]
 
 
 def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
@@ -42,9 +80,12 @@ def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
     shutil.copytree(fresh, bad)
     html = bad / "report.html"
     html.write_text(html.read_text(encoding="utf-8").replace("Hypotheses", "Hypothesen", 1), encoding="utf-8")
-    res = json.loads((bad / "results.json").read_text(encoding="utf-8"))
-    res["structural"]["paths"][1]["est"] = 0.5
-    (bad / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    def change(res):
+        next(p for p in res["structural"]["parameters"] if p["op"] == "~")["est"] = 0.5
+        res["measurement"]["fit_measures"]["pvalue"] += 2e-6
+
+    _rewrite_results(bad, change)
     man = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
     man["inputs"]["data"]["sha256"] = "0" * 64
     (bad / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
@@ -52,11 +93,15 @@ def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
     result = runner.invoke(app, ["verify", str(bad)])
     assert result.exit_code == 1, result.output
     out = result.output
-    assert "differs: report.html differs from line" in out
-    assert "differs: results.json differs at $.structural.paths[1].est: 0.5 != " in out
+    assert out.startswith("different: ")
     assert "differs: input data" in out and "SHA-256 differs" in out
-    assert "differs: figures/path.png differs" in out
-    assert "report.md" not in out and "report.docx" not in out
+    # the first number beyond its tolerance, with both values; the p-value (2e-6 absolute) counted after it
+    assert "differs: results.json measurement.fit_measures.pvalue: recorded " in out
+    assert "tolerance: pvalue, 1e-06 absolute); 1 more beyond tolerance" in out
+    assert "differs: report.html differs from line" in out
+    assert "differs: figures/path.png differs (not the rendering of results.json)" in out
+    # the rendering of the edited results.json shows the path's 0.5, the committed reports do not
+    assert "differs: report.md" in out and "differs: report.docx" in out
 
 
 def test_verify_without_manifest_is_exit_2(tmp_path):
@@ -70,10 +115,24 @@ def test_verify_with_missing_input_is_exit_2(fresh, tmp_path):
     shutil.copytree(fresh, bad)
     man = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
     man["inputs"]["data"]["file"] = str(tmp_path / "gone.sav")
+    del man["inputs"]["data"]["shipped"]
     (bad / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
     result = runner.invoke(app, ["verify", str(bad)])
     assert result.exit_code == 2
     assert "gone.sav recorded in manifest.json does not exist" in result.output
+
+
+def test_verify_finds_shipped_inputs_in_this_installation(fresh, tmp_path):
+    """A report of the shipped demo verifies on a machine where surveykit is installed elsewhere."""
+    moved = tmp_path / "moved"
+    shutil.copytree(fresh, moved)
+    man = json.loads((moved / "manifest.json").read_text(encoding="utf-8"))
+    assert man["inputs"]["data"]["shipped"] == "demo/demo_survey.sav"
+    man["inputs"]["data"]["file"] = "/elsewhere/site-packages/surveykit/datasets/demo/demo_survey.sav"
+    (moved / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(moved)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("verified: byte-identical: ")
 
 
 def test_verify_with_invalid_manifest_is_exit_2(tmp_path):
@@ -82,8 +141,3 @@ def test_verify_with_invalid_manifest_is_exit_2(tmp_path):
     assert result.exit_code == 2 and "is not valid JSON" in result.output
 
 
-def test_first_json_difference():
-    assert first_json_difference({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}) is None
-    assert first_json_difference({"a": [1, {"b": 2}]}, {"a": [1, {"b": 3}]}) == "$.a[1].b: 2 != 3"
-    assert first_json_difference({"a": 1}, {"a": 1, "c": 2}) == "$.c: present in only one of the two"
-    assert first_json_difference([1], [1, 2]) == "$: 1 entries != 2"

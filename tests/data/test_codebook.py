@@ -121,7 +121,7 @@ def test_write_formats_atomically(tmp_path, demo_book):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.html", "cb.json", "cb.md", "cb.xlsx"]
     with pytest.raises(SpecError, match="Cannot tell the codebook format from the file name"):
         demo_book.write(tmp_path / "cb.txt")
-    with pytest.raises(SpecError, match="Codebook format 'pdf' is not one of md, json, xlsx, html"):
+    with pytest.raises(SpecError, match="format='pdf' is not one of 'md', 'json', 'xlsx', 'html'."):
         demo_book.render("pdf")
 
 

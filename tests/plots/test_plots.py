@@ -151,7 +151,7 @@ def test_bad_input_is_named():
         plots.path_diagram([{"lhs": "Y", "rhs": "X", "pvalue": 0.1}])
     with pytest.raises(DataError, match="2 simulated eigenvalues for 3 observed"):
         plots.scree_plot([3, 2, 1], [1, 1])
-    with pytest.raises(DataError, match="layout 'circle' is not one of"):
+    with pytest.raises(DataError, match="layout='circle' is not one of 'auto', 'graphviz', 'layered'."):
         plots.path_diagram(PATHS, layout="circle")
 
 

@@ -25,8 +25,10 @@ def test_same_seed_same_interval_and_seed_recorded(bfi_keyed):
     assert a.alpha_ci != c.alpha_ci
     assert (a.ci_method, a.n_boot, a.rng_seed) == ("bootstrap", 300, 7)
     assert a.feldt_ci == reliability(x).alpha_ci
-    gen = np.random.default_rng(7)
-    assert reliability(x, ci="bootstrap", n_boot=300, rng=gen).alpha_ci == a.alpha_ci
+    # a Generator gives one seed (drawn from it), recorded so that the run can be repeated
+    g = reliability(x, ci="bootstrap", n_boot=300, rng=np.random.default_rng(7))
+    assert isinstance(g.rng_seed, int) and g.rng_seed == np.random.default_rng(7).integers(0, 2**63 - 1)
+    assert reliability(x, ci="bootstrap", n_boot=300, rng=g.rng_seed).alpha_ci == g.alpha_ci
 
 
 def test_unseeded_run_records_a_seed_that_repeats_it(bfi_keyed):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from surveykit._core.rng import resolve_seed, stream
 from surveykit.errors import SpecError
 from surveykit.resampling._parallel import batches, run_batches
-from surveykit.resampling._streams import resolve_seed, stream
 
 
 def test_stream_of_draw_i_is_the_ith_spawned_child():
@@ -70,3 +70,12 @@ def test_bad_jobs_are_refused(jobs):
 def test_bad_scheduler_is_refused():
     with pytest.raises(SpecError, match="scheduler"):
         list(run_batches(_squares, 1, 3, scheduler=42))
+
+
+def test_a_scheduler_without_dask_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now raises ImportError
+    with pytest.raises(SpecError, match=r"scheduler='tcp://127.0.0.1:1' needs Dask, an optional dependency of "
+                                        r"surveykit: pip install 'surveykit\[dask\]'"):
+        list(run_batches(_squares, 1, 4, batch_size=2, jobs=1, scheduler="tcp://127.0.0.1:1"))

@@ -1,0 +1,118 @@
+"""Stages of the pipeline run alone, each returning its typed section of the results record."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import surveykit as sk
+from surveykit.analysis import stages as st
+from surveykit.analysis.spec import load_spec
+from surveykit.errors import SpecError, SurveykitWarning
+from surveykit.report import schema as rs
+
+from ..conftest import write_light_spec
+
+
+@pytest.fixture(scope="module")
+def light(tmp_path_factory):
+    spec, _ = load_spec(write_light_spec(tmp_path_factory.mktemp("spec")))
+    ins, data, checked = st.read(spec)
+    _, sample, screening = st.screening(spec, data)
+    return spec, data, sample, screening, checked
+
+
+def _spec(tmp_path, **changes):
+    return load_spec(write_light_spec(tmp_path, **changes))[0]
+
+
+def test_read_and_screening(light):
+    spec, data, sample, screening, checked = light
+    assert isinstance(screening, rs.Screening) and screening.n_before == data.n == 600
+    assert screening.n_after == len(sample.keyed) == sample.data.n < 600
+    assert sample.codes == ("IDE", "ORG", "CAP", "STY", "INT", "INS", "MEC", "EXE")
+    info = st.data_info(spec, data, checked)
+    assert info.validation.ok and info.file == "demo_survey.sav"
+    assert set(info.missing_codes) <= set(data.item_ids())
+
+
+def test_measurement_constructs_must_exist(light, tmp_path):
+    data = light[1]
+    spec = _spec(tmp_path, measurement={"constructs": ["IDE", "XYZ"]})
+    with pytest.raises(SpecError, match="measurement.constructs names XYZ, not constructs of execution_capacity"):
+        st.screening(spec, data)
+
+
+def test_descriptives_and_reliabilities(light):
+    _, _, sample, _, _ = light
+    desc = st.descriptives(sample)
+    assert [d.item for d in desc] == sample.data.item_ids()
+    rels, rows, items = st.reliabilities(sample)
+    assert [r.name for r in rows] == list(sample.codes) == [i.name for i in items]
+    ide = sk.reliability(sample.keyed[sample.data.item_ids("IDE")], name="IDE")
+    assert rows[0].alpha == pytest.approx(ide.alpha, rel=1e-15) and rels["IDE"].alpha == ide.alpha
+
+
+def test_measurement_with_wlsmv_takes_cr_and_ave_from_standardized_loadings(light, tmp_path):
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, estimation={"estimator": "WLSMV"})
+    codes = ("IDE", "ORG")
+    two = st.Sample(sample.data, sample.keyed, codes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)
+        fit, rec = st.measurement(spec, two)
+    assert rec.estimator == "WLSMV" and [v.factor for v in rec.validity.table] == list(codes)
+    std = fit.parameter_estimates().query("op == '=~' and lhs == 'IDE'")["std_all"].to_numpy()
+    cr = std.sum() ** 2 / (std.sum() ** 2 + np.sum(1 - std**2))
+    assert rec.validity.table[0].cr == pytest.approx(cr, rel=1e-12)
+    assert rec.validity.table[0].ave == pytest.approx(np.mean(std**2), rel=1e-12)
+    assert rec.validity.htmt is None and rec.validity.table[0].sqrt_ave is None
+
+
+def test_hypothesis_naming_no_path_of_the_model(light, tmp_path):
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, structural={"model": "EXE ~ IDE", "hypotheses": [
+        {"id": "H9", "kind": "path", "path": "EXE ~ ORG", "text": {"zh": "组织", "en": "org"}}]})
+    small = st.Sample(sample.data, sample.keyed, ("IDE", "EXE"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)
+        fit, rec = st.structural(spec, small)
+    assert [(p.lhs, p.rhs) for p in rec.rows("~")] == [("EXE", "IDE")]
+    with pytest.raises(SpecError, match="Hypothesis H9 names 'EXE ~ ORG', which is not a path of the structural "
+                                        "model; add it to structural.model or fix the hypothesis."):
+        st.hypotheses(spec, fit, None)
+
+
+def test_bootstrap_needs_ml_with_listwise_deletion(light, tmp_path):
+    spec = _spec(tmp_path, estimation={"estimator": "MLR"}, bootstrap={"n_boot": 100})
+    with pytest.raises(SpecError, match="bootstrap needs estimation.estimator 'ML' with listwise deletion"):
+        st.mediation(spec, None, 1)
+
+
+def test_invariance_group_must_be_a_column(light, tmp_path):
+    spec = _spec(tmp_path, invariance={"group": "province"})
+    with pytest.raises(SpecError, match="invariance.group 'province' is not a column of the data."):
+        st.measurement_invariance(spec, light[2])
+
+
+def test_invariance_of_ordinal_items_runs_the_ordinal_sequence(light, tmp_path):
+    """estimation.estimator WLSMV: the items are ordinal, so the invariance stage runs the ordinal
+    sequence (Wu & Estabrook 2016) with scaled indices and Satorra (2000) difference tests."""
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, estimation={"estimator": "WLSMV"}, invariance={"group": "region"})
+    two = st.Sample(sample.data, sample.keyed, ("IDE", "ORG"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)
+        rec = st.measurement_invariance(spec, two)
+    assert [lv.level for lv in rec.table] == ["configural", "thresholds", "metric", "scalar"]
+    assert rec.ordinal and rec.estimator == "WLSMV" and rec.fit_indices == "scaled"
+    assert rec.difference_test.startswith("Satorra (2000)") and "Estabrook" in rec.identification
+    assert set(rec.syntax) == {"configural", "thresholds", "metric", "scalar"}
+
+
+def test_ordinal_options_need_ordinal_items(light, tmp_path):
+    spec = _spec(tmp_path, invariance={"group": "region", "parameterization": "theta"})
+    with pytest.raises(SpecError, match="invariance.parameterization and the 'thresholds' level apply to ordinal"):
+        st.measurement_invariance(spec, light[2])
