@@ -9,7 +9,16 @@ from __future__ import annotations
 from surveykit import datasets
 from surveykit._version import __version__
 from surveykit.analysis import AnalysisResult, analyze
-from surveykit.data import SurveyData, read_survey, screen, validate
+from surveykit.data import (
+    Design,
+    SurveyData,
+    read_survey,
+    screen,
+    survey_mean,
+    survey_proportions,
+    survey_total,
+    validate,
+)
 from surveykit.errors import (
     DataError,
     EstimationError,
@@ -50,6 +59,7 @@ __all__ = [
     "__version__",
     "AnalysisResult",
     "DataError",
+    "Design",
     "EstimationError",
     "Instrument",
     "InstrumentError",
@@ -86,6 +96,9 @@ __all__ = [
     "simulate",
     "simulate_model",
     "single_factor_test",
+    "survey_mean",
+    "survey_proportions",
+    "survey_total",
     "ulmc",
     "validate",
     "validity",
