@@ -31,6 +31,7 @@ from surveykit.errors import (
 )
 from surveykit.instrument import Instrument, load_instrument
 from surveykit.psychometrics import (
+    aggregation,
     bartlett,
     efa,
     factor_battery,
@@ -69,6 +70,7 @@ __all__ = [
     "SurveyData",
     "SurveykitError",
     "SurveykitWarning",
+    "aggregation",
     "analyze",
     "bartlett",
     "bootstrap",
