@@ -499,7 +499,8 @@ def _run(data, design, columns, by, level, statistic: str, function: str) -> Sur
                 row = {"group": label} if by is not None else {}
                 row["variable"] = col
                 if statistic == "proportion":
-                    row["category"] = cat.item() if isinstance(cat, np.generic) else cat
+                    cat = cat.item() if isinstance(cat, np.generic) else cat
+                    row["category"] = int(cat) if isinstance(cat, float) and cat.is_integer() else cat
                 row.update(estimate=float(est[k]), se=float(se[k]), ci_lower=float(est[k] - z * se[k]),
                            ci_upper=float(est[k] + z * se[k]), deff=float(deff[k]), n=n_obs, sum_weights=sum_w)
                 rows_out.append(row)

@@ -252,6 +252,14 @@ def test_proportions_list_every_category_of_the_whole_data():
     assert (y2.estimate, y2.se) == (1.0, 0.0) and math.isnan(y2.deff)
 
 
+def test_answers_read_as_floats_are_whole_categories_and_rows_without_a_group_are_in_no_group():
+    df = pd.DataFrame({"g": ["x", "x", None, "y", "y"], "q": [1.0, 2.0, 2.0, np.nan, 2.0], "w": 1.0,
+                       "c": [1, 2, 3, 4, 5]})
+    t = survey_proportions(df, design=Design(cluster="c", weights="w"), columns="q", by="g").table
+    assert t["category"].tolist() == [1, 2, 1, 2] and all(isinstance(c, int) for c in t["category"])
+    assert t["group"].tolist() == ["x", "x", "y", "y"] and t["n"].tolist() == [2, 2, 1, 1]
+
+
 def test_survey_data_scores_are_estimated_by_default():
     data = sk.read_survey(sk.datasets.demo_path("csv"), instrument=sk.datasets.demo_instrument_path())
     n = data.n
