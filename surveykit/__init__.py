@@ -9,7 +9,16 @@ from __future__ import annotations
 from surveykit import datasets
 from surveykit._version import __version__
 from surveykit.analysis import AnalysisResult, analyze
-from surveykit.data import SurveyData, read_survey, screen, validate
+from surveykit.data import (
+    Design,
+    SurveyData,
+    read_survey,
+    screen,
+    survey_mean,
+    survey_proportions,
+    survey_total,
+    validate,
+)
 from surveykit.errors import (
     DataError,
     EstimationError,
@@ -22,6 +31,7 @@ from surveykit.errors import (
 )
 from surveykit.instrument import Instrument, load_instrument
 from surveykit.psychometrics import (
+    aggregation,
     bartlett,
     efa,
     factor_battery,
@@ -51,6 +61,7 @@ __all__ = [
     "__version__",
     "AnalysisResult",
     "DataError",
+    "Design",
     "EstimationError",
     "Instrument",
     "InstrumentError",
@@ -60,6 +71,7 @@ __all__ = [
     "SurveyData",
     "SurveykitError",
     "SurveykitWarning",
+    "aggregation",
     "analyze",
     "bartlett",
     "bootstrap",
@@ -89,6 +101,9 @@ __all__ = [
     "simulate",
     "simulate_model",
     "single_factor_test",
+    "survey_mean",
+    "survey_proportions",
+    "survey_total",
     "ulmc",
     "validate",
     "validity",

@@ -1,5 +1,6 @@
 """Psychometrics: item analysis, reliability, omega, sampling adequacy, EFA, parallel analysis,
-polychoric correlations, Harman's single-factor test, normality.
+polychoric correlations, Harman's single-factor test, normality; aggregation statistics (ICC, rwg)
+for group-level constructs.
 
 Every function takes the data first (a DataFrame of items or a SurveyData) and keyword-only
 options, and returns an immutable result with ``to_frame()``, ``to_dict()`` and ``summary()``.
@@ -8,6 +9,7 @@ correlations); see ``tests/psychometrics``.
 """
 
 from surveykit.psychometrics.adequacy import BartlettResult, KMOResult, bartlett, kmo
+from surveykit.psychometrics.aggregation import AggregationResult, aggregation, aggregation_cutoffs
 from surveykit.psychometrics.battery import FactorBattery, ScaleBattery, factor_battery, scale_battery
 from surveykit.psychometrics.efa import EFAResult, efa
 from surveykit.psychometrics.harman import HARMAN_CAVEAT, HarmanResult, harman
@@ -20,6 +22,7 @@ from surveykit.psychometrics.reliability import ReliabilityResult, reliability
 
 __all__ = [
     "HARMAN_CAVEAT",
+    "AggregationResult",
     "BartlettResult",
     "EFAResult",
     "FactorBattery",
@@ -32,6 +35,8 @@ __all__ = [
     "PolychoricResult",
     "ReliabilityResult",
     "ScaleBattery",
+    "aggregation",
+    "aggregation_cutoffs",
     "bartlett",
     "efa",
     "factor_battery",
