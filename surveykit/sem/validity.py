@@ -159,6 +159,96 @@ def _is_categorical(fit: SEMResult) -> bool:
     return fit.estimator == "WLSMV" or bool(ordered)
 
 
+def _check_fit(fit) -> None:
+    if not isinstance(fit, SEMResult):
+        raise SpecError(f"validity() needs a fitted model (the result of cfa() or sem()), not {type(fit).__name__}.")
+    if _is_categorical(fit):
+        raise SpecError(
+            "validity() handles continuous indicators; for ordered indicators (WLSMV) composite "
+            "reliability needs the categorical omega of semTools (not available yet)."
+        )
+
+
+def _indicators(pe: pd.DataFrame, ov: tuple[str, ...],
+                lv: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]], list[str]]:
+    """The nonzero loadings on observed indicators, the items of every retained factor and the
+    retained factors (two or more observed indicators; semTools' ``dropSingle``)."""
+    ov_set = set(ov)
+    loads = pe[(pe["op"] == "=~") & pe["rhs"].isin(ov_set) & pe["lhs"].isin(set(lv))]
+    loads = loads[loads["est"] != 0]
+    items = {f: tuple(loads.loc[loads["lhs"] == f, "rhs"]) for f in lv}
+    factors = [f for f in lv if len(items[f]) > 1]
+    if not factors:
+        raise SpecError("The model has no factor with two or more observed indicators; validity() has nothing to do.")
+    return loads, {f: items[f] for f in factors}, factors
+
+
+def _cross_loading(kept: pd.DataFrame) -> set[str]:
+    """The indicators loading (round(., 5) != 0, as semTools) on more than one retained factor."""
+    n_load = kept[kept["est"].round(5) != 0].groupby("rhs")["lhs"].nunique()
+    return set(n_load[n_load > 1].index)
+
+
+def _factor_table(kept: pd.DataFrame, items: dict[str, tuple[str, ...]], factors: list[str], phi: np.ndarray,
+                  cor: np.ndarray, implied: pd.DataFrame, sample: pd.DataFrame, cross: set[str]) -> pd.DataFrame:
+    """One row per factor: CR, AVE (NaN with cross-loading items), MSV/ASV and the Fornell-Larcker
+    criterion (the columns of :func:`validity`)."""
+    rows = []
+    for j, f in enumerate(factors):
+        its = list(items[f])
+        fl = kept[kept["lhs"] == f]
+        lam = fl["est"].to_numpy(dtype=float)
+        ph = float(phi[j, j])
+        s_imp = implied.loc[its, its].to_numpy()
+        s_obs = sample.loc[its, its].to_numpy()
+        has_cross = any(i in cross for i in its)
+        ave = np.nan if has_cross else average_variance_extracted(lam, ph, np.diag(s_obs))
+        ave_imp = np.nan if has_cross else average_variance_extracted(lam, ph, np.diag(s_imp))
+        rows.append({
+            "factor": f,
+            "n_items": len(its),
+            "cr": composite_reliability(lam, ph, s_imp),
+            "cr_obs": composite_reliability(lam, ph, s_obs),
+            "ave": ave,
+            "ave_implied": ave_imp,
+            "ave_std": float(np.mean(fl["std_all"].to_numpy(dtype=float) ** 2)),
+        })
+    table = pd.DataFrame(rows).set_index("factor")
+    table["sqrt_ave"] = np.sqrt(table["ave"].where(table["ave"] >= 0))
+    msv, asv = shared_variance(cor)
+    table["msv"] = msv
+    table["asv"] = asv
+    crit = [None if not (np.isfinite(a) and np.isfinite(m)) else bool(a > m)
+            for a, m in zip(table["ave"], table["msv"])]
+    table["sqrt_ave_gt_max_r"] = pd.Series(crit, index=table.index, dtype=object)
+    return table[_TABLE_COLUMNS]
+
+
+def _htmt(sample: pd.DataFrame, items: dict[str, tuple[str, ...]], factors: list[str], htmt2: bool,
+          absolute: bool) -> np.ndarray:
+    """HTMT on the sample correlations of the retained factors' indicators."""
+    all_items = list(dict.fromkeys(i for f in factors for i in items[f]))
+    r = cor_from_cov(sample.loc[all_items, all_items].to_numpy())
+    pos = {it: k for k, it in enumerate(all_items)}
+    blocks = [np.array([pos[i] for i in items[f]]) for f in factors]
+    return htmt_matrix(r, blocks, geometric=htmt2, absolute=absolute)
+
+
+def _notes(nobs: int, htmt2: bool, cross: set[str]) -> tuple[str, ...]:
+    notes = [
+        "cr: composite reliability with the model-implied indicator covariances (semTools compRelSEM, "
+        "obs.var = FALSE); cr_obs: with the sample covariances (obs.var = TRUE).",
+        "ave: semTools AVE (sample item variances); sqrt_ave: its square root; msv/asv: maximum/average "
+        "squared correlation with the other factors.",
+        f"HTMT from the sample correlations of the {nobs} rows used in the fit"
+        f" ({'geometric means, HTMT2' if htmt2 else 'arithmetic means'}).",
+        "No thresholds are applied.",
+    ]
+    if cross:
+        notes.append(f"AVE is not defined for factors with cross-loading items ({', '.join(sorted(cross))}).")
+    return tuple(notes)
+
+
 def validity(fit: SEMResult, *, htmt2: bool = True, absolute: bool = True) -> ValidityResult:
     r"""Composite reliability, AVE, MSV/ASV, the Fornell-Larcker matrix and HTMT of a fitted CFA/SEM.
 
@@ -236,91 +326,20 @@ def validity(fit: SEMResult, *, htmt2: bool = True, absolute: bool = True) -> Va
     >>> print(round(v.table.loc["textual", "cr"], 4))
     0.8852
     """
-    if not isinstance(fit, SEMResult):
-        raise SpecError(f"validity() needs a fitted model (the result of cfa() or sem()), not {type(fit).__name__}.")
-    if _is_categorical(fit):
-        raise SpecError(
-            "validity() handles continuous indicators; for ordered indicators (WLSMV) composite "
-            "reliability needs the categorical omega of semTools (not available yet)."
-        )
+    _check_fit(fit)
     pe = _single_group(fit.parameter_estimates())
-    pt = fit.partable
-    ov, lv = tuple(pt.ov_names), tuple(pt.lv_names)
-    ov_set = set(ov)
-    loads = pe[(pe["op"] == "=~") & pe["rhs"].isin(ov_set) & pe["lhs"].isin(set(lv))]
-    loads = loads[loads["est"] != 0]
-    items = {f: tuple(loads.loc[loads["lhs"] == f, "rhs"]) for f in lv}
-    factors = [f for f in lv if len(items[f]) > 1]
-    if not factors:
-        raise SpecError("The model has no factor with two or more observed indicators; validity() has nothing to do.")
-    items = {f: items[f] for f in factors}
-
-    cov_lv = _latent_cov(pe, ov, lv)
+    ov, lv = tuple(fit.partable.ov_names), tuple(fit.partable.lv_names)
+    loads, items, factors = _indicators(pe, ov, lv)
     lv_idx = [lv.index(f) for f in factors]
-    phi = cov_lv[np.ix_(lv_idx, lv_idx)]
+    phi = _latent_cov(pe, ov, lv)[np.ix_(lv_idx, lv_idx)]
     cor = cor_from_cov(phi)
-
-    implied = fit.implied_cov()
     sample = fit.sample_cov()
-    # indicators loading (round(., 5) != 0, as semTools) on more than one retained factor
     kept = loads[loads["lhs"].isin(factors)]
-    n_load = kept[kept["est"].round(5) != 0].groupby("rhs")["lhs"].nunique()
-    cross = set(n_load[n_load > 1].index)
-
-    rows = []
-    for j, f in enumerate(factors):
-        its = list(items[f])
-        fl = kept[kept["lhs"] == f]
-        lam = fl["est"].to_numpy(dtype=float)
-        ph = float(phi[j, j])
-        s_imp = implied.loc[its, its].to_numpy()
-        s_obs = sample.loc[its, its].to_numpy()
-        has_cross = any(i in cross for i in its)
-        ave = np.nan if has_cross else average_variance_extracted(lam, ph, np.diag(s_obs))
-        ave_imp = np.nan if has_cross else average_variance_extracted(lam, ph, np.diag(s_imp))
-        rows.append({
-            "factor": f,
-            "n_items": len(its),
-            "cr": composite_reliability(lam, ph, s_imp),
-            "cr_obs": composite_reliability(lam, ph, s_obs),
-            "ave": ave,
-            "ave_implied": ave_imp,
-            "ave_std": float(np.mean(fl["std_all"].to_numpy(dtype=float) ** 2)),
-        })
-    table = pd.DataFrame(rows).set_index("factor")
-    table["sqrt_ave"] = np.sqrt(table["ave"].where(table["ave"] >= 0))
-    msv, asv = shared_variance(cor)
-    table["msv"] = msv
-    table["asv"] = asv
-    crit = [None if not (np.isfinite(a) and np.isfinite(m)) else bool(a > m)
-            for a, m in zip(table["ave"], table["msv"])]
-    table["sqrt_ave_gt_max_r"] = pd.Series(crit, index=table.index, dtype=object)
-    table = table[_TABLE_COLUMNS]
-
-    # HTMT on the sample correlations of the retained factors' indicators
-    all_items = list(dict.fromkeys(i for f in factors for i in items[f]))
-    r = cor_from_cov(sample.loc[all_items, all_items].to_numpy())
-    pos = {it: k for k, it in enumerate(all_items)}
-    blocks = [np.array([pos[i] for i in items[f]]) for f in factors]
-    ht = htmt_matrix(r, blocks, geometric=htmt2, absolute=absolute)
-
-    notes = [
-        "cr: composite reliability with the model-implied indicator covariances (semTools compRelSEM, "
-        "obs.var = FALSE); cr_obs: with the sample covariances (obs.var = TRUE).",
-        "ave: semTools AVE (sample item variances); sqrt_ave: its square root; msv/asv: maximum/average "
-        "squared correlation with the other factors.",
-        f"HTMT from the sample correlations of the {fit.nobs} rows used in the fit"
-        f" ({'geometric means, HTMT2' if htmt2 else 'arithmetic means'}).",
-        "No thresholds are applied.",
-    ]
-    if cross:
-        notes.append(f"AVE is not defined for factors with cross-loading items ({', '.join(sorted(cross))}).")
+    cross = _cross_loading(kept)
     return ValidityResult(
-        items=items,
-        htmt2=bool(htmt2),
-        nobs=int(fit.nobs),
-        _table=table,
+        items=items, htmt2=bool(htmt2), nobs=int(fit.nobs),
+        _table=_factor_table(kept, items, factors, phi, cor, fit.implied_cov(), sample, cross),
         _factor_cor=pd.DataFrame(cor, index=factors, columns=factors),
-        _htmt=pd.DataFrame(ht, index=factors, columns=factors),
-        notes=tuple(notes),
+        _htmt=pd.DataFrame(_htmt(sample, items, factors, htmt2, absolute), index=factors, columns=factors),
+        notes=_notes(fit.nobs, htmt2, cross),
     )
