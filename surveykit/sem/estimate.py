@@ -324,6 +324,133 @@ def _cho_solve(c: np.ndarray, g: np.ndarray) -> np.ndarray:
     return x
 
 
+def _scoring_pieces(pieces, theta: np.ndarray, fac: np.ndarray | None, mode: bool | str, g_prev: float,
+                    gtol: float) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, bool]:
+    """The gradient at ``theta`` and a new Hessian (``mode``: True for the expected information,
+    "observed" for the exact Hessian) unless the kept factor ``fac`` still serves:
+    (gradient, Hessian or None, factor, whether the kept factor is reused)."""
+    h = None
+    reused = fac is not None
+    if reused:
+        g = pieces(theta, hessian=False)[0]
+        g_now = float(np.max(np.abs(g)))
+        if g_now > 0.25 * g_prev and g_now > gtol:
+            # the kept Hessian no longer contracts the gradient fast: a new one here
+            fac = None
+            reused = False
+            g, h = pieces(theta, hessian=mode) if mode is not True else pieces(theta)
+    else:
+        g, h = pieces(theta, hessian=mode) if mode is not True else pieces(theta)
+    return g, h, fac, reused
+
+
+def _scoring_step(pieces, theta: np.ndarray, g: np.ndarray, h: np.ndarray | None, fac: np.ndarray | None,
+                  mode: bool | str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool | str]:
+    """The step ``h^-1 g`` (with the kept factor when there is one); an exact Hessian that is not
+    positive definite is replaced by the expected information: (step, gradient, factor, mode)."""
+    if fac is not None:
+        return _cho_solve(fac, g), g, fac, mode
+    step, fac = _solve_pd(h, g, ridge=mode is True)
+    if fac is None and mode == "observed":  # not positive definite: Fisher scoring
+        mode = True
+        g, h = pieces(theta)
+        step, fac = _solve_pd(h, g)
+    return step, g, fac, mode
+
+
+def _line_search(f, theta: np.ndarray, step: np.ndarray, fval: float,
+                 decrease: float) -> tuple[bool, np.ndarray, float, float]:
+    """Step halving from the full step ``theta - step`` (Armijo on ``decrease = g @ step``):
+    (improved, the last candidate, f there, its step length)."""
+    t = 1.0
+    improved = False
+    # a decrease below what f can resolve in floating point: the full step is taken when
+    # f is no worse beyond rounding (the gradient still guides; halving would not help)
+    resolvable = decrease > 1e-13 * max(1.0, abs(fval))
+    for _ in range(40):
+        cand = theta - t * step
+        fc = f(cand)
+        if fc <= fval - 1e-4 * t * decrease or (fc < fval and t < 1e-3) or (
+                not resolvable and fc <= fval + 1e-13 * max(1.0, abs(fval))):
+            improved = True
+            break
+        t *= 0.5
+    return improved, cand, fc, t
+
+
+def _fisher_scoring(f, pieces, theta: np.ndarray, fval: float, *, max_iter: int, gtol: float, xtol: float,
+                    partial_hessian: bool, observed: bool, hessian0: np.ndarray | None
+                    ) -> tuple[np.ndarray, float, np.ndarray, int, bool, str]:
+    """The iterations of :func:`minimize_scoring` from ``theta`` (where f is ``fval``, finite):
+    (theta, f, the last gradient, iterations, converged, message)."""
+    it = 0
+    converged = False
+    message = ""
+    g = np.full(len(theta), np.nan)
+    fac = hessian0 if partial_hessian else None
+    mode: bool | str = True
+    g_prev = np.inf
+    retried = False
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        g, h, fac, reused = _scoring_pieces(pieces, theta, fac, mode, g_prev, gtol)
+        g_prev = float(np.max(np.abs(g)))
+        if np.max(np.abs(g)) < gtol:
+            converged = True
+            break
+        step, g, fac, mode = _scoring_step(pieces, theta, g, h, fac, mode)
+        big = float(np.max(np.abs(step)))
+        fresh_fisher = mode is True and not reused  # this step's Hessian: fresh expected information
+        if not partial_hessian or big > 0.1:
+            fac = None  # recompute the Hessian at the next point
+            mode = True
+        elif observed and mode is True:
+            fac = None  # close enough: the exact Hessian from the next point on
+            mode = "observed"
+        improved, cand, fc, t = _line_search(f, theta, step, fval, float(g @ step))
+        if not improved and not fresh_fisher and not retried:
+            fac = None  # a kept or exact Hessian no longer serves: Fisher scoring from here
+            mode = True
+            retried = True
+            continue
+        if not improved:
+            if abs(fval - f(cand)) < 1e-14 * max(1.0, abs(fval)):
+                converged = np.max(np.abs(g)) < 1e-5
+            message = "Fisher scoring could not decrease the discrepancy"
+            break
+        theta, fval_old, fval = cand, fval, fc
+        retried = False
+        if abs(fval_old - fval) < 1e-16 * max(1.0, abs(fval)) and np.max(np.abs(g)) < 1e-6:
+            converged = True
+            break
+        if t == 1.0 and big < xtol:
+            # converged: the gradient reported is the last one computed, at the point before
+            # this (tiny) step; refits do not need it at the new point
+            converged = True
+            break
+    return theta, fval, g, it, converged, message
+
+
+def _lbfgs(f, gradient, start: np.ndarray) -> tuple[np.ndarray, float, int, np.ndarray, bool, str]:
+    """L-BFGS-B from ``start``, the fallback when scoring cannot make progress:
+    (theta, f, iterations, gradient, converged, message)."""
+
+    def fg(th: np.ndarray) -> tuple[float, np.ndarray]:
+        val = f(th)
+        if not np.isfinite(val):
+            return 1e10, np.zeros_like(th)
+        return val, gradient(th)
+
+    res = sp_optimize.minimize(
+        fg, start, jac=True, method="L-BFGS-B",
+        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+    )
+    theta = res.x
+    fval = f(theta)
+    g = gradient(theta) if np.isfinite(fval) else np.full(len(theta), np.nan)
+    converged = bool(np.isfinite(fval) and np.max(np.abs(g)) < 1e-5)
+    return theta, fval, int(res.nit), g, converged, str(res.message)
+
+
 def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol: float = 1e-9,
                      xtol: float = 0.0, fallback: bool = True, partial_hessian: bool = False,
                      observed: bool = False, hessian0: np.ndarray | None = None) -> Optimum:
@@ -360,95 +487,13 @@ def minimize_scoring(f, pieces, theta0: np.ndarray, *, max_iter: int = 500, gtol
     g = np.full(len(theta), np.nan)
     gradient = (lambda th: pieces(th, hessian=False)[0]) if partial_hessian else (lambda th: pieces(th)[0])
     if np.isfinite(fval):
-        fac = hessian0 if partial_hessian else None
-        mode: bool | str = True
-        g_prev = np.inf
-        retried = False
-        for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-            reused = fac is not None
-            if reused:
-                g = pieces(theta, hessian=False)[0]
-                g_now = float(np.max(np.abs(g)))
-                if g_now > 0.25 * g_prev and g_now > gtol:
-                    # the kept Hessian no longer contracts the gradient fast: a new one here
-                    fac = None
-                    reused = False
-                    g, h = pieces(theta, hessian=mode) if mode is not True else pieces(theta)
-            else:
-                g, h = pieces(theta, hessian=mode) if mode is not True else pieces(theta)
-            g_prev = float(np.max(np.abs(g)))
-            if np.max(np.abs(g)) < gtol:
-                converged = True
-                break
-            if fac is not None:
-                step = _cho_solve(fac, g)
-            else:
-                step, fac = _solve_pd(h, g, ridge=mode is True)
-                if fac is None and mode == "observed":  # not positive definite: Fisher scoring
-                    mode = True
-                    g, h = pieces(theta)
-                    step, fac = _solve_pd(h, g)
-            big = float(np.max(np.abs(step)))
-            fresh_fisher = mode is True and not reused  # this step's Hessian: fresh expected information
-            if not partial_hessian or big > 0.1:
-                fac = None  # recompute the Hessian at the next point
-                mode = True
-            elif observed and mode is True:
-                fac = None  # close enough: the exact Hessian from the next point on
-                mode = "observed"
-            t = 1.0
-            improved = False
-            decrease = float(g @ step)
-            # a decrease below what f can resolve in floating point: the full step is taken when
-            # f is no worse beyond rounding (the gradient still guides; halving would not help)
-            resolvable = decrease > 1e-13 * max(1.0, abs(fval))
-            for _ in range(40):
-                cand = theta - t * step
-                fc = f(cand)
-                if fc <= fval - 1e-4 * t * decrease or (fc < fval and t < 1e-3) or (
-                        not resolvable and fc <= fval + 1e-13 * max(1.0, abs(fval))):
-                    improved = True
-                    break
-                t *= 0.5
-            if not improved and not fresh_fisher and not retried:
-                fac = None  # a kept or exact Hessian no longer serves: Fisher scoring from here
-                mode = True
-                retried = True
-                continue
-            if not improved:
-                if abs(fval - f(cand)) < 1e-14 * max(1.0, abs(fval)):
-                    converged = np.max(np.abs(g)) < 1e-5
-                message = "Fisher scoring could not decrease the discrepancy"
-                break
-            theta, fval_old, fval = cand, fval, fc
-            retried = False
-            if abs(fval_old - fval) < 1e-16 * max(1.0, abs(fval)) and np.max(np.abs(g)) < 1e-6:
-                converged = True
-                break
-            if t == 1.0 and big < xtol:
-                # converged: the gradient reported is the last one computed, at the point before
-                # this (tiny) step; refits do not need it at the new point
-                converged = True
-                break
+        theta, fval, g, it, converged, message = _fisher_scoring(
+            f, pieces, theta, fval, max_iter=max_iter, gtol=gtol, xtol=xtol, partial_hessian=partial_hessian,
+            observed=observed, hessian0=hessian0)
     if not converged and fallback:
         method = "L-BFGS-B"
-
-        def fg(th: np.ndarray) -> tuple[float, np.ndarray]:
-            val = f(th)
-            if not np.isfinite(val):
-                return 1e10, np.zeros_like(th)
-            return val, gradient(th)
-
-        res = sp_optimize.minimize(
-            fg, theta0 if not np.isfinite(fval) else theta, jac=True, method="L-BFGS-B",
-            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
-        )
-        theta = res.x
-        fval = f(theta)
-        it += int(res.nit)
-        g = gradient(theta) if np.isfinite(fval) else np.full(len(theta), np.nan)
-        converged = bool(np.isfinite(fval) and np.max(np.abs(g)) < 1e-5)
-        message = str(res.message)
+        theta, fval, nit, g, converged, message = _lbfgs(f, gradient, theta0 if not np.isfinite(fval) else theta)
+        it += nit
     if not np.isfinite(fval):
         raise EstimationError(
             "Estimation failed: the model-implied covariance matrix is not positive definite at every "
