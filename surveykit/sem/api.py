@@ -170,12 +170,12 @@ def _interaction_fit(model: str, frame: pd.DataFrame, rows, *, model_type: str, 
 
 
 def _fit_any(model: str, data, *, model_type: str, engine: str = "surveykit", interaction: str = "product_indicator",
-             match=True, quadrature_points: int = 16, **kwargs):
+             match=True, quadrature_points: int = 32, **kwargs):
     """A fit of a model with or without latent interactions."""
     check_method(interaction, match)
     rows = parse_syntax(model) if isinstance(model, str) else None
     if rows is None or not any(r.op == "~" and ":" in r.rhs for r in rows):
-        if interaction != "product_indicator" or match is not True or quadrature_points != 16:
+        if interaction != "product_indicator" or match is not True or quadrature_points != 32:
             raise SpecError("interaction=, match= and quadrature_points= apply to models with a latent interaction "
                             "('y ~ a + b + a:b'); this model has none.")
         return _fit(model, data, model_type=model_type, engine=engine, **kwargs)
