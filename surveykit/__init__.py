@@ -45,7 +45,7 @@ from surveykit.resampling import (
     simulate,
     simulate_model,
 )
-from surveykit.sem import cfa, growth, sem, single_factor_test, ulmc, validity
+from surveykit.sem import cfa, growth, sem, simple_slopes, single_factor_test, ulmc, validity
 
 __all__ = [
     "__version__",
@@ -88,6 +88,7 @@ __all__ = [
     "sem",
     "simulate",
     "simulate_model",
+    "simple_slopes",
     "single_factor_test",
     "ulmc",
     "validate",
