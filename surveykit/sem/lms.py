@@ -52,7 +52,7 @@ from scipy import linalg, optimize, stats
 
 from surveykit._core.blas import single_threaded
 from surveykit._version import __version__
-from surveykit.errors import ConvergenceWarning, ModelSpecificationError, SpecError
+from surveykit.errors import ConvergenceWarning, HeywoodCaseWarning, ModelSpecificationError, SpecError
 from surveykit.results import ResultMixin, Summary, to_jsonable
 from surveykit.sem.discrepancy import numerical_hessian
 from surveykit.sem.interaction import InteractionTerm, interaction_terms
@@ -318,7 +318,7 @@ def _check_lms(rows: list[SyntaxRow], terms: tuple[InteractionTerm, ...], frame:
         if r.op in (":=", "=="):
             raise ModelSpecificationError(
                 f"Model syntax line {r.line}: interaction='lms' does not take defined parameters or equality "
-                "constraints ('{r.op}'); remove the line (simple slopes: surveykit.sem.interaction.simple_slopes).")
+                f"constraints ('{r.op}'); remove the line (simple slopes: surveykit.sem.interaction.simple_slopes).")
     linear = [r for r in rows if not (r.op == "~" and ":" in r.rhs)]
     vn = variable_names(linear)
     for t in terms:
@@ -482,6 +482,16 @@ def _fit_dict(opt: _Optimum, linear, n: int, n_new: int) -> dict[str, float]:
             "max_gradient": opt.max_gradient}
 
 
+def _warn_heywood(pt: ParTable, theta: np.ndarray) -> None:
+    t = pt.table
+    for r in t[(t["op"] == "~~") & (t["lhs"] == t["rhs"]) & (t["free"] > 0)].itertuples():
+        if theta[r.free - 1] < 0:
+            warnings.warn(
+                f"Heywood case: the estimated (residual) variance of {r.lhs} is negative ({theta[r.free - 1]:.4g}); "
+                "the solution is not admissible. Consider the model specification, the sample size, or outliers.",
+                HeywoodCaseWarning, stacklevel=3)
+
+
 @single_threaded
 def fit_lms(model: str, rows: list[SyntaxRow], frame: pd.DataFrame, *, linear_fit, quadrature_points: int = 32,
             start: np.ndarray | None = None) -> LMSResult:
@@ -510,6 +520,7 @@ def fit_lms(model: str, rows: list[SyntaxRow], frame: pd.DataFrame, *, linear_fi
             vcov = np.linalg.inv(-opt.hessian) if len(opt.theta) else np.zeros((0, 0))
         except np.linalg.LinAlgError:
             vcov = np.full((pt.n_free, pt.n_free), np.nan)
+        _warn_heywood(pt, opt.theta)
         if not opt.converged:
             warnings.warn(
                 f"LMS did not converge (largest gradient element per observation {opt.max_gradient:.2g}, or the "

@@ -166,7 +166,7 @@ def test_bad_input_gets_a_sentence():
     base = "X =~ x1 + x2 + x3\nW =~ w1 + w2 + w3\nY =~ y1 + y2 + y3\n"
     with pytest.raises(ModelSpecificationError, match="needs exogenous latent variables in a product, but W"):
         sk.sem(base + "W ~ X\nY ~ X + W + X:W", DATA, interaction="lms")
-    with pytest.raises(ModelSpecificationError, match="does not take defined parameters"):
+    with pytest.raises(ModelSpecificationError, match=r"defined parameters or equality constraints \(':='\)"):
         sk.sem(base + "Y ~ X + W + b*X:W\nslope := b", DATA, interaction="lms")
     with pytest.raises(ModelSpecificationError, match="does not take observed covariates"):
         sk.sem(base + "Y ~ X + W + X:W + age", DATA.assign(age=np.arange(len(DATA)) % 7), interaction="lms")
