@@ -54,6 +54,7 @@ from surveykit._core.blas import single_threaded
 from surveykit._version import __version__
 from surveykit.errors import ConvergenceWarning, HeywoodCaseWarning, ModelSpecificationError, SpecError
 from surveykit.results import ResultMixin, Summary, to_jsonable
+from surveykit.sem.assemble import heywood_sentence
 from surveykit.sem.discrepancy import numerical_hessian
 from surveykit.sem.interaction import InteractionTerm, interaction_terms
 from surveykit.sem.partable import ParTable, variable_names
@@ -486,10 +487,7 @@ def _warn_heywood(pt: ParTable, theta: np.ndarray) -> None:
     t = pt.table
     for r in t[(t["op"] == "~~") & (t["lhs"] == t["rhs"]) & (t["free"] > 0)].itertuples():
         if theta[r.free - 1] < 0:
-            warnings.warn(
-                f"Heywood case: the estimated (residual) variance of {r.lhs} is negative ({theta[r.free - 1]:.4g}); "
-                "the solution is not admissible. Consider the model specification, the sample size, or outliers.",
-                HeywoodCaseWarning, stacklevel=3)
+            warnings.warn(heywood_sentence(r.lhs, theta[r.free - 1]), HeywoodCaseWarning, stacklevel=3)
 
 
 @single_threaded
