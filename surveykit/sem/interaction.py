@@ -217,6 +217,20 @@ def _parameter(fit, lhs: str, op: str, rhs: str) -> tuple[float, int]:
     return float(rows["ustart"].iloc[0]), -1
 
 
+def _check_marker_scale(fit, term: InteractionTerm) -> None:
+    """A product latent measures the product of its factors only when every one of the three is
+    scaled by a first loading fixed at 1 (then ``a1.b1 = (a + e1)(b + e2) - mean`` loads 1 on
+    ``a b``); with ``std_lv`` or other scalings the slopes would be on another scale."""
+    t = fit.partable.table
+    for lv in (term.left, term.right, term.name):
+        rows = t[(t["lhs"] == lv) & (t["op"] == "=~")]
+        if rows.empty or int(rows["free"].iloc[0]) != 0 or float(rows["ustart"].iloc[0]) != 1.0:
+            raise SpecError(
+                f"Simple slopes from product indicators need {lv} scaled by its first loading fixed at 1 (lavaan's "
+                "default, not std_lv=True): only then is the product latent on the scale of the product of its "
+                "factors. Refit without std_lv, or use interaction='lms'.")
+
+
 @dataclass(frozen=True, repr=False)
 class SimpleSlopesResult(ResultMixin):
     """Simple slopes of ``focal`` on ``outcome`` at values of the latent ``moderator``."""
@@ -269,6 +283,8 @@ def simple_slopes(fit, outcome: str, focal: str, moderator: str, *, at=(-1.0, 0.
     if outcome not in term.outcomes:
         raise SpecError(f"The interaction {term.term} does not predict {outcome} (it predicts "
                         f"{', '.join(term.outcomes)}).")
+    if term.indicators:
+        _check_marker_scale(fit, term)
     try:
         at = np.asarray([float(a) for a in np.atleast_1d(at)])
     except (TypeError, ValueError):

@@ -127,3 +127,7 @@ def test_bad_options_get_a_sentence():
         simple_slopes(fit, "speed", "visual", "speed")
     with pytest.raises(SpecError, match="does not predict textual"):
         simple_slopes(fit, "textual", "visual", "textual")
+    with pytest.raises(SpecError, match="need visual scaled by its first loading fixed at 1"):
+        simple_slopes(sk.sem(HS_MODEL, hs, std_lv=True), "speed", "visual", "textual")
+    with pytest.raises(SpecError, match="at= must be numbers of standard deviations"):
+        simple_slopes(fit, "speed", "visual", "textual", at=["low"])
