@@ -149,6 +149,9 @@ def _interaction_fit(model: str, frame: pd.DataFrame, rows, *, model_type: str, 
     if kwargs.get("group") is not None or kwargs.get("ordered") not in (None, False, ()):
         raise SpecError("Latent interactions ('a:b') need one group of continuous indicators; remove group= and "
                         "ordered= (products of ordinal items are not product indicators).")
+    if (interaction == "lms" and match is not True) or (interaction != "lms" and quadrature_points != 32):
+        raise SpecError("match= belongs to interaction='product_indicator' and quadrature_points= to "
+                        "interaction='lms'; give each with its own method.")
     if interaction == "product_indicator":
         expanded, augmented, terms = expand_product_indicators(model, rows, frame, match=match)
         result = _fit(expanded, augmented, model_type=model_type, engine=engine, **kwargs)
@@ -156,11 +159,12 @@ def _interaction_fit(model: str, frame: pd.DataFrame, rows, *, model_type: str, 
     from surveykit.sem.lms import fit_lms  # the LMS engine is only loaded when asked for
 
     other = [k for k in kwargs if k not in _LMS_OPTIONS]
-    if other or kwargs.get("estimator", "ML") != "ML" or kwargs.get("missing", "listwise") != "listwise":
+    if other or kwargs.get("estimator", "ML") != "ML" or kwargs.get("missing", "listwise") != "listwise" or (
+            kwargs.get("meanstructure", True) is not True):
         raise SpecError(
-            "interaction='lms' is maximum likelihood on complete data: it takes estimator='ML', std_lv and orthogonal "
-            f"only (not {', '.join(other) or 'this estimator/missing'}); use interaction='product_indicator' for the "
-            "others.")
+            "interaction='lms' is maximum likelihood with a mean structure on complete data: it takes estimator='ML', "
+            f"std_lv and orthogonal only (not {', '.join(other) or 'this estimator, missing= or meanstructure='}); use "
+            "interaction='product_indicator' for the others.")
     options = {k: v for k, v in kwargs.items() if k in ("std_lv", "orthogonal")}
 
     def linear_fit(text: str, data: pd.DataFrame) -> SEMResult:

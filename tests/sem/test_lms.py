@@ -176,8 +176,14 @@ def test_bad_input_gets_a_sentence():
         sk.sem(ANALYSIS_MODEL, holes, interaction="lms")
     with pytest.raises(SpecError, match="quadrature_points= must be a whole number from 2 to 64"):
         sk.sem(ANALYSIS_MODEL, DATA, interaction="lms", quadrature_points=100)
-    with pytest.raises(SpecError, match="maximum likelihood on complete data"):
+    with pytest.raises(SpecError, match="maximum likelihood with a mean structure on complete data"):
         sk.sem(ANALYSIS_MODEL, DATA, interaction="lms", estimator="MLR")
+    with pytest.raises(SpecError, match="not this estimator, missing= or meanstructure="):
+        sk.sem(ANALYSIS_MODEL, DATA, interaction="lms", meanstructure=False)
+    with pytest.raises(SpecError, match="match= belongs to interaction='product_indicator'"):
+        sk.sem(ANALYSIS_MODEL, DATA, interaction="lms", match=False)
+    with pytest.raises(SpecError, match="quadrature_points= to interaction='lms'"):
+        sk.sem(ANALYSIS_MODEL, DATA, quadrature_points=16)
     with pytest.raises(ModelSpecificationError, match="quadratic latent terms are not supported"):
         sk.sem(base + "Y ~ X + X:X", DATA, interaction="lms")
 
