@@ -15,6 +15,7 @@ from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.results import capture_warnings
 from surveykit.sem.assemble import assemble
 from surveykit.sem.fitmeasures import catml_corrected, fiml_corrected, fit_measures
+from surveykit.sem.interaction import check_method, expand_product_indicators
 from surveykit.sem.options import Options, resolve_options
 from surveykit.sem.partable import independence_table, lavaanify, variable_names
 from surveykit.sem.pipeline import estimate_partable, fill_exogenous
@@ -87,6 +88,11 @@ def fit_options(model: str, frame: pd.DataFrame, *, model_type: str, **kwargs) -
     if not isinstance(model, str):
         raise ModelSpecificationError("model must be lavaan syntax given as a string.")
     rows = parse_syntax(model)
+    for r in rows:
+        if r.op == "~" and ":" in r.rhs:
+            raise ModelSpecificationError(
+                f"Model syntax line {r.line}: the interaction '{r.rhs}' is estimated by sem() itself (product "
+                "indicators or LMS, interaction=...); this function cannot take one.")
     plain = [r for r in rows if r.op not in (":=", "==")]
     if not plain:
         raise ModelSpecificationError("The model has no '=~', '~' or '~~' line: there is nothing to estimate.")
@@ -130,6 +136,55 @@ def _fit(model: str, data, *, model_type: str, engine: str = "surveykit", **kwar
         fit = fit_measures(est, base, fiml_corrected=fc)
         result = assemble(est, fit, syntax=model, engine_note="semopy L-BFGS-B" if engine_theta is not None else None)
     return dataclasses.replace(result, warnings=tuple(log))
+
+
+_LMS_OPTIONS = ("estimator", "std_lv", "orthogonal", "meanstructure", "missing")
+
+
+def _interaction_fit(model: str, frame: pd.DataFrame, rows, *, model_type: str, engine: str, interaction: str,
+                     match, quadrature_points, kwargs: dict):
+    """A model with latent interactions: product indicators through the ordinary pipeline, or LMS."""
+    if model_type != "sem" or engine != "surveykit":
+        raise SpecError("Latent interactions ('a:b') are estimated by sem()/cfa() with engine='surveykit' only.")
+    if kwargs.get("group") is not None or kwargs.get("ordered") not in (None, False, ()):
+        raise SpecError("Latent interactions ('a:b') need one group of continuous indicators; remove group= and "
+                        "ordered= (products of ordinal items are not product indicators).")
+    if (interaction == "lms" and match is not True) or (interaction != "lms" and quadrature_points != 32):
+        raise SpecError("match= belongs to interaction='product_indicator' and quadrature_points= to "
+                        "interaction='lms'; give each with its own method.")
+    if interaction == "product_indicator":
+        expanded, augmented, terms = expand_product_indicators(model, rows, frame, match=match)
+        result = _fit(expanded, augmented, model_type=model_type, engine=engine, **kwargs)
+        return dataclasses.replace(result, interactions=terms)
+    from surveykit.sem.lms import fit_lms  # the LMS engine is only loaded when asked for
+
+    other = [k for k in kwargs if k not in _LMS_OPTIONS]
+    if other or kwargs.get("estimator", "ML") != "ML" or kwargs.get("missing", "listwise") != "listwise" or (
+            kwargs.get("meanstructure", True) is not True):
+        raise SpecError(
+            "interaction='lms' is maximum likelihood with a mean structure on complete data: it takes estimator='ML', "
+            f"std_lv and orthogonal only (not {', '.join(other) or 'this estimator, missing= or meanstructure='}); use "
+            "interaction='product_indicator' for the others.")
+    options = {k: v for k, v in kwargs.items() if k in ("std_lv", "orthogonal")}
+
+    def linear_fit(text: str, data: pd.DataFrame) -> SEMResult:
+        return _fit(text, data, model_type="sem", meanstructure=True, **options)
+
+    return fit_lms(model, rows, frame, linear_fit=linear_fit, quadrature_points=quadrature_points)
+
+
+def _fit_any(model: str, data, *, model_type: str, engine: str = "surveykit", interaction: str = "product_indicator",
+             match=True, quadrature_points: int = 32, **kwargs):
+    """A fit of a model with or without latent interactions."""
+    check_method(interaction, match)
+    rows = parse_syntax(model) if isinstance(model, str) else None
+    if rows is None or not any(r.op == "~" and ":" in r.rhs for r in rows):
+        if interaction != "product_indicator" or match is not True or quadrature_points != 32:
+            raise SpecError("interaction=, match= and quadrature_points= apply to models with a latent interaction "
+                            "('y ~ a + b + a:b'); this model has none.")
+        return _fit(model, data, model_type=model_type, engine=engine, **kwargs)
+    return _interaction_fit(model, _frame_of(data), rows, model_type=model_type, engine=engine,
+                            interaction=interaction, match=match, quadrature_points=quadrature_points, kwargs=kwargs)
 
 
 def parameter_table(model: str, data, *, model_type: str = "sem", **kwargs):
@@ -183,13 +238,21 @@ def sem(model: str, data, **kwargs) -> SEMResult:
     >>> fit = sk.cfa("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
     >>> round(fit.fit_measures()["chisq"], 3)
     85.306
+
+    Latent interactions: ``y ~ a + b + a:b`` between two latent variables, estimated with
+    ``interaction="product_indicator"`` (default; double-mean-centered product indicators as
+    semTools' ``indProd``, ``match=True`` matched pairs, ``match=False`` all pairs; the result is
+    an :class:`SEMResult` of the expanded model) or ``interaction="lms"`` (latent moderated
+    structural equations, Klein & Moosbrugger 2000, with ``quadrature_points`` Gauss-Hermite
+    points per latent variable in a product; an :class:`surveykit.sem.lms.LMSResult`).  Simple
+    slopes: :func:`surveykit.sem.interaction.simple_slopes`.
     """
-    return _fit(model, data, model_type="sem", **kwargs)
+    return _fit_any(model, data, model_type="sem", **kwargs)
 
 
 def cfa(model: str, data, **kwargs) -> SEMResult:
     """Fit a confirmatory factor analysis (same defaults as :func:`sem`, as in lavaan)."""
-    return _fit(model, data, model_type="sem", **kwargs)
+    return _fit_any(model, data, model_type="sem", **kwargs)
 
 
 def growth(model: str, data, **kwargs) -> SEMResult:

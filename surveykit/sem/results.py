@@ -16,13 +16,23 @@ from surveykit.sem.options import Options
 from surveykit.sem.partable import ParTable
 from surveykit.sem.samplestats import SampleMoments
 
-__all__ = ["SEMResult"]
+__all__ = ["SEMResult", "free_parameter_names"]
 
 _METHOD_NAMES = {
     "standard": "likelihood ratio (chi-square difference)",
     "satorra.bentler.2001": "Satorra-Bentler (2001) scaled difference",
     "satorra.2000": "Satorra (2000) scaled difference",
 }
+
+
+def free_parameter_names(pt: ParTable) -> list[str]:
+    """One name per free parameter: its label, or ``lhs op rhs`` of its first row."""
+    t = pt.table
+    names = []
+    for k in range(1, pt.n_free + 1):
+        r = t[t["free"] == k].iloc[0]
+        names.append(r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}")
+    return names
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -50,6 +60,7 @@ class SEMResult(ResultMixin):
     missing: str = "listwise"
     options: Options | None = field(repr=False, default=None)
     _estimation: Any = field(repr=False, default=None)  # surveykit.sem.pipeline.Estimation
+    interactions: tuple = ()  # surveykit.sem.interaction.InteractionTerm: latent products and their indicators
 
     # -- accessors -------------------------------------------------------------------
     def parameter_estimates(self, *, standardized: bool = True) -> pd.DataFrame:
@@ -170,11 +181,7 @@ class SEMResult(ResultMixin):
         return modindices(self, minimum_value=minimum_value, sort=sort)
 
     def vcov(self) -> pd.DataFrame:
-        t = self.partable.table
-        names = []
-        for k in range(1, self.partable.n_free + 1):
-            r = t[t["free"] == k].iloc[0]
-            names.append(r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}")
+        names = free_parameter_names(self.partable)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
     # -- conversion and display ----------------------------------------------------------
@@ -191,6 +198,7 @@ class SEMResult(ResultMixin):
                 "fit_measures": self._fit,
                 "parameters": self._estimates,
                 "r_squared": self._r2.to_dict(),
+                **({"interactions": [t.to_dict() for t in self.interactions]} if self.interactions else {}),
                 "warnings": [{"category": c, "message": m} for c, m in self.warnings],
             }
         )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from surveykit.errors import ModelSpecificationError
 
-__all__ = ["SyntaxRow", "parse_syntax"]
+__all__ = ["SyntaxRow", "parse_syntax", "row_syntax"]
 
 # longest operators first
 _OPS = ("=~", "~~", ":=", "<~", "~*~", "~", "|", "==", "<", ">", ":")
@@ -244,6 +244,45 @@ def _parse_modifier(mod: str, line: int) -> dict:
     )
 
 
+def _interaction_term(var: str, op: str, line: int) -> str:
+    """``a:b`` on the right of a regression (a latent interaction, estimated by
+    :mod:`surveykit.sem.interaction`), without spaces; anywhere else it is refused."""
+    parts = [x.strip() for x in var.split(":")]
+    if op == "=~":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: an interaction ({var!r}) cannot be an indicator in a measurement (=~) line; "
+            "write it as a predictor in a regression, e.g. 'y ~ a + b + a:b'.")
+    if op != "~":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: an interaction ({var!r}) can only be a predictor on the right of '~'; its "
+            "(co)variances are part of the model the interaction method builds.")
+    if len(parts) != 2:
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: {var!r} is not a two-way interaction 'a:b'; only products of two latent "
+            "variables are supported.")
+    for name in parts:
+        if not _NAME_RE.match(name):
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {name!r} in the interaction {var!r} is not a valid variable name.")
+    return f"{parts[0]}:{parts[1]}"
+
+
+def row_syntax(r: SyntaxRow) -> str:
+    """One parsed (single-group) row written back as lavaan syntax."""
+    mods = []
+    if r.free_forced:
+        mods.append("NA")
+    if r.fixed is not None:
+        mods.append(repr(float(r.fixed)) if not float(r.fixed).is_integer() else str(int(r.fixed)))
+    if r.start is not None:
+        mods.append(f"start({r.start!r})")
+    if r.label:
+        mods.append(r.label if _NAME_RE.match(r.label) else f'equal("{r.label}")')
+    if r.op == "~1":
+        return f"{r.lhs} ~ {''.join(m + '*' for m in mods)}1"
+    return f"{r.lhs} {r.op} {''.join(m + '*' for m in mods)}{r.rhs}"
+
+
 def _merge_modifiers(first: dict, second: dict, term: str, line: int) -> dict:
     """The modifiers of a term given twice in one formula, merged; the same kind twice with
     different values is refused."""
@@ -335,10 +374,7 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                     f"both sides), not {lhs.strip()!r} ~*~ {var!r}."
                 )
             elif ":" in var:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: interaction terms ({var!r}) are not supported yet; add the product "
-                    "of the (centered) variables to the data as a column and use that column."
-                )
+                var = _interaction_term(var, op, line)
             elif not _NAME_RE.match(var):
                 raise ModelSpecificationError(
                     f"Model syntax line {line}: {var!r} is not a valid variable name."
