@@ -70,11 +70,13 @@ class SEMResult(ResultMixin):
         kinds = {"std.all": "std_all", "std.lv": "std_lv", "std.nox": "std_nox"}
         if type not in kinds:
             raise SpecError(f"type={type!r} is not one of {', '.join(kinds)}.")
-        cols = [c for c in ("lhs", "op", "rhs", "group", "label") if c in self._estimates.columns]
+        cols = [c for c in ("lhs", "op", "rhs", "level", "group", "label") if c in self._estimates.columns]
         df = self._estimates[cols].copy()
         if self._estimation is None:
             est = self._estimates[kinds[type]].to_numpy(dtype=float)
             se = np.full(len(est), np.nan)
+        elif self.two_level:
+            est, se = self._estimation.standardized_with_se(kinds[type])
         else:
             est, se = standardized_with_se(self._estimation, kinds[type])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -90,6 +92,28 @@ class SEMResult(ResultMixin):
 
     def fit_measures(self) -> dict[str, float]:
         return dict(self._fit)
+
+    @property
+    def two_level(self) -> bool:
+        """A two-level model (``level:`` blocks); its tables have a ``level`` column (1 within, 2 between)."""
+        return self.options is not None and self.options.multilevel
+
+    def icc(self) -> pd.Series:
+        """The intraclass correlation of every level-1 variable, from the unrestricted two-level
+        model (lavaan's ``lavInspect(fit, "icc")``; 0 for within-only variables)."""
+        from surveykit.errors import SpecError
+
+        if not self.two_level:
+            raise SpecError("icc() is available for two-level models (with 'level:' blocks and cluster=).")
+        from surveykit.sem.cluster import icc
+
+        return icc(self._estimation.cd, self._estimation.h1.moments)
+
+    def _refuse_two_level(self, what: str) -> None:
+        if self.two_level:
+            from surveykit.errors import SpecError
+
+            raise SpecError(f"{what} of a two-level model are not available yet.")
 
     def r_squared(self) -> pd.Series:
         return self._r2.copy()
@@ -115,6 +139,8 @@ class SEMResult(ResultMixin):
         """
         from surveykit.errors import SpecError
         from surveykit.sem.difftest import difference_method, difference_test
+
+        self._refuse_two_level("Difference tests (compare())")
 
         if not others:
             raise SpecError("compare() needs at least one other fit to compare with.")
@@ -167,6 +193,7 @@ class SEMResult(ResultMixin):
         """Modification indices: lhs, op, rhs, mi, epc, sepc_lv, sepc_all (lavaan ``modindices()``)."""
         from surveykit.sem.modindices import modindices
 
+        self._refuse_two_level("Modification indices")
         return modindices(self, minimum_value=minimum_value, sort=sort)
 
     def vcov(self) -> pd.DataFrame:
@@ -190,8 +217,11 @@ class SEMResult(ResultMixin):
                 "iterations": self.iterations,
                 "fit_measures": self._fit,
                 "parameters": self._estimates,
-                "r_squared": self._r2.to_dict(),
+                "r_squared": self._r2.to_dict() if not self.two_level else {
+                    f"{lev}:{v}": x for (lev, v), x in self._r2.items()},
                 "warnings": [{"category": c, "message": m} for c, m in self.warnings],
+                **({"cluster": self.options.cluster, "nclusters": int(self._fit["nclusters"]),
+                    "icc": self.icc().to_dict()} if self.two_level else {}),
             }
         )
 
@@ -214,7 +244,10 @@ class SEMResult(ResultMixin):
                 ("Number of model parameters", int(f["npar"]) + n_eq)]
         if n_eq:
             head.append(("Number of equality constraints", n_eq))
-        if self.partable.ngroups > 1:
+        if self.two_level:
+            head += [("Number of observations", self.nobs),
+                     (f"Number of clusters [{o.cluster}]", int(f["nclusters"]))]
+        elif self.partable.ngroups > 1:
             head += [(f"Number of observations, group {lab}", g.nobs)
                      for lab, g in zip(self.partable.group_labels, self._moments.groups)]
         else:
@@ -267,6 +300,9 @@ class SEMResult(ResultMixin):
                                ("90 Percent confidence interval - upper", "rmsea_ci_upper_robust")):
                 idx.append((label, np.nan, f[key]) if scaled else (label, f[key]))
         idx.append(row("SRMR", "srmr"))
+        if "srmr_within" in f:
+            idx += [row("SRMR (within covariance matrix)", "srmr_within"),
+                    row("SRMR (between covariance matrix)", "srmr_between")]
         if "wrmr" in f:
             idx.append(row("WRMR", "wrmr"))
         tables = [
@@ -286,12 +322,13 @@ class SEMResult(ResultMixin):
             ("Variances", (pe["op"] == "~~") & (pe["lhs"] == pe["rhs"])),
             ("Defined parameters", pe["op"] == ":="),
         ]
-        groups = sorted(pe["group"].unique()) if "group" in pe.columns else [None]
+        key = "level" if "level" in pe.columns else "group"
+        groups = sorted(pe[key].unique()) if key in pe.columns else [None]
         for g in groups:
             for name, mask in blocks:
-                m = mask & ((pe["group"] == g) if g is not None and "group" in pe.columns else True)
+                m = mask & ((pe[key] == g) if g is not None and key in pe.columns else True)
                 if g is not None and name == "Defined parameters":
-                    m = mask & (pe["group"] == 0)
+                    m = mask & (pe[key] == 0)
                 block = pe[m]
                 if block.empty:
                     continue
@@ -299,7 +336,7 @@ class SEMResult(ResultMixin):
                     f" ({r.label})" if r.label and r.op != ":=" else "") for r in block.itertuples()]
                 tab = block[cols].copy()
                 tab.insert(0, "parameter", label)
-                where = f" [group {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
+                where = f" [{key} {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
                 tables.append((name + where, tab.reset_index(drop=True)))
         notes = [f"{c}: {m}" for c, m in self.warnings]
         if not self.converged:

@@ -8,7 +8,8 @@ parameter), ``~ 1`` (intercept), ``|`` (threshold) and ``==`` (equality constrai
 lavaan writes them for multiple groups: ``c(a1, a2)*x`` (a label per group), ``c(1, NA)*x``
 (fixed in group 1, free in group 2), ``start(c(1, 0.5))*x``; comments (``#`` and ``!``);
 ``;`` and line breaks as separators; a line that ends in an operator or ``+`` continues on
-the next.  Variable names may be any
+the next; ``level: 1`` / ``level: 2`` (also ``within`` / ``between``) blocks of a two-level
+model (every row then belongs to a block: :attr:`SyntaxRow.level`).  Variable names may be any
 Unicode identifiers (Chinese names included) and may contain ``.``.
 
 lavaan modifiers that surveykit does not estimate (``lower()``, ``upper()``, ``prior()``,
@@ -54,6 +55,7 @@ class SyntaxRow:
     group_labels: tuple[str, ...] | None = None
     group_fixed: tuple[float | None, ...] | None = None
     group_start: tuple[float, ...] | None = None
+    level: int = 0  # the 'level:' block of a two-level model (1 within, 2 between); 0 without blocks
 
     @property
     def vector_length(self) -> int | None:
@@ -273,7 +275,12 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
     if not isinstance(text, str) or not text.strip():
         raise ModelSpecificationError("The model syntax is empty; give at least one '=~' or '~' line.")
     rows: list[SyntaxRow] = []
-    for line, stmt in _statements(text):
+    level = 0
+    seen_levels: list[int] = []
+    statements = _statements(text)
+    if any(_find_op(stmt, line)[1] == ":" for line, stmt in statements):
+        seen_levels.append(0)  # blocks are used: rows before the first one are refused
+    for line, stmt in statements:
         lhs, op, rhs = _find_op(stmt, line)
         if op == "<~":
             raise ModelSpecificationError(
@@ -281,24 +288,27 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                 "model the construct with reflective indicators (=~)."
             )
         if op == ":":
+            level = _block_level(lhs, rhs, line, seen_levels)
+            continue
+        if seen_levels and not level:
             raise ModelSpecificationError(
-                f"Model syntax line {line}: blocks ('group:' or 'level:') are not supported; give the groups with "
-                "group= and group-specific values with c(...)."
-            )
+                f"Model syntax line {line}: {stmt!r} comes before the first 'level:' line; in a two-level model "
+                "every row belongs to a 'level: 1' or 'level: 2' block.")
         if op in ("<", ">"):
             raise ModelSpecificationError(
                 f"Model syntax line {line}: inequality constraints ({stmt!r}) are not supported; "
                 "remove the line (a boundary estimate is reported as a Heywood case instead)."
             )
         if op == "==":
-            rows.append(SyntaxRow(lhs=lhs.replace(" ", ""), op=op, rhs=rhs.replace(" ", ""), line=line))
+            rows.append(SyntaxRow(lhs=lhs.replace(" ", ""), op=op, rhs=rhs.replace(" ", ""), line=line,
+                                  level=level))
             continue
         if op == ":=":
             if not _NAME_RE.match(lhs):
                 raise ModelSpecificationError(
                     f"Model syntax line {line}: the name {lhs!r} of a defined parameter must be an identifier."
                 )
-            rows.append(SyntaxRow(lhs=lhs, op=op, rhs=rhs.replace(" ", ""), line=line, label=lhs))
+            rows.append(SyntaxRow(lhs=lhs, op=op, rhs=rhs.replace(" ", ""), line=line, label=lhs, level=level))
             continue
         lhs_names = [s.strip() for s in lhs.split("+")]
         for name in lhs_names:
@@ -368,6 +378,36 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                         group_labels=mods.get("group_labels"),
                         group_fixed=mods.get("group_fixed"),
                         group_start=mods.get("group_start"),
+                        level=level,
                     )
                 )
+    if seen_levels and sorted(set(seen_levels) - {0}) != [1, 2]:
+        raise ModelSpecificationError(
+            "The model has only one 'level:' block; a two-level model needs a 'level: 1' (within) and a 'level: 2' "
+            "(between) block, each with its rows.")
     return rows
+
+
+_LEVELS = {"1": 1, "within": 1, "2": 2, "between": 2}
+
+
+def _block_level(lhs: str, rhs: str, line: int, seen: list[int]) -> int:
+    """The level of a ``level: ...`` line (recorded in ``seen``); other blocks are refused."""
+    key, value = lhs.strip(), rhs.strip()
+    if key == "group":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: 'group:' blocks are not supported; give the groups with group= and "
+            "group-specific values with c(...).")
+    if key != "level":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: {key + ':'!r} is not a block lavaan knows; write 'level: 1' or 'level: 2'.")
+    level = _LEVELS.get(value.lower())
+    if level is None:
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: 'level: {value}' is not a level surveykit fits; a two-level model has "
+            "'level: 1' (or within) and 'level: 2' (or between).")
+    if level in seen:
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: 'level: {value}' is given twice; write each level's rows in one block.")
+    seen.append(level)
+    return level
