@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit.errors import DataError, DataQualityWarning
+from surveykit.sem.discrepancy import numerical_hessian
 
 __all__ = ["ClusterData", "Moments2L", "cluster_data", "loglik", "em_h1"]
 
@@ -56,6 +57,7 @@ class ClusterData:
     cov_d: np.ndarray  # (sizes, q, q): their covariance (divisor: clusters of the size)
     loglik_x: float  # the covariates' own log-likelihood (lavaan's loglik.x)
     cluster_labels: tuple = ()
+    scatter: np.ndarray | None = None  # (C, ny, ny): each cluster's within scatter of the y variables
 
     @property
     def nobs(self) -> int:
@@ -190,7 +192,16 @@ def cluster_data(frame: pd.DataFrame, cluster: str, within: tuple[str, ...], bet
     return ClusterData(names=names, within=tuple(within), between=tuple(between), x_within=tuple(x_within),
                        x_between=tuple(x_between), cluster=codes, sizes=sizes, y2=y2, s_pw=dev.T @ dev / (n - c),
                        y1y1=x[:, yi].T @ x[:, yi], size_values=values, size_counts=counts, mean_d=mean_d,
-                       cov_d=cov_d, loglik_x=ll_x, cluster_labels=tuple(labels.tolist()))
+                       cov_d=cov_d, loglik_x=ll_x, cluster_labels=tuple(labels.tolist()),
+                       scatter=_scatter(dev, codes, len(sizes)))
+
+
+def _scatter(dev: np.ndarray, codes: np.ndarray, c: int) -> np.ndarray:
+    """Every cluster's within scatter matrix (sum of the outer products of the deviations from
+    its mean), for the clusters' scores."""
+    out = np.zeros((c, dev.shape[1], dev.shape[1]))
+    np.add.at(out, codes, dev[:, :, None] * dev[:, None, :])
+    return out
 
 
 class _Maps(NamedTuple):
@@ -352,3 +363,90 @@ def icc(cd: ClusterData, h1: Moments2L) -> pd.Series:
         else:
             out[v] = 0.0
     return pd.Series(out, name="icc", dtype=float)
+
+
+def cluster_scores(cd: ClusterData, m: Moments2L) -> Moments2L:
+    """Each cluster's derivatives of its ``-2 logL`` term with respect to the moments (stacked
+    over clusters: (C, p1, p1), (C, p1), (C, p2, p2), (C, p2)); they sum to :func:`loglik`'s
+    gradient except for the within means of split variables, which get none (as in lavaan).
+    lavaan's ``lav_mvnorm_cluster_scores_2l`` (times -2), for sandwich standard errors and the
+    Yuan-Bentler test: the clusters are the independent units."""
+    mm = cd.maps
+    v, mu = _joint(cd, mm, m)
+    vinv = np.linalg.inv(v)[np.searchsorted(cd.size_values, cd.sizes)]
+    z = [cd.names.index(x) for x in cd.z_names]
+    y = [cd.names.index(x) for x in cd.within]
+    d = cd.y2[:, z + y] - mu
+    vd = np.einsum("cij,cj->ci", vinv, d)
+    g = vinv - vd[:, :, None] * vd[:, None, :]
+    swinv = np.linalg.inv(m.sigma_w)
+    n = cd.sizes.astype(float)
+    g_w = g[:, mm.nz:, mm.nz:] / n[:, None, None] + (n - 1.0)[:, None, None] * swinv - swinv @ cd.scatter @ swinv
+    g_mu = -2.0 * vd
+    # lavaan's scores give a split variable's within mean no score (its mean is a level-2 parameter; the
+    # within mean it gets from a within covariate's mean is left out of the sandwich's meat): the same here
+    split = np.array([v in cd.between for v in cd.within])
+    g_mu_w = np.where(split, 0.0, g_mu[:, mm.jw])
+    return Moments2L(sigma_w=g_w, mu_w=g_mu_w, sigma_b=g[:, mm.jb][:, :, mm.jb], mu_b=g_mu[:, mm.jb])
+
+
+def _vech_gradient(g: np.ndarray) -> np.ndarray:
+    """A symmetric-matrix derivative (..., p, p) as the derivative by vech: off-diagonal twice."""
+    p = g.shape[-1]
+    r, c = np.tril_indices(p)
+    return g[..., c, r] * np.where(r == c, 1.0, 2.0)
+
+
+def _h1_vector(m: Moments2L) -> np.ndarray:
+    r1, c1 = np.tril_indices(len(m.mu_w))
+    r2, c2 = np.tril_indices(len(m.mu_b))
+    return np.concatenate([m.mu_w, m.sigma_w[c1, r1], m.mu_b, m.sigma_b[c2, r2]])
+
+
+def _h1_moments(x: np.ndarray, p1: int, p2: int) -> Moments2L:
+    out, o = [], 0
+    for p in (p1, p2):
+        mu = x[o:o + p]
+        o += p
+        r, c = np.tril_indices(p)
+        s = np.zeros((p, p))
+        s[c, r] = s[r, c] = x[o:o + len(r)]
+        o += len(r)
+        out += [s, mu]
+    return Moments2L(out[0], out[1], out[2], out[3])
+
+
+def h1_trace(cd: ClusterData, m: Moments2L, fixed_x: tuple[str, ...]) -> tuple[float, int]:
+    """``tr(B1 A1^-1)`` of the unrestricted two-level model at the moments ``m`` and the number of
+    its statistics (lavaan's ``lav_test_yuan_bentler_mplus_trace`` with the h1 information of
+    ``lav_mvnorm_cluster_information_observed``/``_firstorder``): A1 the observed information by
+    central differences of the analytic gradient in (Mu.W, vech Sigma.W, Mu.B, vech Sigma.B)
+    with a split variable's within mean held (it is not a parameter), B1 the crossproduct of the
+    clusters' scores; the fixed covariates' moments and the held means are left out."""
+    p1, p2 = len(cd.within), len(cd.between)
+    x0 = _h1_vector(m)
+    split = np.array([v in cd.between for v in cd.within])
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        mo = _h1_moments(x, p1, p2)
+        mo = mo._replace(mu_w=np.where(split, m.mu_w, mo.mu_w))
+        g = loglik(cd, mo, gradient=True)[1]
+        return np.concatenate([g.mu_w, _vech_gradient(g.sigma_w), g.mu_b, _vech_gradient(g.sigma_b)])
+
+    k = len(x0)
+    a1 = 0.5 * numerical_hessian(grad, x0)  # the information: -d2 logL = 1/2 d2 (-2 logL)
+    sc = cluster_scores(cd, m)
+    s1 = -0.5 * np.concatenate([sc.mu_w, _vech_gradient(sc.sigma_w), sc.mu_b, _vech_gradient(sc.sigma_b)], axis=1)
+    drop = np.zeros(k, dtype=bool)
+    o = 0
+    for names, p in ((cd.within, p1), (cd.between, p2)):
+        xs = np.array([v in fixed_x for v in names])
+        r, c = np.tril_indices(p)
+        drop[o:o + p] |= xs
+        drop[o + p:o + p + len(r)] |= xs[r] & xs[c]
+        o += p + len(r)
+    drop[:p1] |= split
+    keep = np.flatnonzero(~drop)
+    a1 = a1[np.ix_(keep, keep)]
+    b1 = s1[:, keep].T @ s1[:, keep]
+    return float(np.sum(b1 * np.linalg.inv(a1).T)), len(keep)

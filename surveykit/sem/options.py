@@ -340,8 +340,10 @@ def _check_clustered(cluster, se_v: str, test_v: list[str]) -> None:
 def _two_level(*, cluster, est: str, estimator, se, test, information, missing, categorical: bool, group,
                sampling_weights, conditional_x) -> tuple[str, list[str], tuple[str, str]]:
     """(se, test, information) of a two-level model (lavaan's ``level:`` blocks), or a sentence:
-    ML with complete data, standard errors from the observed information (the Hessian, lavaan's
-    default for multilevel models), the likelihood-ratio test against the saturated two-level model."""
+    ML or MLR with complete data; standard errors from the observed information (the Hessian,
+    lavaan's default for multilevel models), with MLR the sandwich with the clusters' scores
+    (``robust.huber.white``) and the Yuan-Bentler (Mplus) scaled test besides the likelihood-ratio
+    test against the saturated two-level model."""
     if cluster is None:
         raise SpecError("The model has 'level:' blocks, so it needs cluster= (the column that identifies the "
                         "level-2 units, e.g. cluster='branch_id').")
@@ -352,22 +354,27 @@ def _two_level(*, cluster, est: str, estimator, se, test, information, missing, 
     for bad, what in refused:
         if bad:
             raise SpecError(f"A two-level model with {what} is not available yet; fit it without {what}.")
-    if est == "MLR":
-        raise SpecError("estimator='MLR' for a two-level model is not available yet; use estimator='ML' (standard "
-                        "errors from the observed information, as lavaan's default for two-level ML).")
-    if est != "ML":
-        raise SpecError(f"A two-level model is estimated by maximum likelihood: use estimator='ML', not {estimator!r}.")
+    if est not in ("ML", "MLR"):
+        raise SpecError(f"A two-level model is estimated by maximum likelihood: use estimator='ML' or 'MLR', not "
+                        f"{estimator!r}.")
     if missing not in ("listwise", "default"):
         raise SpecError(f"missing={missing!r} for a two-level model is not available yet; use missing='listwise' "
                         "(rows with a missing value are dropped).")
-    se_v = "standard" if se in (None, "default", "standard") else se
-    if se_v not in ("standard", "none"):
-        raise SpecError(f"se={se!r} is not available for a two-level model; use 'standard' or 'none'.")
-    tests = [] if test is None else ([test] if isinstance(test, str) else list(test))
-    bad = [t for t in tests if t not in ("standard", "default", "none")]
+    robust = est == "MLR"
+    se_v = ("robust.huber.white" if robust else "standard") if se in (None, "default") else se
+    if se_v not in ("standard", "none", "robust.huber.white"):
+        raise SpecError(f"se={se!r} is not available for a two-level model; use 'standard', 'robust.huber.white' "
+                        "or 'none' (lavaan's choices for multilevel models).")
+    tests = [] if test is None else [_canonical_test(t) for t in ([test] if isinstance(test, str) else test)]
+    bad = [t for t in tests if t not in ("standard", "default", "none", "yuan.bentler.mplus")]
     if bad:
-        raise SpecError(f"test={bad[0]!r} is not available for a two-level model; use 'standard' or 'none'.")
-    test_v = ["none"] if tests and all(t == "none" for t in tests) else ["standard"]
+        raise SpecError(f"test={bad[0]!r} is not available for a two-level model; use 'standard', "
+                        "'yuan.bentler.mplus' or 'none'.")
+    if not tests or tests == ["default"]:
+        tests = ["standard", "yuan.bentler.mplus"] if robust else ["standard"]
+    if "yuan.bentler.mplus" in tests and "standard" not in tests:
+        tests = ["standard"] + tests
+    test_v = ["none"] if all(t == "none" for t in tests) else [t for t in tests if t != "none"]
     info = information if isinstance(information, str) or information is None else tuple(information)[0]
     if info not in (None, "default", "observed"):
         raise SpecError(f"information={information!r} for a two-level model is not available yet; use 'observed' (the "

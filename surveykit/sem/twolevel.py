@@ -27,7 +27,17 @@ import numpy as np
 import pandas as pd
 
 from surveykit.errors import ConvergenceWarning, HeywoodCaseWarning, IdentificationWarning, ModelSpecificationError
-from surveykit.sem.cluster import H1, ClusterData, Moments2L, cluster_data, em_h1, logl_of, loglik
+from surveykit.sem.cluster import (
+    H1,
+    ClusterData,
+    Moments2L,
+    cluster_data,
+    cluster_scores,
+    em_h1,
+    h1_trace,
+    logl_of,
+    loglik,
+)
 from surveykit.sem.discrepancy import numerical_hessian
 from surveykit.sem.estimate import Optimum, minimize_scoring, starting_values
 from surveykit.sem.inference import invert_information
@@ -387,6 +397,7 @@ class TwoLevelEstimation:
     vcov: np.ndarray
     h1: H1
     options: Options
+    trace_h0: float = math.nan  # the Yuan-Bentler (Mplus) test's tr(B0 A0^-1)
 
     @property
     def theta(self) -> np.ndarray:
@@ -428,14 +439,44 @@ class TwoLevelEstimation:
         return base, np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, self.vcov, jac), 0.0, None))
 
 
-def _vcov(model: TwoLevelModel, theta: np.ndarray, options: Options) -> np.ndarray:
-    """The inverse of the observed information (the Hessian of -logL), NaN when singular."""
+def parameter_scores(model: TwoLevelModel, theta: np.ndarray) -> np.ndarray:
+    """Each cluster's score (derivative of its log-likelihood term) for every free parameter:
+    the clusters' moment scores through each level's Delta, (C, n_free)."""
+    sc = cluster_scores(model.cd, model.moments(theta))
+    out = np.zeros((model.cd.nclusters, len(theta)))
+    for ram, idx, gs, gm in zip(model.rams, model.index, (sc.sigma_w, sc.sigma_b), (sc.mu_w, sc.mu_b)):
+        d_sigma, d_mu = ram.derivatives(theta)
+        out += np.einsum("cij,kij->ck", gs, d_sigma[:, idx][:, :, idx]) + gm @ d_mu[:, idx].T
+    return -0.5 * out
+
+
+@dataclass(frozen=True)
+class Inference:
+    vcov: np.ndarray
+    trace_h0: float  # tr(B0 A0^-1) of the Yuan-Bentler (Mplus) test (NaN without it)
+
+
+def _inference(model: TwoLevelModel, theta: np.ndarray, options: Options) -> Inference:
+    """The covariance matrix of the estimates: the inverse observed information (the Hessian of
+    -logL), with MLR the sandwich A^-1 B A^-1 with B the crossproduct of the clusters' scores
+    (lavaan's robust.huber.white for multilevel models); and tr(B A^-1) for the robust test."""
     k = len(theta)
-    if options.se == "none" or k == 0:
-        return np.full((k, k), np.nan)
+    nan = np.full((k, k), np.nan)
+    robust_test = "yuan.bentler.mplus" in options.test
+    if (options.se == "none" and not robust_test) or k == 0:
+        return Inference(vcov=nan, trace_h0=math.nan)
     info = model.hessian(theta) * model.cd.nobs / 2.0
-    inv = invert_information(info)
-    return np.full((k, k), np.nan) if inv is None else inv
+    a_inv = invert_information(info)
+    if a_inv is None:
+        return Inference(vcov=nan, trace_h0=math.nan)
+    b0 = None
+    if options.se == "robust.huber.white" or robust_test:
+        s = parameter_scores(model, theta)
+        b0 = s.T @ s
+    vcov = {"standard": a_inv, "none": nan}.get(options.se)
+    if vcov is None:
+        vcov = a_inv @ b0 @ a_inv
+    return Inference(vcov=vcov, trace_h0=float(np.sum(b0 * a_inv.T)) if robust_test else math.nan)
 
 
 def _check_admissible(est: TwoLevelEstimation) -> None:
@@ -477,23 +518,63 @@ def fit_two_level(rows: list[SyntaxRow], frame: pd.DataFrame, options: Options) 
             f"The model has more free parameters ({lt.pt.n_free}) than sample statistics ({ndat_two_level(lt)}): "
             f"df = {df}, so it is not identified and its estimates are not unique. Fix or constrain parameters.",
             IdentificationWarning, stacklevel=3)
-    est = TwoLevelEstimation(lt=lt, cd=cd, model=model, opt=opt, vcov=_vcov(model, opt.theta, options), h1=h1,
-                             options=options)
+    inf = _inference(model, opt.theta, options)
+    est = TwoLevelEstimation(lt=lt, cd=cd, model=model, opt=opt, vcov=inf.vcov, h1=h1, options=options,
+                             trace_h0=inf.trace_h0)
     _check_admissible(est)
     return est
 
 
 def two_level_fit_measures(est: TwoLevelEstimation) -> dict[str, float]:
-    """The fit measures of a two-level fit, with the baseline model fitted the same way."""
+    """The fit measures of a two-level fit, with the baseline model fitted the same way (and
+    with MLR its own Yuan-Bentler trace)."""
     base_lt = baseline_table(est.lt)
     base = TwoLevelModel.build(base_lt, est.cd)
     base_opt = estimate(base, est.h1.moments)
     ndat = ndat_two_level(est.lt)
     implied = est.model.moments(est.theta)
-    return fit_measures_two_level(
+    df, df_base = ndat - est.lt.pt.n_free, ndat - base_lt.pt.n_free
+    out = fit_measures_two_level(
         est.cd, est.h1, f=est.model.f(est.theta) * est.cd.nobs, f_base=base.f(base_opt.theta) * est.cd.nobs,
-        df=ndat - est.lt.pt.n_free, df_base=ndat - base_lt.pt.n_free, npar=est.lt.pt.n_free,
-        srmr=srmr_two_level(est.h1.moments, implied))
+        df=df, df_base=df_base, npar=est.lt.pt.n_free, srmr=srmr_two_level(est.h1.moments, implied))
+    if "yuan.bentler.mplus" in est.options.test:
+        # lavaan evaluates the h1 information of the test at the unrestricted (EM) moments
+        tr_h1, ndat_h1 = h1_trace(est.cd, est.h1.moments, est.lt.pt.ov_x)
+        base_inf = _inference(base, base_opt.theta, dataclasses.replace(est.options, se="none"))
+        out.update(_scaled_measures(out, tr_h1 - est.trace_h0, tr_h1 - base_inf.trace_h0, df, df_base,
+                                    est.cd.nobs))
+        out["scaling_factor_h1"] = tr_h1 / ndat_h1
+        out["scaling_factor_h0"] = est.trace_h0 / est.lt.pt.n_free
+    return out
+
+
+def _scaled_measures(f: dict, trace: float, trace_base: float, df: int, df_base: int, n: int) -> dict[str, float]:
+    """The Yuan-Bentler (Mplus) scaled statistics and the scaled and robust indices (as
+    :func:`surveykit.sem.fitmeasures.fit_measures` for MLR): c = tr(U Gamma) / df."""
+    from scipy import special
+
+    from surveykit._core.fit import rmsea, rmsea_ci, rmsea_notclose_pvalue, rmsea_pvalue
+    from surveykit.sem.fitmeasures import _cfi, _incremental, _rni, _tli
+
+    x2, x2n = f["chisq"], f["baseline_chisq"]
+    c = trace / df if df > 0 else math.nan
+    cn = trace_base / df_base if df_base > 0 else math.nan
+    out = {"chisq_scaled": x2 / c, "df_scaled": df, "pvalue_scaled": float(special.chdtrc(df, x2 / c)),
+           "chisq_scaling_factor": c, "baseline_chisq_scaled": x2n / cn, "baseline_df_scaled": df_base,
+           "baseline_pvalue_scaled": float(special.chdtrc(df_base, x2n / cn)), "baseline_chisq_scaling_factor": cn}
+    out.update(_incremental("_scaled", x2 / c, float(df), x2n / cn, float(df_base)))
+    out.update({"cfi_robust": _cfi(x2, df, x2n, df_base, c, cn), "tli_robust": _tli(x2, df, x2n, df_base, c, cn),
+                "rni_robust": _rni(x2, df, x2n, df_base, c, cn)})
+    out["nnfi_robust"] = out["tli_robust"]
+    out["rmsea_scaled"] = rmsea(x2, trace, n)
+    out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = rmsea_ci(x2, trace, n, 0.90)
+    out["rmsea_pvalue_scaled"] = rmsea_pvalue(x2, trace, n, 0.05)
+    out["rmsea_notclose_pvalue_scaled"] = rmsea_notclose_pvalue(x2, trace, n, 0.08)
+    out["rmsea_robust"] = rmsea(x2, df, n, 1, c)
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = rmsea_ci(x2 / c, df, n, 0.90, 1, c)
+    out["rmsea_pvalue_robust"] = rmsea_pvalue(x2 / c, df, n, 0.05, 1, c)
+    out["rmsea_notclose_pvalue_robust"] = rmsea_notclose_pvalue(x2 / c, df, n, 0.08, 1, c)
+    return out
 
 
 def _r_squared(est: TwoLevelEstimation) -> pd.Series:

@@ -54,6 +54,10 @@ FIT <- c("npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df
          "nnfi", "rfi", "nfi", "pnfi", "ifi", "rni", "logl", "unrestricted.logl", "aic", "bic", "ntotal", "bic2",
          "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "rmsea.notclose.pvalue", "srmr",
          "srmr_within", "srmr_between")
+ROBUST <- c("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
+            "baseline.df.scaled", "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled",
+            "cfi.robust", "tli.robust", "rni.robust", "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled",
+            "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 
 one <- function(id, description, model, data_name, call) {
   fit <- eval(parse(text = call))
@@ -71,7 +75,10 @@ one <- function(id, description, model, data_name, call) {
        parameters = pe[, intersect(c("lhs", "op", "rhs", "level", "label", "est", "se", "z", "pvalue", "ci.lower",
                                      "ci.upper", "std.lv", "std.all", "std.nox"), names(pe))],
        stdsol = ss[, intersect(c("lhs", "op", "rhs", "level", "est.std", "se", "z", "pvalue"), names(ss))],
-       fit = as.list(fitMeasures(fit, FIT)),
+       fit = as.list(fitMeasures(fit, if (lavInspect(fit, "options")$estimator == "MLR" ||
+                                          lavInspect(fit, "options")$test[1] != "standard") c(FIT, ROBUST) else FIT)),
+       test = lapply(lavTech(fit, "test"), function(t) t[intersect(names(t), c("test", "stat", "df",
+                                                                            "scaling.factor", "trace.UGamma"))]),
        icc = as.list(lavInspect(fit, "icc")),
        r2 = lapply(r2, as.list),
        h1 = lapply(h1, function(b) list(cov = b$cov, mean = as.list(b$mean), names = colnames(b$cov))))
@@ -90,7 +97,11 @@ cases <- list(
   one("br_sem", "simulated branches (60 of 5-25 members): member covariate tenure, branch covariate bsize", branch_sem,
       "twolevel_branches.csv", "sem(branch_sem, data = BR, cluster = 'branch')"),
   one("br_cfa_invariant", "simulated branches: two-level CFA with cross-level invariant loadings", branch_cfa,
-      "twolevel_branches.csv", "cfa(branch_cfa, data = BR, cluster = 'branch')")
+      "twolevel_branches.csv", "cfa(branch_cfa, data = BR, cluster = 'branch')"),
+  one("tl_sem_tutorial_mlr", "the tutorial model with MLR: cluster-score sandwich SEs, Yuan-Bentler (Mplus) test",
+      sem_tutorial, "corpus/demo_twolevel.csv", "sem(sem_tutorial, data = TL, cluster = 'cluster', estimator = 'MLR')"),
+  one("br_sem_mlr", "simulated branches SEM with MLR", branch_sem, "twolevel_branches.csv",
+      "sem(branch_sem, data = BR, cluster = 'branch', estimator = 'MLR')")
 )
 out <- list(description = "lavaan two-level (level: blocks, cluster=) ML fits: parameters, standardized solution, fit, icc, r2, h1",
             lavaan = as.character(packageVersion("lavaan")), cases = cases)
