@@ -42,7 +42,7 @@ from surveykit.sem.discrepancy import numerical_hessian
 from surveykit.sem.estimate import Optimum, minimize_scoring, starting_values
 from surveykit.sem.inference import invert_information
 from surveykit.sem.options import Options
-from surveykit.sem.partable import ParTable, lavaanify, variable_names, with_exogenous_values
+from surveykit.sem.partable import ParTable, lavaanify, variable_names
 from surveykit.sem.ram import RamModel
 from surveykit.sem.results import SEMResult
 from surveykit.sem.samplestats import GroupMoments, SampleMoments
@@ -143,20 +143,16 @@ def _union_labels(table: pd.DataFrame, constraints: list[SyntaxRow]) -> pd.DataF
     return t
 
 
-def level_partable(rows: list[SyntaxRow], options: Options, h1: Moments2L | None = None) -> LevelTable:
-    """The two-level table of parsed rows (see the module docstring); ``h1`` (the unrestricted
-    model's moments) fills the fixed.x rows when given."""
+def level_partable(rows: list[SyntaxRow], options: Options) -> LevelTable:
+    """The two-level table of parsed rows (see the module docstring); the fixed.x rows are NaN
+    until :func:`with_level_moments` fills them."""
     r1, r2, defined, constraints = _level_rows(rows)
     vn1, vn2 = variable_names(r1), variable_names(r2)
     within, between = vn1.ov, vn2.ov
     both = set(within) & set(between)
     tables = []
-    for level, (lrows, vn) in enumerate(((r1, vn1), (r2, vn2)), start=1):
-        pt_l = lavaanify(lrows, options)
-        if h1 is not None:
-            cov, mean = (h1.sigma_w, h1.mu_w) if level == 1 else (h1.sigma_b, h1.mu_b)
-            pt_l = with_exogenous_values(pt_l, [cov], [mean], vn.ov)
-        t = pt_l.table.copy()
+    for level, lrows in enumerate((r1, r2), start=1):
+        t = lavaanify(lrows, options).table.copy()
         if level == 1:  # a variable of both levels has its intercept at level 2 only
             split = (t["op"] == "~1") & t["lhs"].isin(both)
             t.loc[split, ["free", "ustart"]] = [0, 0.0]
@@ -217,14 +213,23 @@ class TwoLevelModel:
         return (np.array([pos[v] for v in self.lt.within], dtype=int),
                 np.array([pos[v] for v in self.lt.between], dtype=int))
 
-    def moments(self, theta: np.ndarray) -> Moments2L:
-        """The model-implied within and between moments (in each block's order)."""
+    def _level_pieces(self, theta: np.ndarray) -> list[tuple]:
+        """Per level: (its Sigma, its mu, B = (I - A)^-1, S): the RAM matrices computed once for
+        the moments and the entry derivatives of a gradient."""
         out = []
         for ram, idx in zip(self.rams, self.index):
-            sigma, _, _ = ram.implied(theta)
-            mu = ram.implied_means(theta)[: ram.n_obs_vars]
-            out += [sigma[np.ix_(idx, idx)], mu[idx]]
-        return Moments2L(*out)
+            a, s = ram.matrices(theta)
+            b = ram.inverse(a)
+            fb = b[: ram.n_obs_vars]
+            fc = fb @ s @ b.T
+            mu = fb @ ram.mean_vector(theta)
+            out.append((fc[:, : ram.n_obs_vars][np.ix_(idx, idx)], mu[idx], b, s, fc))
+        return out
+
+    def moments(self, theta: np.ndarray) -> Moments2L:
+        """The model-implied within and between moments (in each block's order)."""
+        (sw, mw, *_), (sb, mb, *_) = self._level_pieces(theta)
+        return Moments2L(sw, mw, sb, mb)
 
     def f(self, theta: np.ndarray) -> float:
         """``-2 logL / N`` (without constants): the objective, whose half is lavaan's fmin."""
@@ -232,17 +237,20 @@ class TwoLevelModel:
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         """The analytic gradient of :meth:`f`: the moments' derivatives through each level's Delta."""
-        value, g = loglik(self.cd, self.moments(theta), gradient=True)
+        pieces = self._level_pieces(theta)
+        moments = Moments2L(pieces[0][0], pieces[0][1], pieces[1][0], pieces[1][1])
+        _, g = loglik(self.cd, moments, gradient=True)
         if g is None:
             return np.full(len(theta), np.nan)
         out = np.zeros(len(theta))
         p = len(self.lt.pt.ov_names)
-        for ram, idx, (gs, gm) in zip(self.rams, self.index, ((g.sigma_w, g.mu_w), (g.sigma_b, g.mu_b))):
+        for ram, idx, (gs, gm), (_, _, b, s, fc) in zip(self.rams, self.index,
+                                                         ((g.sigma_w, g.mu_w), (g.sigma_b, g.mu_b)), pieces):
             w = np.zeros((p, p))
             w[np.ix_(idx, idx)] = gs
             mt = np.zeros(p)
             mt[idx] = gm
-            out += ram.entry_derivatives(theta).gradient(w, mean_term=mt)
+            out += ram.entry_derivatives(theta, B=b, S=s, FC=fc).gradient(w, mean_term=mt)
         return out / self.cd.nobs
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
@@ -252,13 +260,18 @@ class TwoLevelModel:
 
 
 def _newton_pieces(model: TwoLevelModel):
-    """Gradient and a positive-definite Newton matrix: the Hessian by differences of the gradient
-    with its eigenvalues kept away from zero, so that every step goes downhill (the optimizer
-    keeps it while it still contracts the gradient)."""
+    """Gradient and the matrix of a scoring step: far from the optimum the crossproduct of the
+    clusters' scores (BHHH: the clusters are independent, so it estimates the information; one
+    evaluation instead of 2 x n_free gradients), near it (``hessian="observed"``) the Hessian by
+    differences of the gradient with its eigenvalues kept away from zero, so that every step
+    goes downhill (the optimizer keeps either while it still contracts the gradient)."""
     def pieces(theta: np.ndarray, hessian=True):
         g = model.gradient(theta)
         if hessian is False:
             return g, None
+        if hessian is True:
+            s = parameter_scores(model, theta)
+            return g, (2.0 / model.cd.nobs) * (s.T @ s)
         h = model.hessian(theta)
         if not np.isfinite(h).all():
             return g, np.eye(len(theta))
@@ -281,9 +294,10 @@ def _starts(model: TwoLevelModel, h1: Moments2L) -> np.ndarray:
     return starting_values(model.lt.pt, model.rams[0], stats)
 
 
-def estimate(model: TwoLevelModel, h1: Moments2L) -> Optimum:
-    """The ML estimates: Newton steps from lavaan-like starts (L-BFGS-B when they stall)."""
-    theta0 = _starts(model, h1)
+def estimate(model: TwoLevelModel, h1: Moments2L, start: np.ndarray | None = None) -> Optimum:
+    """The ML estimates: scoring and Newton steps from lavaan-like starts (or ``start``; L-BFGS-B
+    when they stall)."""
+    theta0 = _starts(model, h1) if start is None else start
     if model.lt.pt.n_free == 0:
         return minimize_scoring(model.f, _newton_pieces(model), theta0, max_iter=0)
     if not np.isfinite(model.f(theta0)):
@@ -291,7 +305,8 @@ def estimate(model: TwoLevelModel, h1: Moments2L) -> Optimum:
         t = model.lt.pt.table
         var = (t["op"] == "~~") & (t["lhs"] == t["rhs"]) & (t["free"] > 0)
         theta0[t.loc[var, "free"].to_numpy() - 1] = np.maximum(theta0[t.loc[var, "free"].to_numpy() - 1], 0.05)
-    return minimize_scoring(model.f, _newton_pieces(model), theta0, max_iter=200, gtol=1e-9, partial_hessian=True)
+    return minimize_scoring(model.f, _newton_pieces(model), theta0, max_iter=200, gtol=1e-9, partial_hessian=True,
+                            observed=True)
 
 
 def baseline_table(lt: LevelTable) -> LevelTable:
@@ -496,14 +511,31 @@ def two_level_table(rows: list[SyntaxRow], frame: pd.DataFrame, options: Options
                     ) -> tuple[LevelTable, ClusterData, H1]:
     """The two-level table with its fixed.x rows at the unrestricted model's moments, the
     clusters' summaries and the unrestricted model (lavaan's EM)."""
-    lt0 = level_partable(rows, options)
-    cd = cluster_data(frame, options.cluster, lt0.within, lt0.between, lt0.x_within, lt0.x_between)
+    lt = level_partable(rows, options)
+    cd = cluster_data(frame, options.cluster, lt.within, lt.between, lt.x_within, lt.x_between)
     h1 = em_h1(cd)
     if not h1.converged:
         warnings.warn(f"The EM algorithm for the unrestricted two-level model did not converge in {h1.iterations} "
                       "iterations; the chi-square test and the fit indices are not trustworthy.",
                       ConvergenceWarning, stacklevel=4)
-    return level_partable(rows, options, h1.moments), cd, h1
+    return with_level_moments(lt, h1.moments), cd, h1
+
+
+def with_level_moments(lt: LevelTable, h1: Moments2L) -> LevelTable:
+    """The table with every level's fixed.x rows set to that level's unrestricted moments (a split
+    covariate's level-1 intercept stays 0)."""
+    t = lt.pt.table
+    ustart = t["ustart"].to_numpy(dtype=float).copy()
+    pos = ({v: i for i, v in enumerate(lt.within)}, {v: i for i, v in enumerate(lt.between)})
+    mats = ((h1.sigma_w, h1.mu_w), (h1.sigma_b, h1.mu_b))
+    rows = zip(t["lhs"], t["op"], t["rhs"], t["level"], t["exo"], t["free"])
+    for i, (lhs, op, rhs, level, exo, free) in enumerate(rows):
+        if exo != 1 or free != 0 or (op == "~1" and level == 1 and lhs in pos[1]):
+            continue
+        cov, mean = mats[level - 1]
+        ix = pos[level - 1]
+        ustart[i] = cov[ix[lhs], ix[rhs]] if op == "~~" else mean[ix[lhs]]
+    return dataclasses.replace(lt, pt=dataclasses.replace(lt.pt, table=t.assign(ustart=ustart)))
 
 
 def fit_two_level(rows: list[SyntaxRow], frame: pd.DataFrame, options: Options) -> TwoLevelEstimation:
@@ -530,7 +562,7 @@ def two_level_fit_measures(est: TwoLevelEstimation) -> dict[str, float]:
     with MLR its own Yuan-Bentler trace)."""
     base_lt = baseline_table(est.lt)
     base = TwoLevelModel.build(base_lt, est.cd)
-    base_opt = estimate(base, est.h1.moments)
+    base_opt = estimate(base, est.h1.moments, start=_baseline_starts(base_lt, est.h1.moments))
     ndat = ndat_two_level(est.lt)
     implied = est.model.moments(est.theta)
     df, df_base = ndat - est.lt.pt.n_free, ndat - base_lt.pt.n_free
@@ -546,6 +578,21 @@ def two_level_fit_measures(est: TwoLevelEstimation) -> dict[str, float]:
         out["scaling_factor_h1"] = tr_h1 / ndat_h1
         out["scaling_factor_h0"] = est.trace_h0 / est.lt.pt.n_free
     return out
+
+
+def _baseline_starts(lt: LevelTable, h1: Moments2L) -> np.ndarray:
+    """Starts of the independence model: each level's unrestricted variances and means (its
+    optimum when the variables are independent, so a few steps reach it)."""
+    t = lt.pt.table
+    theta = np.zeros(lt.pt.n_free)
+    pos = ({v: i for i, v in enumerate(lt.within)}, {v: i for i, v in enumerate(lt.between)})
+    mats = ((h1.sigma_w, h1.mu_w), (h1.sigma_b, h1.mu_b))
+    for lhs, op, level, free in zip(t["lhs"], t["op"], t["level"], t["free"]):
+        if free > 0:
+            cov, mean = mats[level - 1]
+            i = pos[level - 1][lhs]
+            theta[free - 1] = cov[i, i] if op == "~~" else mean[i]
+    return theta
 
 
 def _scaled_measures(f: dict, trace: float, trace_base: float, df: int, df_base: int, n: int) -> dict[str, float]:
