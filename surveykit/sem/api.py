@@ -182,7 +182,10 @@ _COMMON_DOC = """
     ``parameterization``, ``std_lv``, ``orthogonal``, ``mimic`` ("lavaan"), ``group``,
     ``group_equal``, ``group_partial``, ``cluster`` (a single-level model of clustered data:
     cluster-robust standard errors and test, as lavaan's ``cluster=``; MLM: ``robust.cluster.sem``)
-    and ``sampling_weights`` (the weight column; ML becomes MLR, as in lavaan).  (lavaan's
+    and ``sampling_weights`` (the weight column; ML becomes MLR, as in lavaan).  A model with
+    ``level: 1`` / ``level: 2`` (or ``within`` / ``between``) blocks and ``cluster=`` is a two-level
+    model (:mod:`surveykit.sem.twolevel`): ML or MLR with complete data, a ``level`` column in its
+    tables, ``icc()`` and ``srmr_within``/``srmr_between``.  (lavaan's
     ``auto.*`` and ``int.*.free`` are set by the function, as in lavaan, and refused when given.)
     Every combination is either what lavaan does or refused before any work with a sentence that names
     the option (see :mod:`surveykit.sem.options`).  ``engine="semopy"`` takes the point estimates
