@@ -230,6 +230,39 @@ class SEMResult(ResultMixin):
         return (f"SEMResult estimator={self.estimator} nobs={self.nobs} npar={f['npar']} "
                 f"chisq={f['chisq']:.3f} df={f['df']:.0f} converged={self.converged}")
 
+    def _parameter_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The summary's parameter tables: by kind of parameter, per group or level."""
+        out: list[tuple[str, pd.DataFrame]] = []
+        pe = self._estimates
+        cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
+        blocks = [
+            ("Latent variables", pe["op"] == "=~"),
+            ("Scales y*", pe["op"] == "~*~"),
+            ("Regressions", pe["op"] == "~"),
+            ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
+            ("Intercepts", pe["op"] == "~1"),
+            ("Thresholds", pe["op"] == "|"),
+            ("Variances", (pe["op"] == "~~") & (pe["lhs"] == pe["rhs"])),
+            ("Defined parameters", pe["op"] == ":="),
+        ]
+        key = "level" if "level" in pe.columns else "group"
+        # defined parameters (group/level 0) once, after the groups' or levels' tables
+        groups = sorted(pe[key].unique(), key=lambda g: (g == 0, g)) if key in pe.columns else [None]
+        for g in groups:
+            for name, mask in blocks:
+                if g is not None and (g == 0) != (name == "Defined parameters"):
+                    continue
+                block = pe[mask & (pe[key] == g)] if g is not None else pe[mask]
+                if block.empty:
+                    continue
+                label = [(f"{r.lhs} {r.op} {r.rhs}" if r.op != "~1" else f"{r.lhs} ~1") + (
+                    f" ({r.label})" if r.label and r.op != ":=" else "") for r in block.itertuples()]
+                tab = block[cols].copy()
+                tab.insert(0, "parameter", label)
+                where = f" [{key} {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
+                out.append((name + where, tab.reset_index(drop=True)))
+        return out
+
     def summary(self) -> Summary:
         """A summary as lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` prints it:
         the estimation, the model test (standard and scaled side by side, with the scaling factor
@@ -310,34 +343,7 @@ class SEMResult(ResultMixin):
             ("Model test user model", pd.DataFrame(test, columns=test_cols)),
             ("Fit indices", pd.DataFrame(idx, columns=test_cols)),
         ]
-        pe = self._estimates
-        cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
-        blocks = [
-            ("Latent variables", pe["op"] == "=~"),
-            ("Scales y*", pe["op"] == "~*~"),
-            ("Regressions", pe["op"] == "~"),
-            ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
-            ("Intercepts", pe["op"] == "~1"),
-            ("Thresholds", pe["op"] == "|"),
-            ("Variances", (pe["op"] == "~~") & (pe["lhs"] == pe["rhs"])),
-            ("Defined parameters", pe["op"] == ":="),
-        ]
-        key = "level" if "level" in pe.columns else "group"
-        groups = sorted(pe[key].unique()) if key in pe.columns else [None]
-        for g in groups:
-            for name, mask in blocks:
-                m = mask & ((pe[key] == g) if g is not None and key in pe.columns else True)
-                if g is not None and name == "Defined parameters":
-                    m = mask & (pe[key] == 0)
-                block = pe[m]
-                if block.empty:
-                    continue
-                label = [(f"{r.lhs} {r.op} {r.rhs}" if r.op != "~1" else f"{r.lhs} ~1") + (
-                    f" ({r.label})" if r.label and r.op != ":=" else "") for r in block.itertuples()]
-                tab = block[cols].copy()
-                tab.insert(0, "parameter", label)
-                where = f" [{key} {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
-                tables.append((name + where, tab.reset_index(drop=True)))
+        tables += self._parameter_tables()
         notes = [f"{c}: {m}" for c, m in self.warnings]
         if not self.converged:
             notes.insert(0, "The optimizer did not converge: do not interpret these estimates.")

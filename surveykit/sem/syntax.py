@@ -310,82 +310,90 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                 )
             rows.append(SyntaxRow(lhs=lhs, op=op, rhs=rhs.replace(" ", ""), line=line, label=lhs, level=level))
             continue
-        lhs_names = [s.strip() for s in lhs.split("+")]
-        for name in lhs_names:
-            if not _NAME_RE.match(name):
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: {name!r} is not a valid variable name."
-                )
-        terms: dict[tuple[str, str], tuple[dict, str]] = {}
-        for term in _split_plus(rhs):
-            if not term:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: empty term in {rhs!r}; remove the extra '+'."
-                )
-            parts = [p.strip() for p in term.split("*")]
-            var = parts[-1]
-            mods: dict = {}
-            for mod in parts[:-1]:
-                for key, val in _parse_modifier(mod, line).items():
-                    mods[key] = val
-            if "?" in var:  # lavaan's start-value shorthand: 0.5?x is start(0.5)*x
-                value, var = (x.strip() for x in var.split("?", 1))
-                mods["start"] = _number(value, line, f"the start value in {term!r}")
-            this_op = op
-            if op == "~" and var == "1":
-                this_op, var = "~1", ""
-            elif op == "|":
-                if not re.fullmatch(r"t\d+", var):
-                    raise ModelSpecificationError(
-                        f"Model syntax line {line}: thresholds are written 'x | t1 + t2', not {var!r}."
-                    )
-            elif op == "~*~" and var not in [n.strip() for n in lhs.split("+")]:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: a scaling factor is written 'y ~*~ y' (the same ordinal indicator on "
-                    f"both sides), not {lhs.strip()!r} ~*~ {var!r}."
-                )
-            elif ":" in var:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: interaction terms ({var!r}) are not supported yet; add the product "
-                    "of the (centered) variables to the data as a column and use that column."
-                )
-            elif not _NAME_RE.match(var):
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: {var!r} is not a valid variable name."
-                )
-            if (this_op, var) in terms:
-                # lavaan merges the modifiers of a term repeated in one formula (f =~ NA*x1 + a*x1)
-                mods = _merge_modifiers(terms[(this_op, var)][0], mods, term, line)
-            terms[(this_op, var)] = (mods, term)
-        for (this_op, var), (mods, term) in terms.items():
-            lengths = {len(mods[k]) for k in ("group_labels", "group_fixed", "group_start") if k in mods}
-            if len(lengths) > 1:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: the c(...) modifiers of {term!r} have different lengths; "
-                    "give one value per group in each."
-                )
-            for name in lhs_names:
-                rows.append(
-                    SyntaxRow(
-                        lhs=name,
-                        op=this_op,
-                        rhs=var,
-                        line=line,
-                        label=mods.get("label", ""),
-                        fixed=mods.get("fixed"),
-                        start=mods.get("start"),
-                        free_forced=mods.get("free_forced", False),
-                        group_labels=mods.get("group_labels"),
-                        group_fixed=mods.get("group_fixed"),
-                        group_start=mods.get("group_start"),
-                        level=level,
-                    )
-                )
+        rows += _formula_rows(lhs, op, rhs, line, level)
     if seen_levels and sorted(set(seen_levels) - {0}) != [1, 2]:
         raise ModelSpecificationError(
             "The model has only one 'level:' block; a two-level model needs a 'level: 1' (within) and a 'level: 2' "
             "(between) block, each with its rows.")
     return rows
+
+
+def _formula_rows(lhs: str, op: str, rhs: str, line: int, level: int) -> list[SyntaxRow]:
+    """The rows of one formula ``lhs op term + term ...`` (each left-hand name with each term and
+    its modifiers)."""
+    out: list[SyntaxRow] = []
+    lhs_names = [s.strip() for s in lhs.split("+")]
+    for name in lhs_names:
+        if not _NAME_RE.match(name):
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {name!r} is not a valid variable name."
+            )
+    terms: dict[tuple[str, str], tuple[dict, str]] = {}
+    for term in _split_plus(rhs):
+        if not term:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: empty term in {rhs!r}; remove the extra '+'."
+            )
+        parts = [p.strip() for p in term.split("*")]
+        var = parts[-1]
+        mods: dict = {}
+        for mod in parts[:-1]:
+            for key, val in _parse_modifier(mod, line).items():
+                mods[key] = val
+        if "?" in var:  # lavaan's start-value shorthand: 0.5?x is start(0.5)*x
+            value, var = (x.strip() for x in var.split("?", 1))
+            mods["start"] = _number(value, line, f"the start value in {term!r}")
+        this_op = op
+        if op == "~" and var == "1":
+            this_op, var = "~1", ""
+        elif op == "|":
+            if not re.fullmatch(r"t\d+", var):
+                raise ModelSpecificationError(
+                    f"Model syntax line {line}: thresholds are written 'x | t1 + t2', not {var!r}."
+                )
+        elif op == "~*~" and var not in [n.strip() for n in lhs.split("+")]:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: a scaling factor is written 'y ~*~ y' (the same ordinal indicator on "
+                f"both sides), not {lhs.strip()!r} ~*~ {var!r}."
+            )
+        elif ":" in var:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: interaction terms ({var!r}) are not supported yet; add the product "
+                "of the (centered) variables to the data as a column and use that column."
+            )
+        elif not _NAME_RE.match(var):
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {var!r} is not a valid variable name."
+            )
+        if (this_op, var) in terms:
+            # lavaan merges the modifiers of a term repeated in one formula (f =~ NA*x1 + a*x1)
+            mods = _merge_modifiers(terms[(this_op, var)][0], mods, term, line)
+        terms[(this_op, var)] = (mods, term)
+    for (this_op, var), (mods, term) in terms.items():
+        lengths = {len(mods[k]) for k in ("group_labels", "group_fixed", "group_start") if k in mods}
+        if len(lengths) > 1:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: the c(...) modifiers of {term!r} have different lengths; "
+                "give one value per group in each."
+            )
+        for name in lhs_names:
+            out.append(
+                SyntaxRow(
+                    lhs=name,
+                    op=this_op,
+                    rhs=var,
+                    line=line,
+                    label=mods.get("label", ""),
+                    fixed=mods.get("fixed"),
+                    start=mods.get("start"),
+                    free_forced=mods.get("free_forced", False),
+                    group_labels=mods.get("group_labels"),
+                    group_fixed=mods.get("group_fixed"),
+                    group_start=mods.get("group_start"),
+                    level=level,
+                )
+            )
+    return out
 
 
 _LEVELS = {"1": 1, "within": 1, "2": 2, "between": 2}
