@@ -63,6 +63,7 @@ class LevelTable:
     between: tuple[str, ...]
     x_within: tuple[str, ...]  # fixed.x covariates of one level only (lavaan's ov.x.idx)
     x_between: tuple[str, ...]
+    exo: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # each level's exogenous covariates, whatever fixed.x
 
 
 def _level_rows(rows: list[SyntaxRow]) -> tuple[list[SyntaxRow], list[SyntaxRow], list, list]:
@@ -172,7 +173,7 @@ def level_partable(rows: list[SyntaxRow], options: Options) -> LevelTable:
                   ov_exo=tuple(dict.fromkeys(vn1.ov_x + vn2.ov_x)))
     xw = tuple(v for v in vn1.ov_x if v not in both) if options.fixed_x else ()
     xb = tuple(v for v in vn2.ov_x if v not in both) if options.fixed_x else ()
-    return LevelTable(pt=pt, within=within, between=between, x_within=xw, x_between=xb)
+    return LevelTable(pt=pt, within=within, between=between, x_within=xw, x_between=xb, exo=(vn1.ov_x, vn2.ov_x))
 
 
 def ndat_two_level(lt: LevelTable) -> int:
@@ -323,6 +324,9 @@ def baseline_table(lt: LevelTable) -> LevelTable:
             if v not in xs:
                 recs.append((v, "~~", v, level, 1, np.nan, 0))
         recs += [(r.lhs, r.op, r.rhs, level, 0, r.ustart, 1) for r in exo.itertuples() if r.op == "~~"]
+        # covariates that are not fixed.x keep their covariances in the baseline (lavaan: a saturated x block)
+        free_x = [v for v in lt.exo[level - 1] if v not in xs]
+        recs += [(a, "~~", b, level, 1, np.nan, 0) for i, a in enumerate(free_x) for b in free_x[i + 1:]]
         for v in ov:
             if v in xs:
                 row = exo[(exo["op"] == "~1") & (exo["lhs"] == v)]
@@ -587,11 +591,11 @@ def _baseline_starts(lt: LevelTable, h1: Moments2L) -> np.ndarray:
     theta = np.zeros(lt.pt.n_free)
     pos = ({v: i for i, v in enumerate(lt.within)}, {v: i for i, v in enumerate(lt.between)})
     mats = ((h1.sigma_w, h1.mu_w), (h1.sigma_b, h1.mu_b))
-    for lhs, op, level, free in zip(t["lhs"], t["op"], t["level"], t["free"]):
+    for lhs, op, rhs, level, free in zip(t["lhs"], t["op"], t["rhs"], t["level"], t["free"]):
         if free > 0:
             cov, mean = mats[level - 1]
             i = pos[level - 1][lhs]
-            theta[free - 1] = cov[i, i] if op == "~~" else mean[i]
+            theta[free - 1] = cov[i, pos[level - 1][rhs]] if op == "~~" else mean[i]
     return theta
 
 

@@ -59,7 +59,8 @@ ROBUST <- c("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor"
             "cfi.robust", "tli.robust", "rni.robust", "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled",
             "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 
-one <- function(id, description, model, data_name, call) {
+one <- function(id, description, model, data_name, call, kwargs = NULL) {
+  # kwargs: the same options as surveykit's keyword arguments (lavaan's names with underscores)
   fit <- eval(parse(text = call))
   pe <- parameterEstimates(fit, standardized = TRUE)
   if (is.null(pe$label)) pe$label <- ""
@@ -70,6 +71,7 @@ one <- function(id, description, model, data_name, call) {
   h1 <- lavInspect(fit, "h1")
   r2 <- lavInspect(fit, "r2")
   list(id = id, description = description, data = data_name, model = model, call = call,
+       kwargs = if (is.null(kwargs)) setNames(list(), character(0)) else kwargs,
        nclusters = lavInspect(fit, "nclusters"),
        options = lavInspect(fit, "options")[c("estimator", "se", "test", "information", "observed.information")],
        parameters = pe[, intersect(c("lhs", "op", "rhs", "level", "label", "est", "se", "z", "pvalue", "ci.lower",
@@ -101,7 +103,12 @@ cases <- list(
   one("tl_sem_tutorial_mlr", "the tutorial model with MLR: cluster-score sandwich SEs, Yuan-Bentler (Mplus) test",
       sem_tutorial, "corpus/demo_twolevel.csv", "sem(sem_tutorial, data = TL, cluster = 'cluster', estimator = 'MLR')"),
   one("br_sem_mlr", "simulated branches SEM with MLR", branch_sem, "twolevel_branches.csv",
-      "sem(branch_sem, data = BR, cluster = 'branch', estimator = 'MLR')")
+      "sem(branch_sem, data = BR, cluster = 'branch', estimator = 'MLR')"),
+  one("tl_sem_tutorial_random_x", "the tutorial model with fixed.x = FALSE (the covariates' moments are parameters)",
+      sem_tutorial, "corpus/demo_twolevel.csv", "sem(sem_tutorial, data = TL, cluster = 'cluster', fixed.x = FALSE)",
+      list(fixed_x = FALSE)),
+  one("tl_sem_tutorial_std_lv", "the tutorial model with std.lv = TRUE", sem_tutorial, "corpus/demo_twolevel.csv",
+      "sem(sem_tutorial, data = TL, cluster = 'cluster', std.lv = TRUE)", list(std_lv = TRUE))
 )
 out <- list(description = "lavaan two-level (level: blocks, cluster=) ML fits: parameters, standardized solution, fit, icc, r2, h1",
             lavaan = as.character(packageVersion("lavaan")), cases = cases)

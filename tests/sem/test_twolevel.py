@@ -39,7 +39,8 @@ def fits() -> dict:
         estimator = "MLR" if case["options"]["se"] == "robust.huber.white" else "ML"  # lavaan stores MLR as ML
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # lavaan fits these without a warning: so must surveykit
-            out[case["id"]] = sk.sem(case["model"], frames[case["data"]], cluster=cluster, estimator=estimator)
+            out[case["id"]] = sk.sem(case["model"], frames[case["data"]], cluster=cluster, estimator=estimator,
+                                     **case["kwargs"])
     return out
 
 
