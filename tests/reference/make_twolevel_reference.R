@@ -45,6 +45,9 @@ invariant <- paste("level: 1", "  fw =~ a*y1 + b*y2 + c*y3", "  fw ~~ vw*fw",
                    "level: 2", "  fb =~ a*y1 + b*y2 + c*y3", "  fb ~~ vb*fb",
                    "  icc_f := vb / (vb + vw)", sep = "\n")
 both_cov <- "level: 1\n  fw =~ y1 + y2 + y3\n  fw ~ y4\nlevel: 2\n  fb =~ y1 + y2 + y3\n  fb ~ y4"
+path_both <- "level: 1\n  y1 ~ x1 + x2\n  y2 ~ y1\nlevel: 2\n  y1 ~ w1\n  y2 ~ y1 + w2"
+factors_path <- paste("level: 1", "  f1 =~ y1 + y2 + y3", "  f2 =~ y4 + y5 + y6", "  f2 ~ f1",
+                      "level: 2", "  g1 =~ y1 + y2 + y3", "  g2 =~ y4 + y5 + y6", "  g2 ~ g1 + w1", sep = "\n")
 branch_sem <- paste("level: 1", "  fw =~ e1 + e2 + e3 + e4", "  fw ~ tenure",
                     "level: 2", "  fb =~ e1 + e2 + e3 + e4", "  fb ~ bsize", sep = "\n")
 branch_cfa <- paste("level: 1", "  fw =~ l2*e2 + l3*e3 + l4*e4 + 1*e1",
@@ -104,6 +107,10 @@ cases <- list(
       sem_tutorial, "corpus/demo_twolevel.csv", "sem(sem_tutorial, data = TL, cluster = 'cluster', estimator = 'MLR')"),
   one("br_sem_mlr", "simulated branches SEM with MLR", branch_sem, "twolevel_branches.csv",
       "sem(branch_sem, data = BR, cluster = 'branch', estimator = 'MLR')"),
+  one("tl_path_both_levels", "an observed path model at both levels (member and cluster covariates)", path_both,
+      "corpus/demo_twolevel.csv", "sem(path_both, data = TL, cluster = 'cluster')"),
+  one("tl_factor_paths", "two factors and a structural path at each level, a cluster covariate", factors_path,
+      "corpus/demo_twolevel.csv", "sem(factors_path, data = TL, cluster = 'cluster')"),
   one("tl_sem_tutorial_random_x", "the tutorial model with fixed.x = FALSE (the covariates' moments are parameters)",
       sem_tutorial, "corpus/demo_twolevel.csv", "sem(sem_tutorial, data = TL, cluster = 'cluster', fixed.x = FALSE)",
       list(fixed_x = FALSE)),

@@ -95,7 +95,8 @@ def test_fit_measures_icc_and_r2_match_lavaan(case, fits):
     # lavaan names the level-2 block by the cluster variable
     for level, values in zip(("within", "between"), case["r2"].values()):
         for var, value in values.items():
-            assert r2[(level, var)] == pytest.approx(value, rel=1e-3, abs=1e-5), (level, var)
+            # R-squared is a function of the estimates: their tolerance (1e-4) applies
+            assert r2[(level, var)] == pytest.approx(value, rel=1e-3, abs=1e-4), (level, var)
     h1 = case["h1"]
     sample = fit.sample_cov()
     for level, block in zip(("within", "between"), h1.values()):
