@@ -128,6 +128,21 @@ def _check_levels(x: np.ndarray, y2: np.ndarray, codes: np.ndarray, names, withi
                 DataQualityWarning, stacklevel=5)
 
 
+def _check_split(x: np.ndarray, y2: np.ndarray, sizes: np.ndarray, names, split: list[str], col: str) -> None:
+    """lavaan's warning for a variable of both levels whose cluster means hardly vary (the between
+    scatter ``sum n_j (ybar_j - ybar)^2 / (C - 1)`` below 1e-4): its between part is (near) zero."""
+    if not split:
+        return
+    idx = [names.index(v) for v in split]
+    dev = y2[:, idx] - x[:, idx].mean(axis=0)
+    s_b = (sizes[:, None] * dev**2).sum(axis=0) / (len(sizes) - 1)
+    flat = [v for v, b in zip(split, s_b) if b < 1e-4]
+    if flat:
+        warnings.warn(
+            f"{', '.join(flat)} (in both levels) hardly vary between the clusters of {col!r} (near-zero between "
+            "variance); put them in the 'level: 1' block only.", DataQualityWarning, stacklevel=5)
+
+
 def _size_moments(y2: np.ndarray, sizes: np.ndarray, order: list[int]):
     """Per distinct cluster size: the mean and covariance (divisor: the number of clusters of
     that size; 0 for a single cluster) of the clusters' means of the variables in ``order``."""
@@ -177,6 +192,7 @@ def cluster_data(frame: pd.DataFrame, cluster: str, within: tuple[str, ...], bet
     np.add.at(y2, codes, x)
     y2 /= sizes[:, None]
     _check_levels(x, y2, codes, names, set(within), set(between), cluster)
+    _check_split(x, y2, sizes, names, [v for v in within if v in between], cluster)
     yi = [names.index(v) for v in within]
     dev = x[:, yi] - y2[codes][:, yi]
     n, c = len(x), len(sizes)

@@ -195,6 +195,16 @@ def test_clusters_of_one_member_and_level_two_variables_that_vary(tl):
     assert fit.warnings[0][0] == "DataQualityWarning"
 
 
+def test_a_split_variable_without_between_variance_is_warned_about(tl):
+    flat = tl.assign(x1=tl["x1"] - tl.groupby("cluster")["x1"].transform("mean"))  # cluster means all 0
+    model = "level: 1\n fw =~ y1 + y2 + y3\n fw ~ x1\nlevel: 2\n fb =~ y1 + y2 + y3\n fb ~ x1"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sk.sem(model, flat, cluster="cluster")
+    messages = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
+    assert any("x1 (in both levels) hardly vary between the clusters of 'cluster'" in m for m in messages)
+
+
 def test_parameter_table_of_a_two_level_model(tl):
     from surveykit.sem.api import parameter_table
 
