@@ -201,7 +201,9 @@ class SEMResult(ResultMixin):
         names = []
         for k in range(1, self.partable.n_free + 1):
             r = t[t["free"] == k].iloc[0]
-            names.append(r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}")
+            # lavaan's names: a level-2 parameter of a two-level model ends in ".l2"
+            suffix = ".l2" if "level" in t.columns and r["level"] == 2 and not r["label"] else ""
+            names.append(r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}{suffix}")
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
     # -- conversion and display ----------------------------------------------------------

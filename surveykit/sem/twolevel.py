@@ -58,7 +58,7 @@ LEVEL_NAMES = ("within", "between")
 class LevelTable:
     """The two-level parameter table with each level's variable classification."""
 
-    pt: ParTable  # column "group" = block (1 within, 2 between), "level" = 1/2
+    pt: ParTable  # column "level" = 1/2; column "group" holds lavaan's block (here the level: one group)
     within: tuple[str, ...]  # observed variables of each block (lavaan's ov.names.l)
     between: tuple[str, ...]
     x_within: tuple[str, ...]  # fixed.x covariates of one level only (lavaan's ov.x.idx)

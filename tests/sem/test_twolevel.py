@@ -137,6 +137,8 @@ def test_table_layout_and_result_conversions(fits):
     assert "SRMR (between covariance matrix)" in text
     with pytest.raises(SpecError, match="Modification indices of a two-level model are not available yet"):
         fit.modindices()
+    names = list(fit.vcov().index)  # lavaan's coef() names
+    assert names[:2] == ["fw=~y2", "fw=~y3"] and "y1~~y1.l2" in names and len(set(names)) == len(names)
 
 
 def test_labels_shared_by_the_levels_are_one_parameter(fits):
