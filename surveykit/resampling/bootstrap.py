@@ -58,14 +58,27 @@ class _RefitTask:
     x: np.ndarray  # complete rows, columns in partable.ov_names order
     seed: int
     mode: str  # "boot": draw i resamples rows; "jack": sample i leaves row i out
+    clusters: tuple[np.ndarray, ...] | None = None  # rows of each cluster: draws resample whole clusters
+
+
+def _resample(task: _RefitTask, i: int) -> np.ndarray:
+    """The rows of draw (or jackknife sample) ``i``: ``n`` rows with replacement from the draw's own
+    stream, or with ``clusters`` as many whole clusters with replacement (the clusters are the
+    independent units); the jackknife leaves out row ``i`` or cluster ``i``."""
+    x, cl = task.x, task.clusters
+    if cl is None:
+        if task.mode == "boot":
+            return x[stream(task.seed, i).integers(0, x.shape[0], size=x.shape[0])]
+        return np.delete(x, i, axis=0)
+    if task.mode == "boot":
+        return x[np.concatenate([cl[c] for c in stream(task.seed, i).integers(0, len(cl), size=len(cl))])]
+    return np.delete(x, cl[i], axis=0)
 
 
 def _refit_batch(task: _RefitTask, start: int, stop: int) -> dict[str, np.ndarray]:
     """Refit draws ``start .. stop - 1``: est and std_all of every row and defined parameter,
     and a status per draw (0 ok, 1 nonadmissible, 2 failed)."""
     ref = Refitter.from_result(task.fit)
-    x = task.x
-    n = x.shape[0]
     size = stop - start
     k = ref.n_rows + ref.kernel.solution.n_defined
     est = np.full((size, k), np.nan)
@@ -74,11 +87,7 @@ def _refit_batch(task: _RefitTask, start: int, stop: int) -> dict[str, np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for j, i in enumerate(range(start, stop)):
-            if task.mode == "boot":
-                xb = x[stream(task.seed, i).integers(0, n, size=n)]
-            else:
-                xb = np.delete(x, i, axis=0)
-            theta, cov = ref.refit(xb)
+            theta, cov = ref.refit(_resample(task, i))
             if theta is None:
                 continue
             e, s = ref.standardized(theta, cov)
@@ -125,6 +134,8 @@ class BootstrapResult(ResultMixin):
     _names: tuple[str, ...] = field(repr=False)
     _jackknife: np.ndarray | None = field(repr=False, default=None)  # (n, rows + defined) for BCa
     warnings: tuple[tuple[str, str], ...] = ()
+    cluster: str | None = None  # the column whose clusters were resampled (None: rows)
+    n_clusters: int | None = None
 
     # -- accessors -------------------------------------------------------------------
     @property
@@ -173,6 +184,7 @@ class BootstrapResult(ResultMixin):
             "n_nonadmissible": self.n_nonadmissible, "rng_seed": self.rng_seed,
             "parameters": self._params, "standardized": self._std, "mediation": self._mediation,
             "warnings": [{"category": c, "message": m} for c, m in self.warnings],
+            **({"cluster": self.cluster, "n_clusters": self.n_clusters} if self.cluster is not None else {}),
         })
 
     def _repr_line(self) -> str:
@@ -186,6 +198,9 @@ class BootstrapResult(ResultMixin):
             f"{self.n_nonadmissible} gave nonadmissible solutions and were kept.",
             f"Intervals: {_CI_NAMES[self.ci]}, {self.level:.0%}.",
         ]
+        if self.cluster is not None:
+            notes.insert(1, f"Each draw resampled the {self.n_clusters} clusters of {self.cluster!r} (whole clusters, "
+                            "with replacement), not single rows.")
         med = self._mediation
         if len(med):
             cols = ["effect", "x", "mediators", "y", "indirect", "indirect_ci_lower", "indirect_ci_upper",
@@ -222,6 +237,34 @@ def _fit_data(fit: SEMResult, data) -> np.ndarray:
         raise DataError(f"data are not the data the model was fitted to ({x.shape[0]} complete rows, the fit used "
                         f"{fit.nobs}, or their covariances differ); pass the same data.")
     return x
+
+
+def _cluster_rows(fit: SEMResult, data, cluster, n_rows: int) -> tuple[np.ndarray, ...]:
+    """The positions (among the complete rows the model was fitted to) of every cluster's rows."""
+    if not isinstance(cluster, str) or not cluster:
+        raise SpecError(f"cluster= must be the name of the cluster column, not {cluster!r}.")
+    frame = data if isinstance(data, pd.DataFrame) else getattr(data, "frame", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise SpecError("bootstrap(fit, cluster=...) needs data= (the data the model was fitted to, with the cluster "
+                        "column).")
+    if cluster not in frame.columns:
+        raise DataError(f"The cluster column {cluster!r} (cluster=) is not a column of the data.")
+    names = list(fit.partable.ov_names)
+    complete = ~frame.loc[:, names].apply(pd.to_numeric, errors="coerce").isna().any(axis=1).to_numpy()
+    col = frame[cluster][complete]
+    if col.isna().any():
+        raise DataError(f"The cluster column {cluster!r} has {int(col.isna().sum())} missing value(s) in the rows the "
+                        "model used; give every row its cluster or drop those rows.")
+    codes = pd.factorize(col, sort=False)[0]
+    assert len(codes) == n_rows
+    sizes = np.bincount(codes)
+    if len(sizes) < 2:
+        raise DataError(f"The cluster column {cluster!r} has a single cluster; resampling clusters needs many.")
+    if sizes.max() == 1:
+        raise DataError(f"Every cluster of {cluster!r} has one row, so resampling clusters is resampling rows; drop "
+                        "cluster= (or check that the column identifies the clusters).")
+    order = np.argsort(codes, kind="stable")
+    return tuple(np.split(order, np.cumsum(sizes)[:-1]))
 
 
 def _row_names(pe: pd.DataFrame) -> tuple[str, ...]:
@@ -286,6 +329,7 @@ def bootstrap(
     data=None,
     batch_size: int | None = None,
     progress: bool | None = None,
+    cluster: str | None = None,
 ) -> BootstrapResult:
     """Nonparametric (case-resampling) bootstrap of a fitted model.
 
@@ -315,6 +359,11 @@ def bootstrap(
         Results do not depend on it.
     progress : bool, optional
         Draw a progress bar on stderr; default: only when stderr is a terminal.
+    cluster : str, optional
+        A column of ``data`` that identifies clusters (e.g. members' branches): each draw then
+        resamples whole clusters with replacement, as many as there are, keeping their rows
+        together (the cluster bootstrap; the jackknife of ``ci="bca"`` leaves out one cluster at
+        a time).  Draws are seed-identical across ``jobs``, batch sizes and Dask as with rows.
 
     Returns
     -------
@@ -346,6 +395,9 @@ def bootstrap(
     if not isinstance(level, (int, float)) or not 0 < level < 1:
         raise SpecError(f"level={level!r} must lie strictly between 0 and 1 (e.g. 0.95).")
     check_jobs(jobs)
+    if getattr(fit, "two_level", False):
+        raise SpecError("bootstrap() of a two-level model is not available yet; its standard errors already treat "
+                        "the clusters as the units (estimator='MLR' for cluster-robust ones).")
     if getattr(fit.partable, "ngroups", 1) > 1:
         raise SpecError("bootstrap() does not handle multi-group fits yet; fit one group at a time.")
     if getattr(fit.partable, "meanstructure", False):
@@ -356,6 +408,7 @@ def bootstrap(
         raise EstimationError("The model did not converge on the full sample; bootstrapping it would "
                               "start every draw from a non-solution. Fix the model first.")
     x = _fit_data(fit, data)
+    clusters = _cluster_rows(fit, data, cluster, x.shape[0]) if cluster is not None else None
     seed = resolve_seed(rng)
     n_boot = int(n_boot)
     light = dataclasses.replace(fit, _data=None) if getattr(fit, "_data", None) is not None else fit
@@ -363,10 +416,11 @@ def bootstrap(
     est0 = pe["est"].to_numpy(dtype=float)
     std0 = pe["std_all"].to_numpy(dtype=float)
     common = dict(jobs=jobs, scheduler=scheduler, batch_size=batch_size, progress=progress)
-    boot = _collect(_RefitTask(light, x, seed, "boot"), n_boot, description="bootstrap", **common)
+    boot = _collect(_RefitTask(light, x, seed, "boot", clusters), n_boot, description="bootstrap", **common)
     jack = None
     if ci == "bca":
-        jack = _collect(_RefitTask(light, x, seed, "jack"), x.shape[0], description="jackknife", **common)
+        n_jack = x.shape[0] if clusters is None else len(clusters)
+        jack = _collect(_RefitTask(light, x, seed, "jack", clusters), n_jack, description="jackknife", **common)
     status = boot["status"]
     kept = status != FAILED
     n_failed = int((~kept).sum())
@@ -399,4 +453,5 @@ def bootstrap(
         ci=ci, level=float(level), n_boot=n_boot, n_failed=n_failed, n_nonadmissible=n_nonadm, rng_seed=seed,
         _params=params, _std=std, _mediation=med, _draws=boot["est"], _std_draws=boot["std"], _status=status,
         _names=_row_names(pe), _jackknife=None if jack is None else jack["est"], warnings=tuple(log),
+        cluster=cluster, n_clusters=None if clusters is None else len(clusters),
     )

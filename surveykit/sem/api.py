@@ -22,6 +22,7 @@ from surveykit.sem.pipeline import estimate_partable, fill_exogenous
 from surveykit.sem.results import SEMResult
 from surveykit.sem.samplestats import sample_stats
 from surveykit.sem.syntax import parse_syntax
+from surveykit.sem.twolevel import assemble_two_level, fit_two_level, two_level_fit_measures, two_level_table
 
 __all__ = ["cfa", "sem", "growth", "parameter_table"]
 
@@ -96,11 +97,21 @@ def fit_options(model: str, frame: pd.DataFrame, *, model_type: str, **kwargs) -
     plain = [r for r in rows if r.op not in (":=", "==")]
     if not plain:
         raise ModelSpecificationError("The model has no '=~', '~' or '~~' line: there is nothing to estimate.")
-    vn = variable_names(plain)
+    levels = any(r.level for r in rows)
+    vn = variable_names(plain) if not levels else _two_level_names(plain)
     ordered = _ordered_names(kwargs.pop("ordered", None), vn)
     opts = resolve_options(ordered=ordered, has_exogenous_x=bool(vn.ov_x),
-                           has_intercept_rows=any(r.op == "~1" for r in plain), model_type=model_type, **kwargs)
+                           has_intercept_rows=any(r.op == "~1" for r in plain), model_type=model_type,
+                           multilevel=levels, **kwargs)
     return rows, opts
+
+
+def _two_level_names(rows):
+    """The variable names of a two-level model's rows, classified within each level and merged."""
+    per_level = [variable_names([r for r in rows if r.level == lev]) for lev in (1, 2)]
+    merged = {f.name: tuple(dict.fromkeys(getattr(per_level[0], f.name) + getattr(per_level[1], f.name)))
+              for f in dataclasses.fields(per_level[0])}
+    return type(per_level[0])(**merged)
 
 
 @single_threaded
@@ -110,31 +121,10 @@ def _fit(model: str, data, *, model_type: str, engine: str = "surveykit", **kwar
     frame = _frame_of(data)
     with capture_warnings() as log:
         rows, opts = fit_options(model, frame, model_type=model_type, **kwargs)
-        if engine == "semopy" and (opts.estimator != "ML" or opts.missing != "listwise" or opts.group is not None
-                                   or opts.categorical or opts.se != "standard"):
-            raise SpecError("engine='semopy' supports estimator='ML', missing='listwise' and one group only.")
-        vn = variable_names([r for r in rows if r.op not in (":=", "==")])
-        ov_x = vn.ov_x if opts.fixed_x else ()
-        stats = sample_stats(frame, vn.ov, opts, ov_x=ov_x, ordered=tuple(v for v in vn.ov if v in opts.ordered))
-        pt = lavaanify(rows, opts, ngroups=len(stats.groups), group_labels=stats.group_labels,
-                       nthresholds=_nthresholds(frame, opts.ordered, opts.group))
-        pt = fill_exogenous(pt, stats)
-        engine_theta = None
-        if engine == "semopy":
-            from surveykit.sem._semopy import semopy_estimates
-
-            engine_theta = semopy_estimates(model, frame.loc[:, list(stats.names)].dropna(), pt)
-        est = estimate_partable(pt, stats, opts, engine_theta=engine_theta)
-        base_opts = dataclasses.replace(opts, se="none")
-        bpt = fill_exogenous(independence_table(pt), stats)
-        base = estimate_partable(bpt, stats, base_opts, se=False)
-        fc = None
-        if opts.fiml:
-            fc = fiml_corrected(est, base, scaled=est.robust is not None)
-        elif opts.categorical:
-            fc = catml_corrected(est, base)
-        fit = fit_measures(est, base, fiml_corrected=fc)
-        result = assemble(est, fit, syntax=model, engine_note="semopy L-BFGS-B" if engine_theta is not None else None)
+        if opts.multilevel:
+            result = _fit_two_level(model, rows, frame, opts, engine)
+        else:
+            result = _fit_single_level(model, rows, frame, opts, engine)
     return dataclasses.replace(result, warnings=tuple(log))
 
 
@@ -186,6 +176,40 @@ def _fit_any(model: str, data, *, model_type: str, engine: str = "surveykit", in
     return _interaction_fit(model, _frame_of(data), rows, model_type=model_type, engine=engine,
                             interaction=interaction, match=match, quadrature_points=quadrature_points, kwargs=kwargs)
 
+def _fit_two_level(model: str, rows, frame: pd.DataFrame, opts: Options, engine: str) -> SEMResult:
+    if engine != "surveykit":
+        raise SpecError("engine='semopy' does not fit two-level models; use engine='surveykit'.")
+    est = fit_two_level(rows, frame, opts)
+    return assemble_two_level(est, two_level_fit_measures(est), syntax=model, n_total=len(frame))
+
+
+def _fit_single_level(model: str, rows, frame: pd.DataFrame, opts: Options, engine: str) -> SEMResult:
+    if engine == "semopy" and (opts.estimator != "ML" or opts.missing != "listwise" or opts.group is not None
+                               or opts.categorical or opts.se != "standard"):
+        raise SpecError("engine='semopy' supports estimator='ML', missing='listwise' and one group only.")
+    vn = variable_names([r for r in rows if r.op not in (":=", "==")])
+    ov_x = vn.ov_x if opts.fixed_x else ()
+    stats = sample_stats(frame, vn.ov, opts, ov_x=ov_x, ordered=tuple(v for v in vn.ov if v in opts.ordered))
+    pt = lavaanify(rows, opts, ngroups=len(stats.groups), group_labels=stats.group_labels,
+                   nthresholds=_nthresholds(frame, opts.ordered, opts.group))
+    pt = fill_exogenous(pt, stats)
+    engine_theta = None
+    if engine == "semopy":
+        from surveykit.sem._semopy import semopy_estimates
+
+        engine_theta = semopy_estimates(model, frame.loc[:, list(stats.names)].dropna(), pt)
+    est = estimate_partable(pt, stats, opts, engine_theta=engine_theta)
+    base_opts = dataclasses.replace(opts, se="none")
+    bpt = fill_exogenous(independence_table(pt), stats)
+    base = estimate_partable(bpt, stats, base_opts, se=False)
+    fc = None
+    if opts.fiml:
+        fc = fiml_corrected(est, base, scaled=est.robust is not None)
+    elif opts.categorical:
+        fc = catml_corrected(est, base)
+    fit = fit_measures(est, base, fiml_corrected=fc)
+    return assemble(est, fit, syntax=model, engine_note="semopy L-BFGS-B" if engine_theta is not None else None)
+
 
 def parameter_table(model: str, data, *, model_type: str = "sem", **kwargs):
     """The parameter table ``sem()`` would fit, without estimating anything (lavaan's
@@ -193,6 +217,8 @@ def parameter_table(model: str, data, *, model_type: str = "sem", **kwargs):
     indicators, the number of thresholds; fixed.x rows carry the sample moments."""
     frame = _frame_of(data)
     rows, opts = fit_options(model, frame, model_type=model_type, **kwargs)
+    if opts.multilevel:
+        return two_level_table(rows, frame, opts)[0].pt
     vn = variable_names([r for r in rows if r.op not in (":=", "==")])
     ov_x = vn.ov_x if opts.fixed_x else ()
     stats = sample_stats(frame, vn.ov, opts, ov_x=ov_x, ordered=tuple(v for v in vn.ov if v in opts.ordered))
@@ -210,7 +236,10 @@ _COMMON_DOC = """
     ``parameterization``, ``std_lv``, ``orthogonal``, ``mimic`` ("lavaan"), ``group``,
     ``group_equal``, ``group_partial``, ``cluster`` (a single-level model of clustered data:
     cluster-robust standard errors and test, as lavaan's ``cluster=``; MLM: ``robust.cluster.sem``)
-    and ``sampling_weights`` (the weight column; ML becomes MLR, as in lavaan).  (lavaan's
+    and ``sampling_weights`` (the weight column; ML becomes MLR, as in lavaan).  A model with
+    ``level: 1`` / ``level: 2`` (or ``within`` / ``between``) blocks and ``cluster=`` is a two-level
+    model (:mod:`surveykit.sem.twolevel`): ML or MLR with complete data, a ``level`` column in its
+    tables, ``icc()`` and ``srmr_within``/``srmr_between``.  (lavaan's
     ``auto.*`` and ``int.*.free`` are set by the function, as in lavaan, and refused when given.)
     Every combination is either what lavaan does or refused before any work with a sentence that names
     the option (see :mod:`surveykit.sem.options`).  ``engine="semopy"`` takes the point estimates

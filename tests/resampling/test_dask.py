@@ -62,6 +62,17 @@ def test_bootstrap_on_dask_equals_the_local_run(fit, local, client):
     _same(local, on_dask)
 
 
+def test_cluster_bootstrap_on_dask_equals_the_local_run(client):
+    from ..conftest import REF
+
+    branches = pd.read_csv(REF / "data" / "twolevel_branches.csv")
+    fit = sem("f =~ e1 + e2 + e3 + e4\nf ~ tenure", branches)
+    kw = dict(n_boot=40, ci="bca", rng=3, data=branches, cluster="branch", progress=False)
+    local = bootstrap(fit, jobs=1, **kw)
+    on_dask = bootstrap(fit, scheduler=client, batch_size=9, **kw)
+    _same(local, on_dask)
+
+
 def test_scheduler_address_string(fit, local, client):
     with pytest.warns(HeywoodCaseWarning):
         on_dask = bootstrap(fit, n_boot=N_BOOT, ci="bca", rng=42, scheduler=client.scheduler.address)
