@@ -63,7 +63,8 @@ def read(spec: AnalysisSpec) -> tuple[Instrument, SurveyData, ValidationReport]:
 
 
 def data_info(spec: AnalysisSpec, data: SurveyData, checked: ValidationReport) -> rs.DataInfo:
-    """The data file as read: format, label, encoding, how each item was found, missing codes, checks."""
+    """The data file as read: format, label, encoding, how each item was found, missing codes, checks
+    (the file by its name only: a record made in one folder must verify in another)."""
     md = data.metadata
     return rs.DataInfo(file=spec.data_path.name, format=md.format if md else None,
                        file_label=md.file_label if md else None, encoding=md.encoding if md else None,
@@ -71,7 +72,7 @@ def data_info(spec: AnalysisSpec, data: SurveyData, checked: ValidationReport) -
                                                for m in data.matches],
                        missing_codes={item: {str(code): int(k) for code, k in codes.items()}
                                       for item, codes in data.missing_code_counts.items()},
-                       validation=checked.to_dict())
+                       validation={**checked.to_dict(), "source": spec.data_path.name})
 
 
 def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
