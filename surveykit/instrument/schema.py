@@ -156,11 +156,15 @@ class Construct(_Strict):
 
 
 class RespondentVariable(_Strict):
-    """A non-item variable a survey carries (region, role, duration ...)."""
+    """A non-item variable a survey carries (region, role, duration ...).
+
+    ``type: cluster`` marks the column naming each respondent's cluster (e.g. the Party branch,
+    the primary sampling unit) and ``type: weight`` the sampling weight; neither is asked of the
+    respondent (the fieldwork team records them)."""
 
     id: str
     label: Text
-    type: Literal["categorical", "numeric", "duration", "id"]
+    type: Literal["categorical", "numeric", "duration", "id", "cluster", "weight"]
     codes: dict[int, Text] = Field(default_factory=dict)
     min: float | None = None
     max: float | None = None

@@ -56,8 +56,9 @@ def codebook_frame(form: Form) -> pd.DataFrame:
             row.update(kind="respondent (numeric)", scale=bounds + (f" {r.unit}" if r.unit else ""))
         rows.append(row)
     for r in ins.respondent:
-        if r.type in ("id", "duration"):
-            rows.append({"number": None, "variable": r.id, "kind": f"recorded by the platform ({r.type})",
+        if r.type in ("id", "duration", "cluster", "weight"):
+            who = "the platform" if r.type in ("id", "duration") else "the fieldwork team"
+            rows.append({"number": None, "variable": r.id, "kind": f"recorded by {who} ({r.type})",
                          "construct": "", "text_zh": r.label.zh, "text_en": r.label.en, "keying": "",
                          "scale": r.unit or "", "codes": "", "missing_codes": ""})
     return pd.DataFrame(rows, columns=COLUMNS).astype({"number": "Int64"})

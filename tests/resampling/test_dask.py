@@ -62,6 +62,18 @@ def test_bootstrap_on_dask_equals_the_local_run(fit, local, client):
     _same(local, on_dask)
 
 
+def test_cluster_bootstrap_on_dask_equals_the_local_run(client):
+    """Resampling whole clusters (issue 14): the same draws locally and on Dask."""
+    from ..conftest import REF
+
+    data = pd.read_csv(REF / "data" / "corpus" / "demo_twolevel.csv")
+    data = data[data["cluster"] <= 60]
+    tl = sem("y1 ~ w1 + x1", data)
+    local_run = bootstrap(tl, n_boot=60, ci="bca", rng=3, jobs=1, cluster="cluster", data=data)
+    on_dask = bootstrap(tl, n_boot=60, ci="bca", rng=3, scheduler=client, batch_size=7, cluster="cluster", data=data)
+    _same(local_run, on_dask)
+
+
 def test_scheduler_address_string(fit, local, client):
     with pytest.warns(HeywoodCaseWarning):
         on_dask = bootstrap(fit, n_boot=N_BOOT, ci="bca", rng=42, scheduler=client.scheduler.address)
