@@ -49,11 +49,12 @@ REF = ROOT / "tests" / "reference"
 DEMO_CSV = REF / "data" / "demo_keyed.csv"
 
 # repetitions per case: (full run, --quick run); the median of these is reported
-REPS = {"ml": (5, 3), "boot": (3, 3), "wlsmv": (3, 3), "sav": (3, 3), "power": (3, 3), "estimators": (3, 1)}
-CASES = ("ml", "boot", "wlsmv", "sav", "power", "estimators")
+REPS = {"ml": (5, 3), "boot": (3, 3), "wlsmv": (3, 3), "sav": (3, 3), "power": (3, 3), "estimators": (3, 1),
+        "twolevel": (5, 3)}
+CASES = ("ml", "boot", "wlsmv", "sav", "power", "estimators", "twolevel")
 # --budget: seconds one repetition of a case (all tools, data preparation included) is expected to take at most on
 # a loaded 2-core machine; kept free for the cases still to come when a heavy case plans its repetitions
-RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60, "estimators": 600}
+RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60, "estimators": 600, "twolevel": 120}
 TOOLS = ("surveykit", "semopy", "lavaan", "pyreadstat")
 
 # workload sizes: (full, quick)
@@ -75,7 +76,10 @@ TARGETS = {
     "est_fiml_mlr": ("FIML + MLR fit <= 1/10 of lavaan's time", "lavaan", 0.10),
     "est_wlsmv_groups": ("WLSMV fit with 2 groups <= 1/4 of lavaan's time", "lavaan", 0.25),
     "est_invariance": ("4-step invariance sequence <= 1/4 of lavaan's time", "lavaan", 0.25),
+    "twolevel_ml": ("two-level SEM (ML) <= 1/4 of lavaan's time", "lavaan", 0.25),
+    "twolevel_mlr": ("two-level SEM (MLR) <= 1/4 of lavaan's time", "lavaan", 0.25),
 }
+TWOLEVEL_CSV = REF / "data" / "corpus" / "demo_twolevel.csv"  # lavaan's Demo.twolevel: 2,500 rows in 200 clusters
 # the estimator cases: 8 factors x 5 items, a structural part, N = 900 (issue 12)
 EST_N = 900
 EST_MCAR = 0.04  # per cell; about 80% of the rows are incomplete
@@ -333,6 +337,8 @@ for (job in jobs) {
     } else if (job$kind == "wlsmv_groups") {
       items <- setdiff(names(d), "g")
       cfa(model, data = d, ordered = items, group = "g")
+    } else if (job$kind == "twolevel") {
+      sem(model, data = d, cluster = job$cluster, estimator = job$estimator)
     } else if (job$kind == "invariance") {
       f1 <- cfa(model, data = d, group = "g")
       f2 <- cfa(model, data = d, group = "g", group.equal = "loadings")
@@ -673,6 +679,35 @@ class Bench:
         self._lavaan(jobs)
 
 
+    # -- 7 ---------------------------------------------------------------------------------------------------------
+    def case_twolevel(self) -> None:
+        """lavaan's two-level SEM tutorial model on Demo.twolevel (2,500 rows, 200 clusters), ML and MLR
+        (issue 14), against lavaan in the same run."""
+        import pandas as pd
+
+        import surveykit as sk
+
+        model = json.loads((REF / "lavaan" / "twolevel.json").read_text(encoding="utf-8"))["cases"][0]["model"]
+        frame = pd.read_csv(TWOLEVEL_CSV)
+        reps = self.reps("twolevel")
+        jobs = []
+        for estimator in ("ML", "MLR"):
+            case = f"twolevel_{estimator.lower()}"
+            row = Row(case, f"two-level SEM ({estimator}): lavaan's tutorial model", "N=2,500 in 200 clusters", reps,
+                      load_before=_load())
+            print(f"  {case} ...", flush=True)
+            row.times["surveykit"], fit = _time(lambda e=estimator: sk.sem(model, frame, cluster="cluster",
+                                                                           estimator=e), reps, warmup=True)
+            fm = fit.fit_measures()
+            row.checks.update(surveykit_chisq=fm.get("chisq"), surveykit_chisq_scaled=fm.get("chisq_scaled"))
+            row.skipped["semopy"] = "semopy has no two-level (level: blocks) models"
+            jobs.append((row, {"id": case, "kind": "twolevel", "data": str(TWOLEVEL_CSV), "model": model,
+                               "reps": reps, "cluster": "cluster", "estimator": estimator, "warmup": True}))
+            row.load_after = _load()
+            self.rows.append(row)
+        self._lavaan(jobs)
+
+
 def _cold(fn):
     """A first fit of the data set: surveykit keeps polychoric matrices for the next model of the same
     items (issue 8); lavaan computes them anew in every fit."""
@@ -963,7 +998,8 @@ def markdown(result: dict, rows: list[Row]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     num = {c: i + 1 for i, c in enumerate(CASES)}
-    num.update({c: len(CASES) for c in TARGETS if c.startswith("est_")})
+    num.update({c: CASES.index("estimators") + 1 for c in TARGETS if c.startswith("est_")})
+    num.update({c: CASES.index("twolevel") + 1 for c in TARGETS if c.startswith("twolevel_")})
     for r in rows:
         cells = [_s(r.median(t)) for t in TOOLS]
         ratios = [_r(r.ratio(t)) for t in ("lavaan", "semopy", "pyreadstat")]
@@ -1005,9 +1041,11 @@ def markdown(result: dict, rows: list[Row]) -> str:
                 f"surveykit {c.get('surveykit_rows'):,}, pyreadstat {c.get('pyreadstat_rows'):,}; peak RSS: "
                 f"surveykit {c.get('surveykit_peak_rss_mib', 0):.0f} MiB{_workers_rss(c, 'surveykit')}, pyreadstat "
                 f"{c.get('pyreadstat_peak_rss_mib', 0):.0f} MiB{_workers_rss(c, 'pyreadstat')}")
-        elif r.case.startswith("est_") and "lavaan_chisq" in c:
+        elif r.case.startswith(("est_", "twolevel_")) and "lavaan_chisq" in c:
+            scaled = (f"; scaled surveykit {c['surveykit_chisq_scaled']:.4f}, lavaan {c['lavaan_chisq_scaled']:.4f}"
+                      if c.get("surveykit_chisq_scaled") is not None and "lavaan_chisq_scaled" in c else "")
             lines.append(f"- {r.label}: chi-square surveykit {c.get('surveykit_chisq', float('nan')):.4f}, lavaan "
-                         f"{c.get('lavaan_chisq', float('nan')):.4f}")
+                         f"{c.get('lavaan_chisq', float('nan')):.4f}{scaled}")
         elif r.case == "power":
             lines.append(f"- power: convergence rate by n {c.get('surveykit_conv_rate')}; power of ind_IDE_STY_EXE "
                          f"by n {c.get('surveykit_power_ind_IDE_STY_EXE')}")
@@ -1073,7 +1111,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     order = {c: i for i, c in enumerate(CASES)}
-    order.update({c: len(CASES) for c in TARGETS if c.startswith("est_")})
+    order.update({c: CASES.index("estimators") for c in TARGETS if c.startswith("est_")})
+    order.update({c: CASES.index("twolevel") for c in TARGETS if c.startswith("twolevel_")})
     rows = sorted(bench.rows, key=lambda r: order[r.case])
     result = {
         "schema": 1,

@@ -55,7 +55,7 @@ from surveykit.resampling import (
     simulate,
     simulate_model,
 )
-from surveykit.sem import cfa, growth, sem, single_factor_test, ulmc, validity
+from surveykit.sem import cfa, growth, sem, simple_slopes, single_factor_test, ulmc, validity
 
 __all__ = [
     "__version__",
@@ -100,6 +100,7 @@ __all__ = [
     "sem",
     "simulate",
     "simulate_model",
+    "simple_slopes",
     "single_factor_test",
     "survey_mean",
     "survey_proportions",

@@ -11,12 +11,6 @@ is not positive definite: lavaan's ``post.check``) are kept and counted
 the defined parameters are recomputed in every draw, so standardized indirect effects get
 genuine bootstrap intervals rather than delta-method ones.
 
-With ``cluster=`` (members nested in branches), a draw resamples whole clusters with
-replacement (as many as there are), keeping every member of each drawn cluster, so that the
-dependence within clusters is carried into every draw (the cluster bootstrap of Davison &
-Hinkley 1997, sec. 3.8; Mplus ``TYPE = COMPLEX`` with ``BOOTSTRAP``); the BCa jackknife then leaves
-out one cluster at a time.
-
 Reproducibility: draw ``i`` uses its own random stream ``SeedSequence(seed, spawn_key=(i,))``
 (``SeedSequence(seed).spawn(n_boot)[i]``), so the same ``rng`` gives identical draws whether
 they run in this process (``jobs=1``), in local worker processes (``jobs=-1``) or on a Dask
@@ -63,20 +57,22 @@ class _RefitTask:
     fit: SEMResult  # without its data (carried in x)
     x: np.ndarray  # complete rows, columns in partable.ov_names order
     seed: int
-    mode: str  # "boot": draw i resamples rows (clusters); "jack": sample i leaves row (cluster) i out
-    clusters: tuple[np.ndarray, ...] | None = None  # row numbers of each cluster, for the cluster bootstrap
+    mode: str  # "boot": draw i resamples rows; "jack": sample i leaves row i out
+    clusters: tuple[np.ndarray, ...] | None = None  # rows of each cluster: draws resample whole clusters
 
 
-def _sample(task: _RefitTask, i: int) -> np.ndarray:
-    """The rows of draw (or jackknife sample) ``i``."""
-    x, groups = task.x, task.clusters
-    if groups is None:
-        n = x.shape[0]
-        return x[stream(task.seed, i).integers(0, n, size=n)] if task.mode == "boot" else np.delete(x, i, axis=0)
+def _resample(task: _RefitTask, i: int) -> np.ndarray:
+    """The rows of draw (or jackknife sample) ``i``: ``n`` rows with replacement from the draw's own
+    stream, or with ``clusters`` as many whole clusters with replacement (the clusters are the
+    independent units); the jackknife leaves out row ``i`` or cluster ``i``."""
+    x, cl = task.x, task.clusters
+    if cl is None:
+        if task.mode == "boot":
+            return x[stream(task.seed, i).integers(0, x.shape[0], size=x.shape[0])]
+        return np.delete(x, i, axis=0)
     if task.mode == "boot":
-        picks = stream(task.seed, i).integers(0, len(groups), size=len(groups))
-        return x[np.concatenate([groups[c] for c in picks])]
-    return np.delete(x, groups[i], axis=0)
+        return x[np.concatenate([cl[c] for c in stream(task.seed, i).integers(0, len(cl), size=len(cl))])]
+    return np.delete(x, cl[i], axis=0)
 
 
 def _refit_batch(task: _RefitTask, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -91,7 +87,7 @@ def _refit_batch(task: _RefitTask, start: int, stop: int) -> dict[str, np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for j, i in enumerate(range(start, stop)):
-            theta, cov = ref.refit(_sample(task, i))
+            theta, cov = ref.refit(_resample(task, i))
             if theta is None:
                 continue
             e, s = ref.standardized(theta, cov)
@@ -138,7 +134,7 @@ class BootstrapResult(ResultMixin):
     _names: tuple[str, ...] = field(repr=False)
     _jackknife: np.ndarray | None = field(repr=False, default=None)  # (n, rows + defined) for BCa
     warnings: tuple[tuple[str, str], ...] = ()
-    cluster: str | None = None  # the cluster bootstrap's cluster variable
+    cluster: str | None = None  # the column whose clusters were resampled (None: rows)
     n_clusters: int | None = None
 
     # -- accessors -------------------------------------------------------------------
@@ -186,9 +182,9 @@ class BootstrapResult(ResultMixin):
         return to_jsonable({
             "ci": self.ci, "level": self.level, "n_boot": self.n_boot, "n_failed": self.n_failed,
             "n_nonadmissible": self.n_nonadmissible, "rng_seed": self.rng_seed,
-            **({"cluster": self.cluster, "n_clusters": self.n_clusters} if self.cluster is not None else {}),
             "parameters": self._params, "standardized": self._std, "mediation": self._mediation,
             "warnings": [{"category": c, "message": m} for c, m in self.warnings],
+            **({"cluster": self.cluster, "n_clusters": self.n_clusters} if self.cluster is not None else {}),
         })
 
     def _repr_line(self) -> str:
@@ -200,10 +196,11 @@ class BootstrapResult(ResultMixin):
         notes = [
             f"{self.n_boot} draws (seed {self.rng_seed}): {self.n_failed} did not converge and were dropped; "
             f"{self.n_nonadmissible} gave nonadmissible solutions and were kept.",
-            *([f"Each draw resampled the {self.n_clusters} clusters of '{self.cluster}' with all their members."]
-              if self.cluster is not None else []),
             f"Intervals: {_CI_NAMES[self.ci]}, {self.level:.0%}.",
         ]
+        if self.cluster is not None:
+            notes.insert(1, f"Each draw resampled the {self.n_clusters} clusters of {self.cluster!r} (whole clusters, "
+                            "with replacement), not single rows.")
         med = self._mediation
         if len(med):
             cols = ["effect", "x", "mediators", "y", "indirect", "indirect_ci_lower", "indirect_ci_upper",
@@ -218,15 +215,14 @@ class BootstrapResult(ResultMixin):
 
 
 # -- the public function -------------------------------------------------------------------
-def _fit_data(fit: SEMResult, data) -> tuple[np.ndarray, np.ndarray | None]:
-    """The complete rows the model was fitted to, and (with ``data``) which rows of data they are."""
+def _fit_data(fit: SEMResult, data) -> np.ndarray:
     names = list(fit.partable.ov_names)
     if data is None:
         x = getattr(fit, "_data", None)
         if x is None:
             raise SpecError("This fit does not carry its data; pass the data it was fitted to: "
                             "bootstrap(fit, data=frame).")
-        return np.asarray(x, dtype=float), None
+        return np.asarray(x, dtype=float)
     frame = data if isinstance(data, pd.DataFrame) else getattr(data, "frame", None)
     if not isinstance(frame, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame or a SurveyData, not {type(data).__name__}.")
@@ -235,40 +231,40 @@ def _fit_data(fit: SEMResult, data) -> tuple[np.ndarray, np.ndarray | None]:
         raise DataError(f"data lacks the model variable(s) {', '.join(missing)}; pass the data the model was "
                         "fitted to.")
     x = frame.loc[:, names].to_numpy(dtype=float)
-    complete = ~np.isnan(x).any(axis=1)
-    x = x[complete]
+    x = x[~np.isnan(x).any(axis=1)]
     s = fit.sample_cov().loc[names, names].to_numpy()
     if x.shape[0] != fit.nobs or not np.allclose(FitKernel.moments(x), s, rtol=1e-8, atol=1e-10):
         raise DataError(f"data are not the data the model was fitted to ({x.shape[0]} complete rows, the fit used "
                         f"{fit.nobs}, or their covariances differ); pass the same data.")
-    return x, complete
+    return x
 
 
-def _cluster_rows(cluster, data, complete: np.ndarray | None, n: int) -> tuple[str, tuple[np.ndarray, ...]]:
-    """The cluster variable's name and the row numbers (of the complete rows) of each cluster."""
-    if isinstance(cluster, str):
-        frame = data if isinstance(data, pd.DataFrame) else getattr(data, "frame", None)
-        if frame is None:
-            raise SpecError(f"cluster={cluster!r} names a column; pass the data the model was fitted to as data=.")
-        if cluster not in frame.columns:
-            raise DataError(f"cluster={cluster!r} is not a column of the data; name the column that identifies "
-                            "each respondent's cluster.")
-        name, labels = cluster, frame[cluster].to_numpy()[complete]
-    else:
-        name, labels = "cluster", np.asarray(cluster)
-        if labels.ndim != 1 or len(labels) != n:
-            raise SpecError(f"cluster= must be a column name or one label per row the model used ({n}), not "
-                            f"{labels.shape}.")
-    missing = pd.isna(labels)
-    if missing.any():
-        raise DataError(f"The cluster variable '{name}' is missing in {int(missing.sum())} of the rows the model "
-                        "used; every respondent needs a cluster.")
-    _, codes = np.unique(labels.astype(str), return_inverse=True)
-    groups = tuple(np.flatnonzero(codes == c) for c in range(codes.max() + 1))
-    if len(groups) < 2 or all(len(g) == 1 for g in groups):
-        raise DataError(f"The cluster variable '{name}' has {len(groups)} clusters of {n} rows; a cluster bootstrap "
-                        "needs several clusters with more than one member (or leave cluster= out).")
-    return name, groups
+def _cluster_rows(fit: SEMResult, data, cluster, n_rows: int) -> tuple[np.ndarray, ...]:
+    """The positions (among the complete rows the model was fitted to) of every cluster's rows."""
+    if not isinstance(cluster, str) or not cluster:
+        raise SpecError(f"cluster= must be the name of the cluster column, not {cluster!r}.")
+    frame = data if isinstance(data, pd.DataFrame) else getattr(data, "frame", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise SpecError("bootstrap(fit, cluster=...) needs data= (the data the model was fitted to, with the cluster "
+                        "column).")
+    if cluster not in frame.columns:
+        raise DataError(f"The cluster column {cluster!r} (cluster=) is not a column of the data.")
+    names = list(fit.partable.ov_names)
+    complete = ~frame.loc[:, names].apply(pd.to_numeric, errors="coerce").isna().any(axis=1).to_numpy()
+    col = frame[cluster][complete]
+    if col.isna().any():
+        raise DataError(f"The cluster column {cluster!r} has {int(col.isna().sum())} missing value(s) in the rows the "
+                        "model used; give every row its cluster or drop those rows.")
+    codes = pd.factorize(col, sort=False)[0]
+    assert len(codes) == n_rows
+    sizes = np.bincount(codes)
+    if len(sizes) < 2:
+        raise DataError(f"The cluster column {cluster!r} has a single cluster; resampling clusters needs many.")
+    if sizes.max() == 1:
+        raise DataError(f"Every cluster of {cluster!r} has one row, so resampling clusters is resampling rows; drop "
+                        "cluster= (or check that the column identifies the clusters).")
+    order = np.argsort(codes, kind="stable")
+    return tuple(np.split(order, np.cumsum(sizes)[:-1]))
 
 
 def _row_names(pe: pd.DataFrame) -> tuple[str, ...]:
@@ -333,7 +329,7 @@ def bootstrap(
     data=None,
     batch_size: int | None = None,
     progress: bool | None = None,
-    cluster=None,
+    cluster: str | None = None,
 ) -> BootstrapResult:
     """Nonparametric (case-resampling) bootstrap of a fitted model.
 
@@ -363,11 +359,11 @@ def bootstrap(
         Results do not depend on it.
     progress : bool, optional
         Draw a progress bar on stderr; default: only when stderr is a terminal.
-    cluster : str or array-like, optional
-        Resample whole clusters (see the module docstring): a column of ``data`` naming each
-        respondent's cluster, or one label per row the model used.  Fit the model without
-        ``cluster=`` (its ML estimates are the clustered fit's; the bootstrap gives the standard
-        errors and intervals).
+    cluster : str, optional
+        A column of ``data`` that identifies clusters (e.g. members' branches): each draw then
+        resamples whole clusters with replacement, as many as there are, keeping their rows
+        together (the cluster bootstrap; the jackknife of ``ci="bca"`` leaves out one cluster at
+        a time).  Draws are seed-identical across ``jobs``, batch sizes and Dask as with rows.
 
     Returns
     -------
@@ -399,13 +395,11 @@ def bootstrap(
     if not isinstance(level, (int, float)) or not 0 < level < 1:
         raise SpecError(f"level={level!r} must lie strictly between 0 and 1 (e.g. 0.95).")
     check_jobs(jobs)
+    if getattr(fit, "two_level", False):
+        raise SpecError("bootstrap() of a two-level model is not available yet; its standard errors already treat "
+                        "the clusters as the units (estimator='MLR' for cluster-robust ones).")
     if getattr(fit.partable, "ngroups", 1) > 1:
         raise SpecError("bootstrap() does not handle multi-group fits yet; fit one group at a time.")
-    design = getattr(fit, "options", None)
-    if design is not None and (design.cluster is not None or design.sampling_weights is not None):
-        raise SpecError("bootstrap() refits the ordinary ML model: fit it without cluster= and sampling_weights=, "
-                        "and pass bootstrap(fit, cluster=...) to resample whole clusters (weighted fits cannot be "
-                        "bootstrapped here).")
     if getattr(fit.partable, "meanstructure", False):
         raise SpecError("bootstrap() refits covariance structures only; fit the model without a mean structure.")
     if fit.estimator != "ML":
@@ -413,8 +407,8 @@ def bootstrap(
     if not fit.converged:
         raise EstimationError("The model did not converge on the full sample; bootstrapping it would "
                               "start every draw from a non-solution. Fix the model first.")
-    x, complete = _fit_data(fit, data)
-    name, groups = _cluster_rows(cluster, data, complete, x.shape[0]) if cluster is not None else (None, None)
+    x = _fit_data(fit, data)
+    clusters = _cluster_rows(fit, data, cluster, x.shape[0]) if cluster is not None else None
     seed = resolve_seed(rng)
     n_boot = int(n_boot)
     light = dataclasses.replace(fit, _data=None) if getattr(fit, "_data", None) is not None else fit
@@ -422,11 +416,11 @@ def bootstrap(
     est0 = pe["est"].to_numpy(dtype=float)
     std0 = pe["std_all"].to_numpy(dtype=float)
     common = dict(jobs=jobs, scheduler=scheduler, batch_size=batch_size, progress=progress)
-    boot = _collect(_RefitTask(light, x, seed, "boot", groups), n_boot, description="bootstrap", **common)
+    boot = _collect(_RefitTask(light, x, seed, "boot", clusters), n_boot, description="bootstrap", **common)
     jack = None
     if ci == "bca":
-        jack = _collect(_RefitTask(light, x, seed, "jack", groups), x.shape[0] if groups is None else len(groups),
-                        description="jackknife", **common)
+        n_jack = x.shape[0] if clusters is None else len(clusters)
+        jack = _collect(_RefitTask(light, x, seed, "jack", clusters), n_jack, description="jackknife", **common)
     status = boot["status"]
     kept = status != FAILED
     n_failed = int((~kept).sum())
@@ -459,5 +453,5 @@ def bootstrap(
         ci=ci, level=float(level), n_boot=n_boot, n_failed=n_failed, n_nonadmissible=n_nonadm, rng_seed=seed,
         _params=params, _std=std, _mediation=med, _draws=boot["est"], _std_draws=boot["std"], _status=status,
         _names=_row_names(pe), _jackknife=None if jack is None else jack["est"], warnings=tuple(log),
-        cluster=name, n_clusters=None if groups is None else len(groups),
+        cluster=cluster, n_clusters=None if clusters is None else len(clusters),
     )

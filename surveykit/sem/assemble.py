@@ -28,7 +28,7 @@ from surveykit.sem.pipeline import Estimation
 from surveykit.sem.results import SEMResult
 from surveykit.sem.solution import Solution
 
-__all__ = ["assemble"]
+__all__ = ["assemble", "heywood_sentence"]
 
 _Z975 = stats.norm.ppf(0.975)
 
@@ -79,6 +79,12 @@ def _r_squared(est: Estimation, rams) -> pd.Series:
     return pd.Series(out, name="r_squared", dtype=float)
 
 
+def heywood_sentence(name: str, value: float) -> str:
+    """The warning of a negative (residual) variance estimate."""
+    return (f"Heywood case: the estimated (residual) variance of {name} is negative ({value:.4g}); the solution is "
+            "not admissible. Consider the model specification, the sample size, or outliers.")
+
+
 def _admissibility(est: Estimation, rams, std_all: np.ndarray) -> None:
     """Heywood cases and non-positive-definite latent covariance matrices, as warnings."""
     pt = est.pt
@@ -95,10 +101,7 @@ def _admissibility(est: Estimation, rams, std_all: np.ndarray) -> None:
                 continue
             val = S[idx[lhs], idx[lhs]]
             if (free > 0 or lhs in pt.ov_ord) and val < 0:
-                warnings.warn(
-                    f"Heywood case: the estimated (residual) variance of {lhs}{where} is negative ({val:.4g}); the "
-                    "solution is not admissible. Consider the model specification, the sample size, or outliers.",
-                    HeywoodCaseWarning, stacklevel=4)
+                warnings.warn(heywood_sentence(f"{lhs}{where}", val), HeywoodCaseWarning, stacklevel=4)
         _, C, _ = ram.implied(theta)
         lv_idx = [idx[v] for v in pt.lv_names]
         if lv_idx and np.linalg.eigvalsh(C[np.ix_(lv_idx, lv_idx)]).min() <= 0:

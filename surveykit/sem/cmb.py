@@ -25,7 +25,7 @@ from surveykit.errors import ModelSpecificationError, SpecError
 from surveykit.results import ResultMixin, Summary, capture_warnings, to_jsonable
 from surveykit.sem.api import sem
 from surveykit.sem.results import SEMResult
-from surveykit.sem.syntax import SyntaxRow, parse_syntax
+from surveykit.sem.syntax import SyntaxRow, parse_syntax, row_syntax
 
 __all__ = ["SingleFactorResult", "ULMCResult", "single_factor_test", "ulmc"]
 
@@ -45,23 +45,6 @@ class _Measurement:
     @property
     def items(self) -> list[str]:
         return list(dict.fromkeys(i for its in self.factors.values() for i in its))
-
-
-def _fmt_value(x: float) -> str:
-    return repr(float(x)) if not float(x).is_integer() else str(int(x))
-
-
-def _row_syntax(r: SyntaxRow) -> str:
-    mods = []
-    if r.free_forced:
-        mods.append("NA")
-    if r.fixed is not None:
-        mods.append(_fmt_value(r.fixed))
-    if r.start is not None:
-        mods.append(f"start({_fmt_value(r.start)})")
-    if r.label:
-        mods.append(r.label)
-    return f"{r.lhs} {r.op} {''.join(m + '*' for m in mods)}{r.rhs}"
 
 
 def _measurement(model: str | Mapping[str, Sequence[str]], where: str) -> _Measurement:
@@ -111,7 +94,7 @@ def one_factor_syntax(m: _Measurement, name: str = "general") -> str:
     items = m.items
     name = _fresh_name(name, set(items) | set(m.factors))
     lines = [f"{name} =~ " + " + ".join(items)]
-    lines += [_row_syntax(r) for r in m.extra if r.lhs in items and r.rhs in items]
+    lines += [row_syntax(r) for r in m.extra if r.lhs in items and r.rhs in items]
     return "\n".join(lines) + "\n"
 
 

@@ -179,6 +179,7 @@ class Options:
     cluster: str | None = None  # single-level model of clustered data: cluster-robust inference
     sampling_weights: str | None = None
     model_type: str = "sem"
+    multilevel: bool = False  # a two-level model ('level:' blocks): the cluster column defines level 2
     notes: tuple[str, ...] = field(default=())
 
     # -- conventions derived from the options (one place) --------------------------------
@@ -334,6 +335,51 @@ def _check_clustered(cluster, se_v: str, test_v: list[str]) -> None:
     if bad:
         raise SpecError(f"test={bad[0]!r} is not available with cluster=; use 'yuan.bentler.mplus', 'yuan.bentler' "
                         "or 'satorra.bentler'.")
+
+
+def _two_level(*, cluster, est: str, estimator, se, test, information, missing, categorical: bool, group,
+               sampling_weights, conditional_x) -> tuple[str, list[str], tuple[str, str]]:
+    """(se, test, information) of a two-level model (lavaan's ``level:`` blocks), or a sentence:
+    ML or MLR with complete data; standard errors from the observed information (the Hessian,
+    lavaan's default for multilevel models), with MLR the sandwich with the clusters' scores
+    (``robust.huber.white``) and the Yuan-Bentler (Mplus) scaled test besides the likelihood-ratio
+    test against the saturated two-level model."""
+    if cluster is None:
+        raise SpecError("The model has 'level:' blocks, so it needs cluster= (the column that identifies the "
+                        "level-2 units, e.g. cluster='branch_id').")
+    if not isinstance(cluster, str) or not cluster:
+        raise SpecError(f"cluster= must be the name of the cluster column, not {cluster!r}.")
+    refused = [(categorical, "ordered indicators"), (group is not None, "group="),
+               (sampling_weights is not None, "sampling_weights="), (bool(conditional_x), "conditional_x=True")]
+    for bad, what in refused:
+        if bad:
+            raise SpecError(f"A two-level model with {what} is not available yet; fit it without {what}.")
+    if est not in ("ML", "MLR"):
+        raise SpecError(f"A two-level model is estimated by maximum likelihood: use estimator='ML' or 'MLR', not "
+                        f"{estimator!r}.")
+    if missing not in ("listwise", "default"):
+        raise SpecError(f"missing={missing!r} for a two-level model is not available yet; use missing='listwise' "
+                        "(rows with a missing value are dropped).")
+    robust = est == "MLR"
+    se_v = ("robust.huber.white" if robust else "standard") if se in (None, "default") else se
+    if se_v not in ("standard", "none", "robust.huber.white"):
+        raise SpecError(f"se={se!r} is not available for a two-level model; use 'standard', 'robust.huber.white' "
+                        "or 'none' (lavaan's choices for multilevel models).")
+    tests = [] if test is None else [_canonical_test(t) for t in ([test] if isinstance(test, str) else test)]
+    bad = [t for t in tests if t not in ("standard", "default", "none", "yuan.bentler.mplus")]
+    if bad:
+        raise SpecError(f"test={bad[0]!r} is not available for a two-level model; use 'standard', "
+                        "'yuan.bentler.mplus' or 'none'.")
+    if not tests or tests == ["default"]:
+        tests = ["standard", "yuan.bentler.mplus"] if robust else ["standard"]
+    if "yuan.bentler.mplus" in tests and "standard" not in tests:
+        tests = ["standard"] + tests
+    test_v = ["none"] if all(t == "none" for t in tests) else [t for t in tests if t != "none"]
+    info = information if isinstance(information, str) or information is None else tuple(information)[0]
+    if info not in (None, "default", "observed"):
+        raise SpecError(f"information={information!r} for a two-level model is not available yet; use 'observed' (the "
+                        "default, as lavaan's for multilevel models).")
+    return se_v, test_v, ("observed", "observed")
 
 
 def _missing(missing, est: str, estimator: str, categorical: bool) -> str:
@@ -625,6 +671,7 @@ def resolve_options(
     has_exogenous_x: bool = False,
     has_intercept_rows: bool = False,
     model_type: str = "sem",
+    multilevel: bool = False,
 ) -> Options:
     """Resolve and validate the options of one fit (see the module docstring).
 
@@ -641,18 +688,17 @@ def resolve_options(
     categorical = bool(ordered)
     est = _weighted_estimator(est, estimator, sampling_weights, categorical)
     base, default_se, default_test = _estimator_defaults(est, estimator, categorical)
-    default_se, default_test = _clustered_defaults(cluster, est, estimator, categorical, (default_se, default_test))
-    miss = _missing(missing, est, estimator, categorical)
-    if sampling_weights is not None and miss != "listwise":
-        raise SpecError(f"sampling_weights= with missing={missing!r} is not available; use missing='listwise'.")
-    se_v = _standard_errors(se, default_se, miss, base, estimator, clustered=cluster is not None)
-    asked = [] if test is None else [_canonical_test(t) for t in ([test] if isinstance(test, str) else test)]
-    _check_clustered(cluster, se_v, asked)
-    test_v = _test_statistics(test, default_test, base, estimator)
-    _check_fiml_inference(miss, se_v, test_v)
-    info, obs_info, h1_info = _information(information, observed_information, h1_information, est=est, base=base,
-                                           estimator=estimator, miss=miss, se_v=se_v, test_v=test_v, notes=notes,
-                                           clustered=cluster is not None)
+    if multilevel:
+        se_v, test_v, info = _two_level(
+            cluster=cluster, est=est, estimator=estimator, se=se, test=test, information=information,
+            missing=missing, categorical=categorical, group=group, sampling_weights=sampling_weights,
+            conditional_x=conditional_x)
+        miss, obs_info, h1_info = "listwise", ("hessian", "hessian"), ("structured", "structured")
+    else:
+        miss, se_v, test_v, info, obs_info, h1_info = _single_level_inference(
+            est, estimator, base, (default_se, default_test), categorical, notes, cluster=cluster,
+            sampling_weights=sampling_weights, missing=missing, se=se, test=test, information=information,
+            observed_information=observed_information, h1_information=h1_information)
     lik = _likelihood(likelihood, base, estimator, miss)
     cond_x, fx = _x_covariates(conditional_x, fixed_x, categorical=categorical, base=base, miss=miss,
                                has_exogenous_x=has_exogenous_x)
@@ -673,4 +719,24 @@ def resolve_options(
         auto_fix_single=auto_fix_single, auto_var=auto_var, auto_cov_lv_x=auto_cov_lv_x, auto_cov_y=auto_cov_y,
         auto_th=auto_th, auto_delta=auto_delta, group=group, group_equal=geq, group_partial=gpartial,
         cluster=cluster, sampling_weights=sampling_weights, model_type=model_type, notes=tuple(notes),
+        multilevel=multilevel,
     )
+
+
+def _single_level_inference(est: str, estimator, base: str, defaults: tuple[str, str], categorical: bool,
+                            notes: list[str], *, cluster, sampling_weights, missing, se, test, information,
+                            observed_information, h1_information):
+    """(missing, se, test, information, observed_information, h1_information) of a single-level model."""
+    default_se, default_test = _clustered_defaults(cluster, est, estimator, categorical, defaults)
+    miss = _missing(missing, est, estimator, categorical)
+    if sampling_weights is not None and miss != "listwise":
+        raise SpecError(f"sampling_weights= with missing={missing!r} is not available; use missing='listwise'.")
+    se_v = _standard_errors(se, default_se, miss, base, estimator, clustered=cluster is not None)
+    asked = [] if test is None else [_canonical_test(t) for t in ([test] if isinstance(test, str) else test)]
+    _check_clustered(cluster, se_v, asked)
+    test_v = _test_statistics(test, default_test, base, estimator)
+    _check_fiml_inference(miss, se_v, test_v)
+    info, obs_info, h1_info = _information(information, observed_information, h1_information, est=est, base=base,
+                                           estimator=estimator, miss=miss, se_v=se_v, test_v=test_v, notes=notes,
+                                           clustered=cluster is not None)
+    return miss, se_v, test_v, info, obs_info, h1_info

@@ -179,6 +179,10 @@ def lavaanify(
         if r.op in ("=~", "~") and r.lhs == r.rhs:
             raise ModelSpecificationError(
                 f"Model syntax line {r.line}: '{r.lhs} {r.op} {r.rhs}' relates a variable to itself; remove it.")
+        if ":" in r.rhs:
+            raise ModelSpecificationError(
+                f"Model syntax line {r.line}: the interaction '{r.rhs}' is estimated by sem() itself (product "
+                "indicators or LMS, interaction=...); this model cannot contain one.")
     vn = variable_names(rows)
     lv_set = set(vn.lv)
     ordered = tuple(v for v in options.ordered if v in vn.ov)

@@ -16,13 +16,25 @@ from surveykit.sem.options import Options
 from surveykit.sem.partable import ParTable
 from surveykit.sem.samplestats import SampleMoments
 
-__all__ = ["SEMResult"]
+__all__ = ["SEMResult", "free_parameter_names"]
 
 _METHOD_NAMES = {
     "standard": "likelihood ratio (chi-square difference)",
     "satorra.bentler.2001": "Satorra-Bentler (2001) scaled difference",
     "satorra.2000": "Satorra (2000) scaled difference",
 }
+
+
+def free_parameter_names(pt: ParTable) -> list[str]:
+    """One name per free parameter: its label, or ``lhs op rhs`` of its first row (lavaan's names: a
+    level-2 parameter of a two-level model ends in ".l2")."""
+    t = pt.table
+    names = []
+    for k in range(1, pt.n_free + 1):
+        r = t[t["free"] == k].iloc[0]
+        suffix = ".l2" if "level" in t.columns and r["level"] == 2 and not r["label"] else ""
+        names.append(r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}{suffix}")
+    return names
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -50,6 +62,7 @@ class SEMResult(ResultMixin):
     missing: str = "listwise"
     options: Options | None = field(repr=False, default=None)
     _estimation: Any = field(repr=False, default=None)  # surveykit.sem.pipeline.Estimation
+    interactions: tuple = ()  # surveykit.sem.interaction.InteractionTerm: latent products and their indicators
 
     # -- accessors -------------------------------------------------------------------
     def parameter_estimates(self, *, standardized: bool = True) -> pd.DataFrame:
@@ -70,11 +83,13 @@ class SEMResult(ResultMixin):
         kinds = {"std.all": "std_all", "std.lv": "std_lv", "std.nox": "std_nox"}
         if type not in kinds:
             raise SpecError(f"type={type!r} is not one of {', '.join(kinds)}.")
-        cols = [c for c in ("lhs", "op", "rhs", "group", "label") if c in self._estimates.columns]
+        cols = [c for c in ("lhs", "op", "rhs", "level", "group", "label") if c in self._estimates.columns]
         df = self._estimates[cols].copy()
         if self._estimation is None:
             est = self._estimates[kinds[type]].to_numpy(dtype=float)
             se = np.full(len(est), np.nan)
+        elif self.two_level:
+            est, se = self._estimation.standardized_with_se(kinds[type])
         else:
             est, se = standardized_with_se(self._estimation, kinds[type])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -90,6 +105,28 @@ class SEMResult(ResultMixin):
 
     def fit_measures(self) -> dict[str, float]:
         return dict(self._fit)
+
+    @property
+    def two_level(self) -> bool:
+        """A two-level model (``level:`` blocks); its tables have a ``level`` column (1 within, 2 between)."""
+        return self.options is not None and self.options.multilevel
+
+    def icc(self) -> pd.Series:
+        """The intraclass correlation of every level-1 variable, from the unrestricted two-level
+        model (lavaan's ``lavInspect(fit, "icc")``; 0 for within-only variables)."""
+        from surveykit.errors import SpecError
+
+        if not self.two_level:
+            raise SpecError("icc() is available for two-level models (with 'level:' blocks and cluster=).")
+        from surveykit.sem.cluster import icc
+
+        return icc(self._estimation.cd, self._estimation.h1.moments)
+
+    def _refuse_two_level(self, what: str) -> None:
+        if self.two_level:
+            from surveykit.errors import SpecError
+
+            raise SpecError(f"{what} of a two-level model are not available yet.")
 
     def r_squared(self) -> pd.Series:
         return self._r2.copy()
@@ -115,6 +152,8 @@ class SEMResult(ResultMixin):
         """
         from surveykit.errors import SpecError
         from surveykit.sem.difftest import difference_method, difference_test
+
+        self._refuse_two_level("Difference tests (compare())")
 
         if not others:
             raise SpecError("compare() needs at least one other fit to compare with.")
@@ -167,14 +206,11 @@ class SEMResult(ResultMixin):
         """Modification indices: lhs, op, rhs, mi, epc, sepc_lv, sepc_all (lavaan ``modindices()``)."""
         from surveykit.sem.modindices import modindices
 
+        self._refuse_two_level("Modification indices")
         return modindices(self, minimum_value=minimum_value, sort=sort)
 
     def vcov(self) -> pd.DataFrame:
-        t = self.partable.table
-        names = []
-        for k in range(1, self.partable.n_free + 1):
-            r = t[t["free"] == k].iloc[0]
-            names.append(r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}")
+        names = free_parameter_names(self.partable)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
     # -- conversion and display ----------------------------------------------------------
@@ -190,8 +226,12 @@ class SEMResult(ResultMixin):
                 "iterations": self.iterations,
                 "fit_measures": self._fit,
                 "parameters": self._estimates,
-                "r_squared": self._r2.to_dict(),
+                "r_squared": self._r2.to_dict() if not self.two_level else {
+                    f"{lev}:{v}": x for (lev, v), x in self._r2.items()},
+                **({"interactions": [t.to_dict() for t in self.interactions]} if self.interactions else {}),
                 "warnings": [{"category": c, "message": m} for c, m in self.warnings],
+                **({"cluster": self.options.cluster, "nclusters": int(self._fit["nclusters"]),
+                    "icc": self.icc().to_dict()} if self.two_level else {}),
             }
         )
 
@@ -199,6 +239,39 @@ class SEMResult(ResultMixin):
         f = self._fit
         return (f"SEMResult estimator={self.estimator} nobs={self.nobs} npar={f['npar']} "
                 f"chisq={f['chisq']:.3f} df={f['df']:.0f} converged={self.converged}")
+
+    def _parameter_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The summary's parameter tables: by kind of parameter, per group or level."""
+        out: list[tuple[str, pd.DataFrame]] = []
+        pe = self._estimates
+        cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
+        blocks = [
+            ("Latent variables", pe["op"] == "=~"),
+            ("Scales y*", pe["op"] == "~*~"),
+            ("Regressions", pe["op"] == "~"),
+            ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
+            ("Intercepts", pe["op"] == "~1"),
+            ("Thresholds", pe["op"] == "|"),
+            ("Variances", (pe["op"] == "~~") & (pe["lhs"] == pe["rhs"])),
+            ("Defined parameters", pe["op"] == ":="),
+        ]
+        key = "level" if "level" in pe.columns else "group"
+        # defined parameters (group/level 0) once, after the groups' or levels' tables
+        groups = sorted(pe[key].unique(), key=lambda g: (g == 0, g)) if key in pe.columns else [None]
+        for g in groups:
+            for name, mask in blocks:
+                if g is not None and (g == 0) != (name == "Defined parameters"):
+                    continue
+                block = pe[mask & (pe[key] == g)] if g is not None else pe[mask]
+                if block.empty:
+                    continue
+                label = [(f"{r.lhs} {r.op} {r.rhs}" if r.op != "~1" else f"{r.lhs} ~1") + (
+                    f" ({r.label})" if r.label and r.op != ":=" else "") for r in block.itertuples()]
+                tab = block[cols].copy()
+                tab.insert(0, "parameter", label)
+                where = f" [{key} {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
+                out.append((name + where, tab.reset_index(drop=True)))
+        return out
 
     def summary(self) -> Summary:
         """A summary as lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` prints it:
@@ -214,7 +287,10 @@ class SEMResult(ResultMixin):
                 ("Number of model parameters", int(f["npar"]) + n_eq)]
         if n_eq:
             head.append(("Number of equality constraints", n_eq))
-        if self.partable.ngroups > 1:
+        if self.two_level:
+            head += [("Number of observations", self.nobs),
+                     (f"Number of clusters [{o.cluster}]", int(f["nclusters"]))]
+        elif self.partable.ngroups > 1:
             head += [(f"Number of observations, group {lab}", g.nobs)
                      for lab, g in zip(self.partable.group_labels, self._moments.groups)]
         else:
@@ -267,6 +343,9 @@ class SEMResult(ResultMixin):
                                ("90 Percent confidence interval - upper", "rmsea_ci_upper_robust")):
                 idx.append((label, np.nan, f[key]) if scaled else (label, f[key]))
         idx.append(row("SRMR", "srmr"))
+        if "srmr_within" in f:
+            idx += [row("SRMR (within covariance matrix)", "srmr_within"),
+                    row("SRMR (between covariance matrix)", "srmr_between")]
         if "wrmr" in f:
             idx.append(row("WRMR", "wrmr"))
         tables = [
@@ -274,33 +353,7 @@ class SEMResult(ResultMixin):
             ("Model test user model", pd.DataFrame(test, columns=test_cols)),
             ("Fit indices", pd.DataFrame(idx, columns=test_cols)),
         ]
-        pe = self._estimates
-        cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
-        blocks = [
-            ("Latent variables", pe["op"] == "=~"),
-            ("Scales y*", pe["op"] == "~*~"),
-            ("Regressions", pe["op"] == "~"),
-            ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
-            ("Intercepts", pe["op"] == "~1"),
-            ("Thresholds", pe["op"] == "|"),
-            ("Variances", (pe["op"] == "~~") & (pe["lhs"] == pe["rhs"])),
-            ("Defined parameters", pe["op"] == ":="),
-        ]
-        groups = sorted(pe["group"].unique()) if "group" in pe.columns else [None]
-        for g in groups:
-            for name, mask in blocks:
-                m = mask & ((pe["group"] == g) if g is not None and "group" in pe.columns else True)
-                if g is not None and name == "Defined parameters":
-                    m = mask & (pe["group"] == 0)
-                block = pe[m]
-                if block.empty:
-                    continue
-                label = [(f"{r.lhs} {r.op} {r.rhs}" if r.op != "~1" else f"{r.lhs} ~1") + (
-                    f" ({r.label})" if r.label and r.op != ":=" else "") for r in block.itertuples()]
-                tab = block[cols].copy()
-                tab.insert(0, "parameter", label)
-                where = f" [group {self.partable.group_labels[g - 1]}]" if g not in (None, 0) else ""
-                tables.append((name + where, tab.reset_index(drop=True)))
+        tables += self._parameter_tables()
         notes = [f"{c}: {m}" for c, m in self.warnings]
         if not self.converged:
             notes.insert(0, "The optimizer did not converge: do not interpret these estimates.")

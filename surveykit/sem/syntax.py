@@ -8,7 +8,8 @@ parameter), ``~ 1`` (intercept), ``|`` (threshold) and ``==`` (equality constrai
 lavaan writes them for multiple groups: ``c(a1, a2)*x`` (a label per group), ``c(1, NA)*x``
 (fixed in group 1, free in group 2), ``start(c(1, 0.5))*x``; comments (``#`` and ``!``);
 ``;`` and line breaks as separators; a line that ends in an operator or ``+`` continues on
-the next.  Variable names may be any
+the next; ``level: 1`` / ``level: 2`` (also ``within`` / ``between``) blocks of a two-level
+model (every row then belongs to a block: :attr:`SyntaxRow.level`).  Variable names may be any
 Unicode identifiers (Chinese names included) and may contain ``.``.
 
 lavaan modifiers that surveykit does not estimate (``lower()``, ``upper()``, ``prior()``,
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from surveykit.errors import ModelSpecificationError
 
-__all__ = ["SyntaxRow", "parse_syntax"]
+__all__ = ["SyntaxRow", "parse_syntax", "row_syntax"]
 
 # longest operators first
 _OPS = ("=~", "~~", ":=", "<~", "~*~", "~", "|", "==", "<", ">", ":")
@@ -54,6 +55,7 @@ class SyntaxRow:
     group_labels: tuple[str, ...] | None = None
     group_fixed: tuple[float | None, ...] | None = None
     group_start: tuple[float, ...] | None = None
+    level: int = 0  # the 'level:' block of a two-level model (1 within, 2 between); 0 without blocks
 
     @property
     def vector_length(self) -> int | None:
@@ -244,6 +246,45 @@ def _parse_modifier(mod: str, line: int) -> dict:
     )
 
 
+def _interaction_term(var: str, op: str, line: int) -> str:
+    """``a:b`` on the right of a regression (a latent interaction, estimated by
+    :mod:`surveykit.sem.interaction`), without spaces; anywhere else it is refused."""
+    parts = [x.strip() for x in var.split(":")]
+    if op == "=~":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: an interaction ({var!r}) cannot be an indicator in a measurement (=~) line; "
+            "write it as a predictor in a regression, e.g. 'y ~ a + b + a:b'.")
+    if op != "~":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: an interaction ({var!r}) can only be a predictor on the right of '~'; its "
+            "(co)variances are part of the model the interaction method builds.")
+    if len(parts) != 2:
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: {var!r} is not a two-way interaction 'a:b'; only products of two latent "
+            "variables are supported.")
+    for name in parts:
+        if not _NAME_RE.match(name):
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {name!r} in the interaction {var!r} is not a valid variable name.")
+    return f"{parts[0]}:{parts[1]}"
+
+
+def row_syntax(r: SyntaxRow) -> str:
+    """One parsed (single-group) row written back as lavaan syntax."""
+    mods = []
+    if r.free_forced:
+        mods.append("NA")
+    if r.fixed is not None:
+        mods.append(repr(float(r.fixed)) if not float(r.fixed).is_integer() else str(int(r.fixed)))
+    if r.start is not None:
+        mods.append(f"start({r.start!r})")
+    if r.label:
+        mods.append(r.label if _NAME_RE.match(r.label) else f'equal("{r.label}")')
+    if r.op == "~1":
+        return f"{r.lhs} ~ {''.join(m + '*' for m in mods)}1"
+    return f"{r.lhs} {r.op} {''.join(m + '*' for m in mods)}{r.rhs}"
+
+
 def _merge_modifiers(first: dict, second: dict, term: str, line: int) -> dict:
     """The modifiers of a term given twice in one formula, merged; the same kind twice with
     different values is refused."""
@@ -273,7 +314,12 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
     if not isinstance(text, str) or not text.strip():
         raise ModelSpecificationError("The model syntax is empty; give at least one '=~' or '~' line.")
     rows: list[SyntaxRow] = []
-    for line, stmt in _statements(text):
+    level = 0
+    seen_levels: list[int] = []
+    statements = _statements(text)
+    if any(_find_op(stmt, line)[1] == ":" for line, stmt in statements):
+        seen_levels.append(0)  # blocks are used: rows before the first one are refused
+    for line, stmt in statements:
         lhs, op, rhs = _find_op(stmt, line)
         if op == "<~":
             raise ModelSpecificationError(
@@ -281,93 +327,131 @@ def parse_syntax(text: str) -> list[SyntaxRow]:
                 "model the construct with reflective indicators (=~)."
             )
         if op == ":":
+            level = _block_level(lhs, rhs, line, seen_levels)
+            continue
+        if seen_levels and not level:
             raise ModelSpecificationError(
-                f"Model syntax line {line}: blocks ('group:' or 'level:') are not supported; give the groups with "
-                "group= and group-specific values with c(...)."
-            )
+                f"Model syntax line {line}: {stmt!r} comes before the first 'level:' line; in a two-level model "
+                "every row belongs to a 'level: 1' or 'level: 2' block.")
         if op in ("<", ">"):
             raise ModelSpecificationError(
                 f"Model syntax line {line}: inequality constraints ({stmt!r}) are not supported; "
                 "remove the line (a boundary estimate is reported as a Heywood case instead)."
             )
         if op == "==":
-            rows.append(SyntaxRow(lhs=lhs.replace(" ", ""), op=op, rhs=rhs.replace(" ", ""), line=line))
+            rows.append(SyntaxRow(lhs=lhs.replace(" ", ""), op=op, rhs=rhs.replace(" ", ""), line=line,
+                                  level=level))
             continue
         if op == ":=":
             if not _NAME_RE.match(lhs):
                 raise ModelSpecificationError(
                     f"Model syntax line {line}: the name {lhs!r} of a defined parameter must be an identifier."
                 )
-            rows.append(SyntaxRow(lhs=lhs, op=op, rhs=rhs.replace(" ", ""), line=line, label=lhs))
+            rows.append(SyntaxRow(lhs=lhs, op=op, rhs=rhs.replace(" ", ""), line=line, label=lhs, level=level))
             continue
-        lhs_names = [s.strip() for s in lhs.split("+")]
-        for name in lhs_names:
-            if not _NAME_RE.match(name):
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: {name!r} is not a valid variable name."
-                )
-        terms: dict[tuple[str, str], tuple[dict, str]] = {}
-        for term in _split_plus(rhs):
-            if not term:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: empty term in {rhs!r}; remove the extra '+'."
-                )
-            parts = [p.strip() for p in term.split("*")]
-            var = parts[-1]
-            mods: dict = {}
-            for mod in parts[:-1]:
-                for key, val in _parse_modifier(mod, line).items():
-                    mods[key] = val
-            if "?" in var:  # lavaan's start-value shorthand: 0.5?x is start(0.5)*x
-                value, var = (x.strip() for x in var.split("?", 1))
-                mods["start"] = _number(value, line, f"the start value in {term!r}")
-            this_op = op
-            if op == "~" and var == "1":
-                this_op, var = "~1", ""
-            elif op == "|":
-                if not re.fullmatch(r"t\d+", var):
-                    raise ModelSpecificationError(
-                        f"Model syntax line {line}: thresholds are written 'x | t1 + t2', not {var!r}."
-                    )
-            elif op == "~*~" and var not in [n.strip() for n in lhs.split("+")]:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: a scaling factor is written 'y ~*~ y' (the same ordinal indicator on "
-                    f"both sides), not {lhs.strip()!r} ~*~ {var!r}."
-                )
-            elif ":" in var:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: interaction terms ({var!r}) are not supported yet; add the product "
-                    "of the (centered) variables to the data as a column and use that column."
-                )
-            elif not _NAME_RE.match(var):
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: {var!r} is not a valid variable name."
-                )
-            if (this_op, var) in terms:
-                # lavaan merges the modifiers of a term repeated in one formula (f =~ NA*x1 + a*x1)
-                mods = _merge_modifiers(terms[(this_op, var)][0], mods, term, line)
-            terms[(this_op, var)] = (mods, term)
-        for (this_op, var), (mods, term) in terms.items():
-            lengths = {len(mods[k]) for k in ("group_labels", "group_fixed", "group_start") if k in mods}
-            if len(lengths) > 1:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: the c(...) modifiers of {term!r} have different lengths; "
-                    "give one value per group in each."
-                )
-            for name in lhs_names:
-                rows.append(
-                    SyntaxRow(
-                        lhs=name,
-                        op=this_op,
-                        rhs=var,
-                        line=line,
-                        label=mods.get("label", ""),
-                        fixed=mods.get("fixed"),
-                        start=mods.get("start"),
-                        free_forced=mods.get("free_forced", False),
-                        group_labels=mods.get("group_labels"),
-                        group_fixed=mods.get("group_fixed"),
-                        group_start=mods.get("group_start"),
-                    )
-                )
+        rows += _formula_rows(lhs, op, rhs, line, level)
+    if seen_levels and sorted(set(seen_levels) - {0}) != [1, 2]:
+        raise ModelSpecificationError(
+            "The model has only one 'level:' block; a two-level model needs a 'level: 1' (within) and a 'level: 2' "
+            "(between) block, each with its rows.")
     return rows
+
+
+def _formula_rows(lhs: str, op: str, rhs: str, line: int, level: int) -> list[SyntaxRow]:
+    """The rows of one formula ``lhs op term + term ...`` (each left-hand name with each term and
+    its modifiers)."""
+    out: list[SyntaxRow] = []
+    lhs_names = [s.strip() for s in lhs.split("+")]
+    for name in lhs_names:
+        if not _NAME_RE.match(name):
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {name!r} is not a valid variable name."
+            )
+    terms: dict[tuple[str, str], tuple[dict, str]] = {}
+    for term in _split_plus(rhs):
+        if not term:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: empty term in {rhs!r}; remove the extra '+'."
+            )
+        parts = [p.strip() for p in term.split("*")]
+        var = parts[-1]
+        mods: dict = {}
+        for mod in parts[:-1]:
+            for key, val in _parse_modifier(mod, line).items():
+                mods[key] = val
+        if "?" in var:  # lavaan's start-value shorthand: 0.5?x is start(0.5)*x
+            value, var = (x.strip() for x in var.split("?", 1))
+            mods["start"] = _number(value, line, f"the start value in {term!r}")
+        this_op = op
+        if op == "~" and var == "1":
+            this_op, var = "~1", ""
+        elif op == "|":
+            if not re.fullmatch(r"t\d+", var):
+                raise ModelSpecificationError(
+                    f"Model syntax line {line}: thresholds are written 'x | t1 + t2', not {var!r}."
+                )
+        elif op == "~*~" and var not in [n.strip() for n in lhs.split("+")]:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: a scaling factor is written 'y ~*~ y' (the same ordinal indicator on "
+                f"both sides), not {lhs.strip()!r} ~*~ {var!r}."
+            )
+        elif ":" in var:
+            var = _interaction_term(var, op, line)
+        elif not _NAME_RE.match(var):
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: {var!r} is not a valid variable name."
+            )
+        if (this_op, var) in terms:
+            # lavaan merges the modifiers of a term repeated in one formula (f =~ NA*x1 + a*x1)
+            mods = _merge_modifiers(terms[(this_op, var)][0], mods, term, line)
+        terms[(this_op, var)] = (mods, term)
+    for (this_op, var), (mods, term) in terms.items():
+        lengths = {len(mods[k]) for k in ("group_labels", "group_fixed", "group_start") if k in mods}
+        if len(lengths) > 1:
+            raise ModelSpecificationError(
+                f"Model syntax line {line}: the c(...) modifiers of {term!r} have different lengths; "
+                "give one value per group in each."
+            )
+        for name in lhs_names:
+            out.append(
+                SyntaxRow(
+                    lhs=name,
+                    op=this_op,
+                    rhs=var,
+                    line=line,
+                    label=mods.get("label", ""),
+                    fixed=mods.get("fixed"),
+                    start=mods.get("start"),
+                    free_forced=mods.get("free_forced", False),
+                    group_labels=mods.get("group_labels"),
+                    group_fixed=mods.get("group_fixed"),
+                    group_start=mods.get("group_start"),
+                    level=level,
+                )
+            )
+    return out
+
+
+_LEVELS = {"1": 1, "within": 1, "2": 2, "between": 2}
+
+
+def _block_level(lhs: str, rhs: str, line: int, seen: list[int]) -> int:
+    """The level of a ``level: ...`` line (recorded in ``seen``); other blocks are refused."""
+    key, value = lhs.strip(), rhs.strip()
+    if key == "group":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: 'group:' blocks are not supported; give the groups with group= and "
+            "group-specific values with c(...).")
+    if key != "level":
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: {key + ':'!r} is not a block lavaan knows; write 'level: 1' or 'level: 2'.")
+    level = _LEVELS.get(value.lower())
+    if level is None:
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: 'level: {value}' is not a level surveykit fits; a two-level model has "
+            "'level: 1' (or within) and 'level: 2' (or between).")
+    if level in seen:
+        raise ModelSpecificationError(
+            f"Model syntax line {line}: 'level: {value}' is given twice; write each level's rows in one block.")
+    seen.append(level)
+    return level

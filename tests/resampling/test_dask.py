@@ -63,15 +63,14 @@ def test_bootstrap_on_dask_equals_the_local_run(fit, local, client):
 
 
 def test_cluster_bootstrap_on_dask_equals_the_local_run(client):
-    """Resampling whole clusters (issue 14): the same draws locally and on Dask."""
     from ..conftest import REF
 
-    data = pd.read_csv(REF / "data" / "corpus" / "demo_twolevel.csv")
-    data = data[data["cluster"] <= 60]
-    tl = sem("y1 ~ w1 + x1", data)
-    local_run = bootstrap(tl, n_boot=60, ci="bca", rng=3, jobs=1, cluster="cluster", data=data)
-    on_dask = bootstrap(tl, n_boot=60, ci="bca", rng=3, scheduler=client, batch_size=7, cluster="cluster", data=data)
-    _same(local_run, on_dask)
+    branches = pd.read_csv(REF / "data" / "twolevel_branches.csv")
+    fit = sem("f =~ e1 + e2 + e3 + e4\nf ~ tenure", branches)
+    kw = dict(n_boot=40, ci="bca", rng=3, data=branches, cluster="branch", progress=False)
+    local = bootstrap(fit, jobs=1, **kw)
+    on_dask = bootstrap(fit, scheduler=client, batch_size=9, **kw)
+    _same(local, on_dask)
 
 
 def test_scheduler_address_string(fit, local, client):
