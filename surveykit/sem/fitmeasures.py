@@ -281,68 +281,55 @@ def _sample_vector(gm, ms: bool) -> np.ndarray:
     return np.concatenate([mean, vec]) if ms else vec
 
 
-def fit_measures(est: Estimation, baseline: Estimation | None, *, fiml_corrected: dict | None = None) -> dict:
-    """The fit measures of ``est`` (see the module docstring); ``baseline`` is the independence
-    model fitted with the same options; ``fiml_corrected`` the FIML-corrected (missing data) or
-    catML (ordinal data) statistics of the robust indices."""
-    o = est.options
-    std, rob = est.standard, est.robust
-    x2, df = std.stat, float(std.df)
-    n = est.stats.nobs
-    G = len(est.stats.groups)
-    n_rmsea = n if o.normal_likelihood else n - G
-    npar = est.pt.n_free
-    out: dict[str, float] = {"npar": npar, "nobs": n, "ntotal": n, "fmin": est.fmin, "chisq": x2, "df": df,
-                             "pvalue": std.pvalue}
-    if G > 1:
-        out["ngroups"] = G
-    scaled = rob is not None and rob.test != "none"
-    if scaled:
-        out.update({"chisq_scaled": rob.stat, "df_scaled": rob.df, "pvalue_scaled": rob.pvalue,
-                    "chisq_scaling_factor": rob.scaling_factor})
-        if rob.test == "scaled.shifted":
-            out["chisq_shift_parameter"] = rob.shift
-    robust_flag = scaled and rob.test in _ROBUST
-    fiml = o.fiml
-    categorical = est.pt.categorical
-    if fiml or categorical:
-        robust_flag = True
-    # -- baseline family -------------------------------------------------------------------------
-    if baseline is not None:
-        bs, br = baseline.standard, baseline.robust
-        x2n, dfn = bs.stat, float(bs.df)
-        out.update({"baseline_chisq": x2n, "baseline_df": dfn, "baseline_pvalue": bs.pvalue})
-        if scaled and br is not None:
-            out.update({"baseline_chisq_scaled": br.stat, "baseline_df_scaled": br.df,
-                        "baseline_pvalue_scaled": br.pvalue, "baseline_chisq_scaling_factor": br.scaling_factor})
-        out.update(_incremental("", x2, df, x2n, dfn))
-        if scaled and br is not None:
-            out.update(_incremental("_scaled", rob.stat, float(rob.df), br.stat, float(br.df)))
-        if robust_flag:
-            if fiml or categorical:
-                fc = fiml_corrected or {}
-                xx3, c, xx3n, cn = (fc.get("XX3", _NAN), fc.get("c_hat3", _NAN), fc.get("XX3_null", _NAN),
-                                    fc.get("c_hat3_null", _NAN))
-            else:
-                xx3, xx3n = x2, x2n
-                c = _c_hat(rob, df)
-                cn = _c_hat(br, dfn) if br is not None else _NAN
-            out["cfi_robust"] = _cfi(xx3, df, xx3n, dfn, c, cn)
-            out["tli_robust"] = _tli(xx3, df, xx3n, dfn, c, cn)
-            out["nnfi_robust"] = out["tli_robust"]
-            out["rni_robust"] = _rni(xx3, df, xx3n, dfn, c, cn)
-    # -- likelihood ------------------------------------------------------------------------------------
-    if o.base == "ML":
-        ll = logl_measures(est)
-        out.update(ll)
-        out["aic"] = -2 * ll["logl"] + 2 * npar
-        out["bic"] = -2 * ll["logl"] + npar * math.log(n)
-        out["bic2"] = -2 * ll["logl"] + npar * math.log((n + 2) / 24)
-        if scaled and rob.test in ("yuan.bentler", "yuan.bentler.mplus"):
-            out["scaling_factor_h1"] = rob.scaling_factor_h1
-            out["scaling_factor_h0"] = rob.scaling_factor_h0
-    # -- RMSEA family ----------------------------------------------------------------------------------
-    out["rmsea"] = rmsea(x2, df, n_rmsea, G)
+def _baseline_measures(est: Estimation, baseline: Estimation, scaled: bool, robust_flag: bool,
+                       fiml_corrected: dict | None) -> dict:
+    """The baseline model's statistics and the incremental indices (CFI, TLI, ...; scaled, robust)."""
+    rob = est.robust
+    x2, df = est.standard.stat, float(est.standard.df)
+    bs, br = baseline.standard, baseline.robust
+    x2n, dfn = bs.stat, float(bs.df)
+    out: dict[str, float] = {"baseline_chisq": x2n, "baseline_df": dfn, "baseline_pvalue": bs.pvalue}
+    if scaled and br is not None:
+        out.update({"baseline_chisq_scaled": br.stat, "baseline_df_scaled": br.df,
+                    "baseline_pvalue_scaled": br.pvalue, "baseline_chisq_scaling_factor": br.scaling_factor})
+    out.update(_incremental("", x2, df, x2n, dfn))
+    if scaled and br is not None:
+        out.update(_incremental("_scaled", rob.stat, float(rob.df), br.stat, float(br.df)))
+    if robust_flag:
+        if est.options.fiml or est.pt.categorical:
+            fc = fiml_corrected or {}
+            xx3, c, xx3n, cn = (fc.get("XX3", _NAN), fc.get("c_hat3", _NAN), fc.get("XX3_null", _NAN),
+                                fc.get("c_hat3_null", _NAN))
+        else:
+            xx3, xx3n = x2, x2n
+            c = _c_hat(rob, df)
+            cn = _c_hat(br, dfn) if br is not None else _NAN
+        out["cfi_robust"] = _cfi(xx3, df, xx3n, dfn, c, cn)
+        out["tli_robust"] = _tli(xx3, df, xx3n, dfn, c, cn)
+        out["nnfi_robust"] = out["tli_robust"]
+        out["rni_robust"] = _rni(xx3, df, xx3n, dfn, c, cn)
+    return out
+
+
+def _likelihood_measures(est: Estimation, scaled: bool) -> dict:
+    """logl, unrestricted logl, AIC, BIC, sample-size adjusted BIC (and the Yuan-Bentler h0/h1 factors)."""
+    rob, npar, n = est.robust, est.pt.n_free, est.stats.nobs
+    out = dict(logl_measures(est))
+    out["aic"] = -2 * out["logl"] + 2 * npar
+    out["bic"] = -2 * out["logl"] + npar * math.log(n)
+    out["bic2"] = -2 * out["logl"] + npar * math.log((n + 2) / 24)
+    if scaled and rob.test in ("yuan.bentler", "yuan.bentler.mplus"):
+        out["scaling_factor_h1"] = rob.scaling_factor_h1
+        out["scaling_factor_h0"] = rob.scaling_factor_h0
+    return out
+
+
+def _rmsea_measures(est: Estimation, n_rmsea: float, scaled: bool, robust_flag: bool,
+                    fiml_corrected: dict | None) -> dict:
+    """RMSEA with its interval and tests of close and not-close fit: standard, scaled and robust."""
+    rob, G = est.robust, len(est.stats.groups)
+    x2, df = est.standard.stat, float(est.standard.df)
+    out: dict[str, float] = {"rmsea": rmsea(x2, df, n_rmsea, G)}
     out["rmsea_ci_lower"], out["rmsea_ci_upper"] = rmsea_ci(x2, df, n_rmsea, 0.90, G)
     out["rmsea_ci_level"] = 0.90
     out["rmsea_pvalue"] = rmsea_pvalue(x2, df, n_rmsea, 0.05, G)
@@ -361,7 +348,7 @@ def fit_measures(est: Estimation, baseline: Estimation | None, *, fiml_corrected
         out["rmsea_pvalue_scaled"] = rmsea_pvalue(xx2, df2, n_rmsea, 0.05, G)
         out["rmsea_notclose_pvalue_scaled"] = rmsea_notclose_pvalue(xx2, df2, n_rmsea, 0.08, G)
     if robust_flag:
-        if fiml or categorical:
+        if est.options.fiml or est.pt.categorical:
             fc = fiml_corrected or {}
             xx3, df3, c3, c_ci, xx3s = (fc.get("XX3", _NAN), fc.get("df3", _NAN), fc.get("c_hat3", _NAN),
                                         fc.get("c_hat3", _NAN), fc.get("XX3_scaled", _NAN))
@@ -374,8 +361,13 @@ def fit_measures(est: Estimation, baseline: Estimation | None, *, fiml_corrected
         out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = rmsea_ci(xx3s, df3, n_rmsea, 0.90, G, c_ci)
         out["rmsea_pvalue_robust"] = rmsea_pvalue(xx3s, df3, n_rmsea, 0.05, G, c_ci)
         out["rmsea_notclose_pvalue_robust"] = rmsea_notclose_pvalue(xx3s, df3, n_rmsea, 0.08, G, c_ci)
-    # -- residuals and the rest ------------------------------------------------------------------------
-    out.update(_residual_measures(est))
+    return out
+
+
+def _other_measures(est: Estimation, n_rmsea: float) -> dict:
+    """Hoelter's critical N, GFI/AGFI/PGFI, McDonald's MFI, and WRMR (ordinal) or ECVI."""
+    x2, df = est.standard.stat, float(est.standard.df)
+    out: dict[str, float] = {}
     if df == 0:
         # lavaan: NA when the statistic is below machine epsilon, else qchisq(., df = 0) / (X2 / N) + 1 = 1
         out["cn_05"] = out["cn_01"] = _NAN if x2 < np.finfo(float).eps else 1.0
@@ -391,11 +383,41 @@ def fit_measures(est: Estimation, baseline: Estimation | None, *, fiml_corrected
     out["agfi"] = 1 - (nel / df) * (1 - gfi) if df > 0 else 1.0
     out["pgfi"] = (df / nel) * gfi if nel else _NAN
     out["mfi"] = math.exp(-0.5 * (x2 - df) / n_rmsea)
-    if categorical:
+    if est.pt.categorical:
         nel1 = len(est.stats.groups[0].wls_obs)  # lavaan: the first group's number of statistics
         out["wrmr"] = math.sqrt(x2 / nel1) if nel1 > 0 else _NAN
     else:
-        out["ecvi"] = x2 / n_rmsea + 2 * npar / n_rmsea
+        out["ecvi"] = x2 / n_rmsea + 2 * est.pt.n_free / n_rmsea
+    return out
+
+
+def fit_measures(est: Estimation, baseline: Estimation | None, *, fiml_corrected: dict | None = None) -> dict:
+    """The fit measures of ``est`` (see the module docstring); ``baseline`` is the independence
+    model fitted with the same options; ``fiml_corrected`` the FIML-corrected (missing data) or
+    catML (ordinal data) statistics of the robust indices."""
+    o = est.options
+    std, rob = est.standard, est.robust
+    n = est.stats.nobs
+    G = len(est.stats.groups)
+    n_rmsea = n if o.normal_likelihood else n - G
+    out: dict[str, float] = {"npar": est.pt.n_free, "nobs": n, "ntotal": n, "fmin": est.fmin, "chisq": std.stat,
+                             "df": float(std.df), "pvalue": std.pvalue}
+    if G > 1:
+        out["ngroups"] = G
+    scaled = rob is not None and rob.test != "none"
+    if scaled:
+        out.update({"chisq_scaled": rob.stat, "df_scaled": rob.df, "pvalue_scaled": rob.pvalue,
+                    "chisq_scaling_factor": rob.scaling_factor})
+        if rob.test == "scaled.shifted":
+            out["chisq_shift_parameter"] = rob.shift
+    robust_flag = (scaled and rob.test in _ROBUST) or o.fiml or est.pt.categorical
+    if baseline is not None:
+        out.update(_baseline_measures(est, baseline, scaled, robust_flag, fiml_corrected))
+    if o.base == "ML":
+        out.update(_likelihood_measures(est, scaled))
+    out.update(_rmsea_measures(est, n_rmsea, scaled, robust_flag, fiml_corrected))
+    out.update(_residual_measures(est))
+    out.update(_other_measures(est, n_rmsea))
     if o.base == "ULS":
         out["pvalue"] = _NAN
         out["baseline_pvalue"] = _NAN
