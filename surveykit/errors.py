@@ -39,6 +39,15 @@ class EstimationError(SurveykitError):
     """Estimation could not produce a result at all."""
 
 
+class OutputError(SurveykitError):
+    """An output file or folder cannot be written (names the path, the reason and what to do; the
+    previous output is left as it was and no temporary file remains)."""
+
+
+class ResourceError(SurveykitError, ValueError):
+    """A request would need more memory or time than is sensible (names the amount and what to lower)."""
+
+
 class SurveykitWarning(UserWarning):
     """Base class of every warning surveykit raises."""
 
@@ -71,8 +80,44 @@ class OptionWarning(SurveykitWarning):
     """An option was changed to what the method requires (as lavaan changes it, with a warning)."""
 
 
+class DefinedParameterWarning(SurveykitWarning):
+    """A defined (``:=``) parameter is not finite (a division by zero, the log of a negative value)."""
+
+
 class IdentificationWarning(SurveykitWarning):
     """The model is not identified (negative degrees of freedom or a singular information matrix)."""
+
+
+# -- operating-system errors as one sentence ------------------------------------------------------------------------
+_OS_REASONS = {
+    "ENOSPC": ("the disk is full", "free some space or choose another folder"),
+    "EDQUOT": ("the disk quota is exhausted", "free some space or choose another folder"),
+    "EFBIG": ("a file would exceed the file-size limit", "raise the limit (ulimit -f)"),
+    "EROFS": ("the file system is read-only", "choose a writable folder"),
+    "EACCES": ("permission denied", "choose a folder you may write to"),
+    "EPERM": ("the operation is not permitted", "choose a folder you may write to"),
+    "ENAMETOOLONG": ("the name is too long", "choose a shorter path"),
+    "ENOTDIR": ("a part of the path is a file, not a folder", "check the path"),
+    "EISDIR": ("it is a folder", "give a file name"),
+    "EBUSY": ("it is in use or a mount point", "choose a folder inside it or another folder"),
+    "EXDEV": ("it is a mount point", "choose a folder inside it or another folder"),
+    "EMFILE": ("too many files are open", "close other programs or raise the limit (ulimit -n)"),
+    "EIO": ("the device reported an input/output error", "check the disk"),
+}
+
+
+def os_error_sentence(exc: OSError, path=None, what: str = "", action: str = "write") -> str:
+    """One sentence for an operating-system error met while reading or writing ``path``: what,
+    where, why (the reason in words and the system's own) and what to do.  ``what`` names the
+    output ('the report folder'); the path defaults to the one the error names."""
+    import errno as _errno
+
+    name = _errno.errorcode.get(exc.errno or 0, "")
+    reason, todo = _OS_REASONS.get(name, (exc.strerror or str(exc), "check the path and try again"))
+    where = path if path is not None else (exc.filename or "")
+    subject = f"{what} {where}".strip() if what else str(where)
+    system = f" ({exc.strerror})" if exc.strerror and exc.strerror.lower() != reason else ""
+    return f"Cannot {action} {subject}: {reason}{system}; {todo}."
 
 
 def check_option(name: str, value, options, *, error: type[Exception] = SpecError) -> None:

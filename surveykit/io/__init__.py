@@ -15,7 +15,7 @@ pyreadstat is imported by :mod:`surveykit.io._pyreadstat` only.
 
 from __future__ import annotations
 
-from surveykit.io.atomic import atomic_path, atomic_write_bytes, atomic_write_text, file_sha256
+from surveykit.io.atomic import atomic_folder, atomic_path, atomic_write_bytes, atomic_write_text, file_sha256
 from surveykit.io.formats import SUPPORTED_EXTENSIONS
 from surveykit.io.layouts import LAYOUTS
 from surveykit.io.metadata import FileMetadata, PlatformColumns, RawData, VariableMeta
@@ -29,6 +29,7 @@ __all__ = [
     "PlatformColumns",
     "RawData",
     "VariableMeta",
+    "atomic_folder",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
