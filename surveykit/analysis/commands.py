@@ -7,6 +7,7 @@ result's own rendering.  They are the same steps as in a full analysis, run alon
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from surveykit.analysis.draft import draft_files
@@ -22,8 +23,32 @@ from surveykit.psychometrics.battery import FactorBattery, ScaleBattery, factor_
 from surveykit.resampling import PowerResult, load_population, power, simulate
 from surveykit.resampling.power_spec import load_power_spec
 
-__all__ = ["check_data", "describe_data", "codebook_format", "scale_tables", "factor_tables", "power_study",
-           "score_data", "simulate_survey", "write_text", "draft_from_data", "schema_uri", "schema_text"]
+__all__ = ["check_outputs", "check_data", "describe_data", "codebook_format", "scale_tables", "factor_tables",
+           "power_study", "score_data", "simulate_survey", "write_text", "draft_from_data", "schema_uri", "schema_text"]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # also through links
+    except OSError:
+        return False  # one of them does not exist: writing the output cannot replace the input
+
+
+def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+    """Refuse, with one sentence, an output file that is one of the command's inputs (a data file, an
+    instrument, a spec) or another of its outputs: writing it would destroy what it was made from.
+    ``outputs`` and ``inputs`` map what the command line calls them ('--out', 'the data file') to
+    paths; None entries are skipped."""
+    given = [(name, Path(p)) for name, p in outputs.items() if p is not None]
+    for what, out in given:
+        for name, path in inputs.items():
+            if path is not None and _same_file(out, Path(path)):
+                raise SpecError(f"{what} '{out}' is {name} itself; write to another file (an input is never "
+                                "overwritten).")
+    for i, (what, out) in enumerate(given):
+        for other, path in given[:i]:
+            if out.absolute() == path.absolute() or _same_file(out, path):
+                raise SpecError(f"{what} '{out}' is also the {other} file; give two different files.")
 
 
 def check_data(data: Path, instrument: Path, **read) -> ValidationReport:
@@ -73,10 +98,17 @@ def simulate_survey(population: Path, out: Path, *, n: int | None = None, seed: 
     SIMULATED, with the seed) and .csv; returns the two paths."""
     if out.suffix.lower() != ".sav":
         raise SpecError(f"--out {out} must end in .sav (the .csv is written beside it).")
+    csv = out.with_suffix(".csv")
+    if csv.exists() and not out.exists():
+        # both exist after an earlier simulation, which a new one replaces; a lone .csv is someone's data
+        raise SpecError(f"--out {out} would replace {csv}, which simulate did not write (there is no {out.name} "
+                        "beside it); choose another name for the simulated data.")
     pop = load_population(population)
     ins_path = Path(pop.instrument)
     if not ins_path.is_absolute():
         ins_path = population.resolve().parent / ins_path
+    check_outputs({"--out": out, "the .csv beside --out": csv},
+                  {"the population file": population, "the instrument": ins_path})
     ins = load_instrument(ins_path)
     sim = simulate(pop, ins, n=n, rng=seed if seed is not None else pop.seed)
     # SPSS file labels hold 64 bytes: say what matters first

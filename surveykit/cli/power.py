@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import power_study, write_text
+from surveykit.analysis.commands import check_outputs, power_study, write_text
 from surveykit.cli._common import handled
 from surveykit.errors import SpecError
 from surveykit.results import dumps
@@ -36,6 +36,7 @@ def power(
     with handled():
         if out is not None and out.suffix.lower() not in (".csv", ".json"):
             raise SpecError(f"--out {out} must end in .csv or .json.")
+        check_outputs({"--out": out}, {"the power spec": spec})
         res = power_study(spec, n=_sizes(n) if n is not None else None, reps=reps, seed=seed, jobs=jobs,
                           scheduler=scheduler)
         if out is not None:

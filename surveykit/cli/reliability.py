@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import scale_tables, write_text
+from surveykit.analysis.commands import check_outputs, scale_tables, write_text
 from surveykit.cli._common import handled
 from surveykit.errors import check_option
 from surveykit.results import dumps
@@ -55,6 +55,7 @@ def reliability(
     """Alpha, omega, item-total statistics and the critical-ratio item test for each construct."""
     with handled():
         fmt = output_format(format, out)
+        check_outputs({"--out": out}, {"the data file": data, "the instrument": instrument})
         result = scale_tables(data, instrument, constructs=construct or None, missing=missing, ci=ci, n_boot=n_boot,
                               rng=seed)
         emit(render(result, fmt), out)

@@ -128,7 +128,8 @@ def test_missing_file_and_output_over_the_input(tmp_path):
     before = sha(data)
     proc = run("score", data, "--instrument", INSTRUMENT, "--out", data)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"surveykit: error: --out '{data}' is the data file itself; write to another file."
+    assert proc.stderr.strip() == (f"surveykit: error: --out '{data}' is the data file itself; write to another file "
+                                   "(an input is never overwritten).")
     assert sha(data) == before
 
 
