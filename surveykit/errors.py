@@ -10,6 +10,9 @@ one check of an option against its allowed values, with one message template.
 
 from __future__ import annotations
 
+import os
+import stat
+
 
 class SurveykitError(Exception):
     """Base class of every error surveykit raises on purpose."""
@@ -104,6 +107,20 @@ _OS_REASONS = {
     "EMFILE": ("too many files are open", "close other programs or raise the limit (ulimit -n)"),
     "EIO": ("the device reported an input/output error", "check the disk"),
 }
+
+
+def not_a_regular_file(path) -> str | None:
+    """What ``path`` is when it exists but is not a regular file (a FIFO would block a reader forever,
+    a device never ends), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def os_error_sentence(exc: OSError, path=None, what: str = "", action: str = "write") -> str:

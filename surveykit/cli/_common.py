@@ -40,6 +40,10 @@ def handled():
     stderr_tty = sys.stderr.isatty()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     with warnings.catch_warnings():
+        if not STATE["debug"]:
+            # a library's numerical remark (scipy's precision loss on near-constant answers) is not a
+            # sentence a user can act on; surveykit says what matters in its own warnings
+            warnings.simplefilter("ignore", RuntimeWarning)
         if not stderr_tty and not STATE["debug"]:
             # warnings reach the report; on a pipe they would only be noise
             warnings.simplefilter("ignore", SurveykitWarning)

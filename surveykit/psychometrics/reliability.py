@@ -18,6 +18,7 @@ import pandas as pd
 
 from surveykit._core import reliability as k
 from surveykit._core.blas import single_thread
+from surveykit._core.guards import check_covariance
 from surveykit._core.items import bootstrap_alpha, bootstrap_counts
 from surveykit._core.rng import make_rng
 from surveykit.errors import DataError, SpecError
@@ -189,6 +190,8 @@ def reliability(
     zero = [str(col) for col, v in zip(x.columns, np.diag(c)) if v <= 0]
     if zero:
         raise DataError(f"Item(s) {', '.join(zero)} have zero variance; remove them before reliability.")
+    # Guttman's lambda 6 and omega invert the correlation matrix: copied or dependent items end here
+    check_covariance(c, x.columns, len(x), what=f"items of {name}", indefinite_ok=missing == "pairwise")
     r = k.cov2cor(c)
     alpha = k.alpha_from_cov(c)
     nk = c.shape[0]

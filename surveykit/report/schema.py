@@ -560,6 +560,8 @@ class Mediation(_Model):
     n_failed: int
     n_nonadmissible: int
     rng_seed: int | None
+    # defined parameter -> kept draws in which it was not finite (missing in those draws only)
+    nonfinite_draws: dict[str, int] = {}
     parameters: list[BootParameter]
     standardized: list[BootParameter]
     mediation: list[dict[str, Cell]]
