@@ -18,13 +18,14 @@ from surveykit.data.stream import StreamSummary
 from surveykit.data.validate import ValidationReport
 from surveykit.errors import SpecError
 from surveykit.instrument import load_instrument
-from surveykit.io import atomic_write_text
+from surveykit.io import atomic_write_text, safe_frame
 from surveykit.psychometrics.battery import FactorBattery, ScaleBattery, factor_battery, scale_battery
 from surveykit.resampling import PowerResult, load_population, power, simulate
 from surveykit.resampling.power_spec import load_power_spec
 
 __all__ = ["check_outputs", "check_data", "describe_data", "codebook_format", "scale_tables", "factor_tables",
-           "power_study", "score_data", "simulate_survey", "write_text", "draft_from_data", "schema_uri", "schema_text"]
+           "power_study", "score_data", "simulate_survey", "write_text", "csv_text", "draft_from_data", "schema_uri",
+           "schema_text"]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -115,6 +116,12 @@ def simulate_survey(population: Path, out: Path, *, n: int | None = None, seed: 
     label = f"SIMULATED DATA, not real respondents (surveykit seed {sim.seed})"[:64]
     out.parent.mkdir(parents=True, exist_ok=True)
     return [write_survey(sim.frame, out, ins, file_label=label), write_survey(sim.frame, out.with_suffix(".csv"), ins)]
+
+
+def csv_text(frame) -> str:
+    """A table as CSV text for a command's output, its text cells safe to open in a spreadsheet
+    (:func:`surveykit.io.safe_frame`: no formula injection)."""
+    return safe_frame(frame).to_csv(index=False)
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import check_outputs, scale_tables, write_text
+from surveykit.analysis.commands import check_outputs, csv_text, scale_tables, write_text
 from surveykit.cli._common import handled
 from surveykit.errors import check_option
 from surveykit.results import dumps
@@ -28,7 +28,7 @@ def render(result, fmt: str) -> str:
     if fmt == "json":
         return dumps(result.to_dict())
     if fmt == "csv":
-        return result.to_frame().to_csv(index=False)
+        return csv_text(result.to_frame())
     if fmt == "md":
         return result.summary().as_markdown()
     return result.summary().as_text() + "\n"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from surveykit.report.conventions import DEFAULT_PROFILE, load_profile
 from surveykit.report.document import SECTION_ORDER, Document, FigureBlock, build_document, messages
 from surveykit.report.figures import RenderedFigure, inline_svg, render_figures
 from surveykit.report.schema import ResultsRecord, validate_results
-from surveykit.results import SIGNIFICANT_DIGITS, dumps, to_jsonable
+from surveykit.results import SIGNIFICANT_DIGITS, dumps, markdown_text, to_jsonable
 
 __all__ = ["write_report", "render_html", "render_markdown", "render_document", "messages", "SECTIONS", "FORMATS",
            "TABLE_STYLES", "PATH_LAYOUTS"]
@@ -76,16 +75,9 @@ def render_html(results: dict | ResultsRecord, lang: str = "zh", *, convention: 
     return _environment(True).get_template("report.html.j2").render(doc=doc)
 
 
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-
-
 def _md_cell(s) -> str:
-    """Text for a Markdown table cell or paragraph: pipes and backslashes escaped, no line
-    breaks, and no HTML tag can open ('<' before a letter, '/', '!' or '?' becomes '&lt;')."""
-    if s is None:
-        return ""
-    s = str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return _TAG_START.sub("&lt;", s)
+    """Text for a Markdown table cell or paragraph (:func:`surveykit.results.markdown_text`)."""
+    return markdown_text(s)
 
 
 def render_markdown(results: dict | ResultsRecord, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,

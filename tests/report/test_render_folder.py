@@ -119,3 +119,17 @@ def test_file_size_limit_in_the_command_line(tmp_path):
                            "unchanged and no temporary file was left.\n")
     assert _tree(out) == before
     assert sorted(os.listdir(tmp_path)) == ["in", "out"]
+
+
+def test_markdown_title_is_text_not_html(tiny):
+    """The spec's title reaches report.md literally (Markdown passes raw HTML through; issue 13)."""
+    import copy
+
+    from surveykit.report import render_markdown
+
+    results = copy.deepcopy(tiny.results)
+    results["analysis"]["title"] = {"zh": "<script>alert(1)</script> | x", "en": "<img src=x onerror=alert(1)>"}
+    for lang, shown in (("zh", "# &lt;script>alert(1)&lt;/script> \\| x"), ("en", "# &lt;img src=x onerror=alert(1)>")):
+        md = render_markdown(results, lang)
+        assert md.splitlines()[0] == shown
+        assert "<script" not in md and "<img" not in md
