@@ -137,7 +137,7 @@ def os_error_sentence(exc: OSError, path=None, what: str = "", action: str = "wr
     name = _errno.errorcode.get(exc.errno or 0, "")
     reason, todo = _OS_REASONS.get(name, (exc.strerror or str(exc), "check the path and try again"))
     where = path if path is not None else (exc.filename or "")
-    subject = f"{what} {where}".strip() if what else str(where)
+    subject = (f"{what} {where}".strip() if what else str(where)) or "a file"
     system = f" ({exc.strerror})" if exc.strerror and exc.strerror.lower() != reason else ""
     return f"Cannot {action} {subject}: {reason}{system}; {todo}."
 

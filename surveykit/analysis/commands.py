@@ -16,7 +16,7 @@ from surveykit.data import read_survey, score_file, validate, write_survey
 from surveykit.data.codebook import Codebook, check_format, codebook
 from surveykit.data.stream import StreamSummary
 from surveykit.data.validate import ValidationReport
-from surveykit.errors import SpecError
+from surveykit.errors import OutputError, SpecError, os_error_sentence
 from surveykit.instrument import load_instrument
 from surveykit.io import atomic_write_text, safe_frame
 from surveykit.psychometrics.battery import FactorBattery, ScaleBattery, factor_battery, scale_battery
@@ -90,8 +90,14 @@ def power_study(spec: Path, *, n: list[int] | None = None, reps: int | None = No
 
 def score_data(data: Path, instrument: Path, **options) -> StreamSummary:
     """``surveykit score``: every respondent's construct scores, chunk by chunk
-    (options of :func:`surveykit.data.score_file`)."""
-    return score_file(data, instrument, **options)
+    (options of :func:`surveykit.data.score_file`); a write error names the scores file."""
+    try:
+        return score_file(data, instrument, **options)
+    except OSError as exc:
+        out = options.get("scores_out")
+        if exc.filename is not None or out is None:
+            raise
+        raise OutputError(f"{os_error_sentence(exc, out, 'the scores file')[:-1]}; no partial file was left.") from None
 
 
 def simulate_survey(population: Path, out: Path, *, n: int | None = None, seed: int | None = None) -> list[Path]:
