@@ -120,3 +120,19 @@ def test_data_that_is_a_fifo(tmp_path):
     assert res.exit_code == 2
     assert res.output == (f"surveykit: error: '{tmp_path / 'data.csv'}' is a named pipe (FIFO), not a file. Save the "
                           "data to a file and give its path.\n")
+
+
+@pytest.mark.parametrize("args, sentence", [
+    (["reliability", "{data}", "--instrument", "{ins}", "--ci", "bootstrap", "--n-boot", "1000000000"],
+     "n_boot=1000000000 bootstrap samples of 150 rows would need 3.3 TiB of memory, more than the 8.0 GiB "
+     "surveykit allows one request; lower n_boot."),
+    (["efa", "{data}", "--instrument", "{ins}", "--n-iter", "1000000000"],
+     "n_iter=1000000000 simulated data sets of 6 items would need 44.7 GiB of memory, more than the 8.0 GiB "
+     "surveykit allows one request; lower n_iter."),
+])
+def test_huge_psychometric_requests_are_refused(tmp_path, args, sentence):
+    write_tiny(tmp_path)
+    filled = [a.format(data=tmp_path / "data.csv", ins=tmp_path / "ins.yaml") for a in args]
+    res = runner.invoke(app, filled)
+    assert res.exit_code == 2
+    assert res.output == f"surveykit: error: {sentence}\n"
