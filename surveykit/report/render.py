@@ -191,6 +191,10 @@ def _check_replaceable(out_dir: Path) -> None:
         return
     if not out_dir.is_dir():
         raise OutputError(f"The output folder {out_dir} is a file, not a folder; choose another with --out.")
+    here = Path.cwd().resolve()
+    if out_dir.resolve() == here or out_dir.resolve() in here.parents:
+        raise OutputError(f"The output folder {out_dir} is the current folder or holds it; the report replaces its "
+                          f"folder as a whole, so give a folder inside it, e.g. --out {out_dir / 'report'}.")
     foreign: list[str] = []
     try:
         for p in out_dir.rglob("*"):

@@ -185,8 +185,9 @@ def run_batches(
         from joblib import Parallel, delayed
 
         # each worker ends with this process, even after kill -9 (_die_with)
+        main = threading.current_thread() is threading.main_thread()
         par = Parallel(n_jobs=min(workers, len(spans)), backend="loky", return_as="generator_unordered",
-                       initializer=_die_with, initargs=(os.getpid(),))
+                       initializer=_die_with, initargs=(os.getpid(), main))
         with _sigint_ignored():  # the workers start here and inherit the ignored signal
             results = par(delayed(_tagged)(fn, payload, s, e) for s, e in spans)
         for start, stop, res in results:
@@ -213,11 +214,14 @@ def _sigint_ignored():
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
 
-def _die_with(parent: int) -> None:
+def _die_with(parent: int, arm: bool) -> None:
     """A worker's initializer: end when ``parent`` ends, even by kill -9 (Linux's PR_SET_PDEATHSIG,
     through ctypes since the standard library has no binding; otherwise loky's workers and their
-    resource trackers wait for an idle timeout that a busy worker never reaches)."""
-    if sys.platform.startswith("linux"):
+    resource trackers wait for an idle timeout that a busy worker never reaches).  The signal comes
+    when the *thread* that started the worker ends, so it is armed only for workers started from the
+    main thread (or loky's manager thread, which lives as long as the pool), not from a caller's
+    short-lived thread."""
+    if arm and sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
         except (OSError, AttributeError):

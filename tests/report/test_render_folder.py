@@ -99,6 +99,17 @@ def test_folder_with_the_users_files_is_refused(tiny, tmp_path):
         write_report(tiny.results, tiny.manifest, tmp_path / "f", formats=("json",))
 
 
+def test_the_current_folder_is_not_replaced(tiny, tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for out in (Path("."), tmp_path):
+        with pytest.raises(OutputError, match=r"is the current folder or holds it; the report replaces its folder as a "
+                                              r"whole, so give a folder inside it, e.g. --out "):
+            write_report(tiny.results, tiny.manifest, out, formats=("json",))
+    assert here.is_dir() and os.listdir(here) == []
+
+
 def test_file_size_limit_in_the_command_line(tmp_path):
     """A real limit (RLIMIT_FSIZE) in a child process: exit 2, one sentence, the old report intact."""
     spec = write_tiny(tmp_path / "in")
