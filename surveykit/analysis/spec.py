@@ -14,6 +14,7 @@ hypotheses and the report options.  Relative paths are resolved against the spec
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -106,6 +107,14 @@ class DataSource(_M):
 class StructuralSpec(_M):
     model: str = Field(description="structural part in lavaan syntax: '~' paths, labels and ':=' effects")
     hypotheses: tuple[Hypothesis, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> StructuralSpec:
+        ids = [h.id for h in self.hypotheses]
+        dup = next((i for i in ids if ids.count(i) > 1), None)
+        if dup is not None:
+            raise ValueError(f"hypothesis id {dup!r} appears {ids.count(dup)} times; give each hypothesis its own id")
+        return self
 
 
 class MeasurementSpec(_M):
@@ -217,8 +226,13 @@ class ReportSpec(_M):
     modindices: int = Field(10, ge=0, description="modification indices shown when the CFA fit is poor")
 
 
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
 class AnalysisSpec(_M):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(json_schema_extra={"pattern": _NAME.pattern},
+                      description="the report folder's name (reports/<name>): letters, digits, '_', '.' and '-', "
+                                  "starting with a letter, digit or '_'")
     title: Text
     data: DataSource
     instrument: _FilePath
@@ -236,6 +250,15 @@ class AnalysisSpec(_M):
     power: PowerSpec | None = None
     report: ReportSpec = ReportSpec()
     base_dir: SkipJsonSchema[str] = Field(default=".", exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str) -> str:
+        # the report goes to reports/<name>: never '.', '..', hidden or a path that leaves reports/
+        if not _NAME.match(v):
+            raise ValueError(f"{v!r} is not a folder name: use letters, digits, '_', '.' and '-', starting with a "
+                             "letter, digit or '_' (the report is written to reports/<name>)")
+        return v
 
     @field_validator("data", mode="before")
     @classmethod

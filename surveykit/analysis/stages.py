@@ -12,6 +12,7 @@ warnings each raised and assembles the record.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ from surveykit.data import (
     validate,
 )
 from surveykit.data.screening import ScreeningResult
-from surveykit.errors import OptionWarning, SpecError
+from surveykit.errors import ModelSpecificationError, OptionWarning, SpecError
 from surveykit.instrument import Instrument, load_instrument
 from surveykit.psychometrics import (
     ReliabilityResult,
@@ -267,8 +268,16 @@ def _structural_constructs(ins: Instrument, model: str) -> list[str]:
 def structural(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Structural]:
     """The measurement model of the constructs the structural model names, with its paths."""
     ins = sample.data.instrument
-    full = ins.measurement_syntax(_structural_constructs(ins, spec.structural.model)) + "\n" + spec.structural.model
-    fit = sem(full, sample.keyed, **_sem_options(spec))
+    measurement = ins.measurement_syntax(_structural_constructs(ins, spec.structural.model))
+    full = measurement + "\n" + spec.structural.model
+    try:
+        fit = sem(full, sample.keyed, **_sem_options(spec))
+    except ModelSpecificationError as exc:
+        # a line number counts the measurement lines written before the spec's own model: name its line
+        offset = measurement.count("\n") + 1
+        raise ModelSpecificationError(re.sub(
+            r"^Model syntax line (\d+)", lambda m: f"structural.model line {int(m[1]) - offset}"
+            if int(m[1]) > offset else m[0], str(exc))) from None
     return fit, rs.Structural(model=full, structural_model=spec.structural.model, **fit.to_dict())
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from surveykit.io import text_not_formulas
 from surveykit.questionnaire.form import Form
 from surveykit.questionnaire.printable import order
 
@@ -96,5 +97,6 @@ def render_codebook_xlsx(form: Form) -> bytes:
         pd.DataFrame(scales, columns=["scale", "code", "label_zh", "label_en", "missing"]).to_excel(
             writer, sheet_name="scales", index=False)
         pd.DataFrame(info, columns=["key", "value"]).to_excel(writer, sheet_name="instrument", index=False)
+        text_not_formulas(writer.book)  # a text starting with '=' stays text
         writer.book.properties.created = writer.book.properties.modified = datetime(2000, 1, 1)
-    return normalize_zip(buf.getvalue())
+    return normalize_zip(buf.getvalue(), modified="2000-01-01T00:00:00Z")

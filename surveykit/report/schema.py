@@ -562,6 +562,8 @@ class Mediation(_Model):
     rng_seed: int | None
     cluster: str | None = None  # the cluster bootstrap's cluster variable
     n_clusters: int | None = None
+    # defined parameter -> kept draws in which it was not finite (missing in those draws only)
+    nonfinite_draws: dict[str, int] = {}
     parameters: list[BootParameter]
     standardized: list[BootParameter]
     mediation: list[dict[str, Cell]]
