@@ -1,4 +1,4 @@
-"""Reading a YAML file (``yaml.safe_load`` only) with one-sentence errors."""
+"""Reading a YAML file (PyYAML's safe loader only, refusing duplicate keys) with one-sentence errors."""
 
 from __future__ import annotations
 
@@ -7,12 +7,44 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["read_yaml", "validate_as", "validation_message"]
+from surveykit.errors import not_a_regular_file
+
+__all__ = ["read_yaml", "validate_as", "validation_message", "load_yaml"]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping: PyYAML keeps the last silently,
+    so a second ``name:`` or ``model:`` would change an analysis without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node.start_mark.line)
+                except TypeError:
+                    continue  # an unhashable key: the safe constructor refuses it with its own message
+                if first != key_node.start_mark.line:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} appears twice in one mapping (first at line {first + 1}); keep "
+                        "one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> object:
+    """``yaml.safe_load`` that refuses duplicate keys (yaml.YAMLError)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def read_yaml(path: str | Path, *, what: str, error: type[Exception]) -> object:
     """Load ``path``; failures raise ``error`` naming the file (``what``: "Instrument file", ...)."""
     p = Path(path)
+    kind = not_a_regular_file(p)
+    if kind:
+        raise error(f"{what} {p} is {kind}, not a file; give the YAML file itself.")
     try:
         raw = p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -24,7 +56,7 @@ def read_yaml(path: str | Path, *, what: str, error: type[Exception]) -> object:
     except OSError as exc:
         raise error(f"{what} {p} cannot be read: {exc.strerror}.") from None
     try:
-        return yaml.safe_load(raw)
+        return load_yaml(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -10,13 +10,26 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number", "SIGNIFICANT_DIGITS"]
+__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number", "markdown_text", "SIGNIFICANT_DIGITS"]
+
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def markdown_text(s) -> str:
+    """Text for a Markdown table cell, heading or paragraph, shown literally: backslashes and pipes
+    escaped, no line breaks, and no HTML tag can open ('<' before a letter, '/', '!' or '?' becomes
+    '&lt;'), since Markdown passes raw HTML through to the page."""
+    if s is None:
+        return ""
+    s = str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return _TAG_START.sub("&lt;", s)
 
 
 def format_number(x: Any, digits: int = 3) -> str:
@@ -63,17 +76,16 @@ class Summary:
         return "\n".join(lines)
 
     def as_markdown(self) -> str:
-        parts = [f"### {self.title}"]
+        md = markdown_text
+        parts = [f"### {md(self.title)}"]
         for name, df in self.tables:
             f = self._fmt(df)
-            head = "| " + " | ".join(map(str, f.columns)) + " |"
+            head = "| " + " | ".join(md(c) for c in f.columns) + " |"
             sep = "|" + "|".join("---" for _ in f.columns) + "|"
-            body = [
-                "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in f.itertuples(index=False)
-            ]
-            parts += ["", f"**{name}**", "", head, sep, *body]
+            body = ["| " + " | ".join(md(v) for v in row) + " |" for row in f.itertuples(index=False)]
+            parts += ["", f"**{md(name)}**", "", head, sep, *body]
         for n in self.notes:
-            parts += ["", f"*Note.* {n}"]
+            parts += ["", f"*Note.* {md(n)}"]
         return "\n".join(parts) + "\n"
 
     def as_html(self) -> str:

@@ -52,7 +52,7 @@ def demo_result():
 
 
 def write_light_spec(folder: Path, **changes) -> Path:
-    """A quick variant of the demo spec (no bootstrap, invariance or ULMC; fewer parallel-analysis
+    """A quick variant of the demo spec (no bootstrap, invariance, design or ULMC; fewer parallel-analysis
     iterations) with absolute paths, for tests that run the pipeline several times."""
     import yaml
 
@@ -62,6 +62,7 @@ def write_light_spec(folder: Path, **changes) -> Path:
     spec["name"] = "demo-light"
     spec.pop("bootstrap", None)
     spec.pop("invariance", None)
+    spec.pop("design", None)
     spec["cmb"] = {"single_factor": True, "ulmc": False}
     spec["psychometrics"]["parallel_iter"] = 20
     spec.update(changes)

@@ -7,6 +7,7 @@ result's own rendering.  They are the same steps as in a full analysis, run alon
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from surveykit.analysis.draft import draft_files
@@ -15,15 +16,40 @@ from surveykit.data import read_survey, score_file, validate, write_survey
 from surveykit.data.codebook import Codebook, check_format, codebook
 from surveykit.data.stream import StreamSummary
 from surveykit.data.validate import ValidationReport
-from surveykit.errors import SpecError
+from surveykit.errors import OutputError, SpecError, os_error_sentence
 from surveykit.instrument import load_instrument
-from surveykit.io import atomic_write_text
+from surveykit.io import atomic_write_text, safe_frame
 from surveykit.psychometrics.battery import FactorBattery, ScaleBattery, factor_battery, scale_battery
 from surveykit.resampling import PowerResult, load_population, power, simulate
 from surveykit.resampling.power_spec import load_power_spec
 
-__all__ = ["check_data", "describe_data", "codebook_format", "scale_tables", "factor_tables", "power_study",
-           "score_data", "simulate_survey", "write_text", "draft_from_data", "schema_uri", "schema_text"]
+__all__ = ["check_outputs", "check_data", "describe_data", "codebook_format", "scale_tables", "factor_tables",
+           "power_study", "score_data", "simulate_survey", "write_text", "csv_text", "draft_from_data", "schema_uri",
+           "schema_text"]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # also through links
+    except OSError:
+        return False  # one of them does not exist: writing the output cannot replace the input
+
+
+def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+    """Refuse, with one sentence, an output file that is one of the command's inputs (a data file, an
+    instrument, a spec) or another of its outputs: writing it would destroy what it was made from.
+    ``outputs`` and ``inputs`` map what the command line calls them ('--out', 'the data file') to
+    paths; None entries are skipped."""
+    given = [(name, Path(p)) for name, p in outputs.items() if p is not None]
+    for what, out in given:
+        for name, path in inputs.items():
+            if path is not None and _same_file(out, Path(path)):
+                raise SpecError(f"{what} '{out}' is {name} itself; write to another file (an input is never "
+                                "overwritten).")
+    for i, (what, out) in enumerate(given):
+        for other, path in given[:i]:
+            if out.absolute() == path.absolute() or _same_file(out, path):
+                raise SpecError(f"{what} '{out}' is also the {other} file; give two different files.")
 
 
 def check_data(data: Path, instrument: Path, **read) -> ValidationReport:
@@ -64,8 +90,14 @@ def power_study(spec: Path, *, n: list[int] | None = None, reps: int | None = No
 
 def score_data(data: Path, instrument: Path, **options) -> StreamSummary:
     """``surveykit score``: every respondent's construct scores, chunk by chunk
-    (options of :func:`surveykit.data.score_file`)."""
-    return score_file(data, instrument, **options)
+    (options of :func:`surveykit.data.score_file`); a write error names the scores file."""
+    try:
+        return score_file(data, instrument, **options)
+    except OSError as exc:
+        out = options.get("scores_out")
+        if exc.filename is not None or out is None:
+            raise
+        raise OutputError(f"{os_error_sentence(exc, out, 'the scores file')[:-1]}; no partial file was left.") from None
 
 
 def simulate_survey(population: Path, out: Path, *, n: int | None = None, seed: int | None = None) -> list[Path]:
@@ -73,16 +105,29 @@ def simulate_survey(population: Path, out: Path, *, n: int | None = None, seed: 
     SIMULATED, with the seed) and .csv; returns the two paths."""
     if out.suffix.lower() != ".sav":
         raise SpecError(f"--out {out} must end in .sav (the .csv is written beside it).")
+    csv = out.with_suffix(".csv")
+    if csv.exists() and not out.exists():
+        # both exist after an earlier simulation, which a new one replaces; a lone .csv is someone's data
+        raise SpecError(f"--out {out} would replace {csv}, which simulate did not write (there is no {out.name} "
+                        "beside it); choose another name for the simulated data.")
     pop = load_population(population)
     ins_path = Path(pop.instrument)
     if not ins_path.is_absolute():
         ins_path = population.resolve().parent / ins_path
+    check_outputs({"--out": out, "the .csv beside --out": csv},
+                  {"the population file": population, "the instrument": ins_path})
     ins = load_instrument(ins_path)
     sim = simulate(pop, ins, n=n, rng=seed if seed is not None else pop.seed)
     # SPSS file labels hold 64 bytes: say what matters first
     label = f"SIMULATED DATA, not real respondents (surveykit seed {sim.seed})"[:64]
     out.parent.mkdir(parents=True, exist_ok=True)
     return [write_survey(sim.frame, out, ins, file_label=label), write_survey(sim.frame, out.with_suffix(".csv"), ins)]
+
+
+def csv_text(frame) -> str:
+    """A table as CSV text for a command's output, its text cells safe to open in a spreadsheet
+    (:func:`surveykit.io.safe_frame`: no formula injection)."""
+    return safe_frame(frame).to_csv(index=False)
 
 
 def write_text(path: Path, text: str) -> Path:

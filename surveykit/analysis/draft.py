@@ -159,7 +159,7 @@ def draft_files(data: Path, instrument_out: Path, spec_out: Path, **read) -> Dra
         review.append("item texts are the column names (the file has no variable labels): write each item's text.")
     rest = [c for c in frame.columns if c not in items]
     codes = [c["code"] for c in constructs]
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", data.stem) or "survey"
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", data.stem).lstrip(".-") or "survey"
     ins = {"id": name, "version": "0.1", "title": meta.file_label or name, "default_scale": "likert",
            "scales": {"likert": scale}, "constructs": constructs}
     resp = _respondent(frame, rest, meta)

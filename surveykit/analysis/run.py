@@ -139,9 +139,12 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
     with log("screening"):
         _, sample, screening = st.screening(spec, data)
         descriptives = st.descriptives(sample)
+    sections: dict[str, Any] = {}
+    if spec.design is not None:
+        with log("design"):
+            sections["design"] = st.design(spec, sample)
     with log("reliability"):
         rels, reliability, item_analysis = st.reliabilities(sample)
-    sections: dict[str, Any] = {}
     if spec.psychometrics.enabled:
         with log("psychometrics"):
             sections["psychometrics"] = st.psychometrics(spec, sample, seed)
@@ -156,7 +159,7 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
             fit, sections["structural"] = st.structural(spec, sample)
         if spec.bootstrap is not None and sections["structural"].rows(":="):
             with log("mediation"):
-                boot, sections["mediation"] = st.mediation(spec, fit, seed)
+                boot, sections["mediation"] = st.mediation(spec, fit, seed, sample)
         with log("structural"):
             sections["hypotheses"] = st.hypotheses(spec, fit, boot)
     if spec.invariance is not None:

@@ -14,6 +14,7 @@ hypotheses and the report options.  Relative paths are resolved against the spec
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -107,6 +108,14 @@ class StructuralSpec(_M):
     model: str = Field(description="structural part in lavaan syntax: '~' paths, labels and ':=' effects")
     hypotheses: tuple[Hypothesis, ...] = ()
 
+    @model_validator(mode="after")
+    def _unique_ids(self) -> StructuralSpec:
+        ids = [h.id for h in self.hypotheses]
+        dup = next((i for i in ids if ids.count(i) > 1), None)
+        if dup is not None:
+            raise ValueError(f"hypothesis id {dup!r} appears {ids.count(dup)} times; give each hypothesis its own id")
+        return self
+
 
 class MeasurementSpec(_M):
     constructs: Literal["all"] | tuple[str, ...] = "all"
@@ -165,6 +174,36 @@ class InvarianceSpec(_M):
     parameterization: Literal["delta", "theta"] = "delta"
 
 
+class DesignSpec(_M):
+    """The sampling design: respondents nested in clusters (e.g. members in Party branches), with
+    sampling weights, strata and finite population corrections.  ``cluster`` and ``weights`` enter
+    every model (cluster-robust standard errors and scaled tests, weighted moments, as lavaan's
+    ``cluster=`` and ``sampling.weights=``) and the design-based descriptives; ``strata`` and
+    ``fpc`` enter the design-based descriptives only (lavaan's estimators have no strata);
+    ``weights_in_models: false`` keeps the weights out of the models too (unweighted estimates with
+    cluster-robust standard errors, and a cluster bootstrap of the defined effects).
+    ``cluster_level`` names constructs that describe the cluster (asked of members, meant of the
+    branch): their aggregation statistics (ICC(1), ICC(2), rwg(j)) are judged against the
+    conventional cut-offs."""
+
+    cluster: str | None = Field(None, description="column naming each respondent's cluster (e.g. branch_id)")
+    weights: str | None = Field(None, description="column of sampling weights")
+    strata: str | None = Field(None, description="column of strata")
+    fpc: str | None = Field(None, description="column of the finite population correction (population size or "
+                                              "sampling fraction of the first stage)")
+    cluster_level: tuple[str, ...] = Field((), description="constructs that describe the cluster")
+    weights_in_models: bool = Field(True, description="false: the weights enter the design-based descriptives only "
+                                                      "(the models are unweighted, with cluster-robust SEs)")
+
+    @model_validator(mode="after")
+    def _something(self) -> DesignSpec:
+        if self.cluster is None and self.weights is None and self.strata is None:
+            raise ValueError("design needs at least one of cluster, weights or strata")
+        if self.cluster_level and self.cluster is None:
+            raise ValueError("design.cluster_level needs design.cluster (the column naming each member's cluster)")
+        return self
+
+
 class PowerSpec(_M):
     """A Monte Carlo power study run with the analysis (simsem / Mplus MONTECARLO workflow)."""
 
@@ -187,8 +226,13 @@ class ReportSpec(_M):
     modindices: int = Field(10, ge=0, description="modification indices shown when the CFA fit is poor")
 
 
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
 class AnalysisSpec(_M):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(json_schema_extra={"pattern": _NAME.pattern},
+                      description="the report folder's name (reports/<name>): letters, digits, '_', '.' and '-', "
+                                  "starting with a letter, digit or '_'")
     title: Text
     data: DataSource
     instrument: _FilePath
@@ -202,9 +246,19 @@ class AnalysisSpec(_M):
     structural: StructuralSpec | None = None
     bootstrap: BootstrapSpec | None = None
     invariance: InvarianceSpec | None = None
+    design: DesignSpec | None = None
     power: PowerSpec | None = None
     report: ReportSpec = ReportSpec()
     base_dir: SkipJsonSchema[str] = Field(default=".", exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str) -> str:
+        # the report goes to reports/<name>: never '.', '..', hidden or a path that leaves reports/
+        if not _NAME.match(v):
+            raise ValueError(f"{v!r} is not a folder name: use letters, digits, '_', '.' and '-', starting with a "
+                             "letter, digit or '_' (the report is written to reports/<name>)")
+        return v
 
     @field_validator("data", mode="before")
     @classmethod

@@ -6,12 +6,14 @@ result objects it computed with its typed section of the results record
 run alone (the tests do); :func:`surveykit.analysis.run.run_spec` runs them in order, records the
 warnings each raised and assembles the record.
 
-    read -> screening -> descriptives -> reliability -> psychometrics -> measurement -> cmb
-         -> structural -> mediation -> hypotheses -> invariance -> power
+    read -> screening -> descriptives -> design -> reliability -> psychometrics -> measurement
+         -> cmb -> structural -> mediation -> hypotheses -> invariance -> power
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +21,22 @@ import pandas as pd
 
 from surveykit._core.validity import reliability_from_standardized
 from surveykit.analysis.spec import AnalysisSpec, Hypothesis
-from surveykit.data import SurveyData, ValidationReport, item_descriptives, read_survey, screen, validate
+from surveykit.data import (
+    Design,
+    SurveyData,
+    ValidationReport,
+    item_descriptives,
+    read_survey,
+    screen,
+    survey_mean,
+    validate,
+)
 from surveykit.data.screening import ScreeningResult
-from surveykit.errors import SpecError
+from surveykit.errors import ModelSpecificationError, OptionWarning, SpecError
 from surveykit.instrument import Instrument, load_instrument
 from surveykit.psychometrics import (
     ReliabilityResult,
+    aggregation,
     bartlett,
     efa,
     harman,
@@ -39,7 +51,7 @@ from surveykit.resampling import BootstrapResult, bootstrap, invariance, power
 from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 from surveykit.sem.syntax import parse_syntax
 
-__all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "reliabilities",
+__all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "design", "reliabilities",
            "psychometrics", "measurement", "cmb", "structural", "mediation", "hypotheses", "measurement_invariance",
            "power_study"]
 
@@ -134,9 +146,70 @@ def psychometrics(spec: AnalysisSpec, sample: Sample, seed: int) -> rs.Psychomet
                             parallel_analysis=pa.to_dict(), efa=e.to_dict(), harman=harman(block).to_dict())
 
 
+def _design_options(spec: AnalysisSpec) -> dict:
+    """lavaan's cluster= and sampling.weights= of the spec's design (strata and fpc: descriptives only)."""
+    ds = spec.design
+    if ds is None:
+        return {}
+    weights = ds.weights if ds.weights_in_models else None
+    return {k: v for k, v in (("cluster", ds.cluster), ("sampling_weights", weights)) if v is not None}
+
+
 def _sem_options(spec: AnalysisSpec) -> dict:
     est = spec.estimation
-    return {"ordered": True} if est.estimator == "WLSMV" else {"estimator": est.estimator, "missing": est.missing}
+    base = {"ordered": True} if est.estimator == "WLSMV" else {"estimator": est.estimator, "missing": est.missing}
+    return {**base, **_design_options(spec)}
+
+
+def _cluster_sizes(column: str, ids: pd.Series) -> rs.ClusterSizes:
+    sizes = ids.value_counts()
+    return rs.ClusterSizes(column=column, n_clusters=int(len(sizes)), size_min=int(sizes.min()),
+                           size_median=float(sizes.median()), size_mean=float(sizes.mean()),
+                           size_max=int(sizes.max()), singletons=int((sizes == 1).sum()))
+
+
+def _weight_summary(column: str, w: pd.Series) -> rs.WeightSummary:
+    x = w.to_numpy(float)
+    deff = float(len(x) * np.sum(x**2) / np.sum(x) ** 2)
+    return rs.WeightSummary(column=column, min=float(x.min()), max=float(x.max()), mean=float(x.mean()),
+                            cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else 0.0, deff_kish=deff,
+                            n_effective=float(len(x) / deff))
+
+
+def design(spec: AnalysisSpec, sample: Sample) -> rs.Design:
+    """The sampling design of the analysis sample: cluster sizes, the weights, ICC(1), ICC(2) and
+    rwg(j) of every construct (:func:`surveykit.aggregation`), and design-based means of the
+    construct scores with their design effects (:func:`surveykit.survey_mean`)."""
+    ds = spec.design
+    frame = sample.data.frame
+    for key in ("cluster", "weights", "strata", "fpc"):
+        col = getattr(ds, key)
+        if col is not None and col not in frame.columns:
+            raise SpecError(f"design.{key} names '{col}', which is not a column of {spec.data_path.name}; "
+                            "name the column that holds it.")
+    unknown = [c for c in ds.cluster_level if c not in sample.codes]
+    if unknown:
+        raise SpecError(f"design.cluster_level names {', '.join(unknown)}, not constructs of this analysis "
+                        f"({', '.join(sample.codes)}).")
+    plan = Design.from_dict({k: v for k, v in (("cluster", ds.cluster), ("weights", ds.weights),
+                                                 ("strata", ds.strata), ("fpc", ds.fpc)) if v is not None})
+    # the design effect against sampling with replacement: defined for weights scaled to the sample size too
+    means = survey_mean(sample.data, design=plan, columns=list(sample.codes), deff="replace")
+    agg = None
+    if ds.cluster is not None:
+        res = aggregation(sample.data, group=ds.cluster, constructs=list(sample.codes)).to_dict()
+        cutoffs = dict(res["cutoffs"])
+        bands = cutoffs.pop("rwg_bands", {}).get("bands", [])
+        agg = rs.Aggregation.model_validate({**{k: v for k, v in res.items() if k not in ("groups", "item_groups")},
+                                             "cutoffs": cutoffs, "rwg_bands": bands})
+    used = _design_options(spec)
+    models = {(True, True): "cluster-robust and weighted", (True, False): "cluster-robust",
+              (False, True): "weighted", (False, False): "none"}[("cluster" in used, "sampling_weights" in used)]
+    return rs.Design(
+        cluster=ds.cluster, weights=ds.weights, strata=ds.strata, fpc=ds.fpc, cluster_level=list(ds.cluster_level),
+        n=sample.data.n, clusters=_cluster_sizes(ds.cluster, frame[ds.cluster]) if ds.cluster else None,
+        weight_summary=_weight_summary(ds.weights, frame[ds.weights]) if ds.weights else None,
+        aggregation=agg, means=rs.SurveyEstimates.model_validate(means.to_dict()), models=models)
 
 
 def _judged_poor(fit: dict, convention: str) -> bool:
@@ -175,6 +248,12 @@ def cmb(spec: AnalysisSpec, sample: Sample) -> rs.CMB:
     est = spec.estimation
     if est.estimator != "ML" or est.missing != "listwise":
         return rs.CMB()
+    if _design_options(spec):
+        warnings.warn("The model-based common-method checks (one-factor test, ULMC) were not run: their chi-square "
+                      "difference tests assume independent, unweighted responses, and the spec declares a design "
+                      "(cluster or weights). Harman's test in the psychometrics section still applies.",
+                      OptionWarning, stacklevel=2)
+        return rs.CMB()
     syntax = sample.data.instrument.measurement_syntax(list(sample.codes))
     single = single_factor_test(syntax, sample.keyed).to_dict() if spec.cmb.single_factor else None
     method = ulmc(syntax, sample.keyed).to_dict() if spec.cmb.ulmc else None
@@ -190,18 +269,38 @@ def _structural_constructs(ins: Instrument, model: str) -> list[str]:
 def structural(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Structural]:
     """The measurement model of the constructs the structural model names, with its paths."""
     ins = sample.data.instrument
-    full = ins.measurement_syntax(_structural_constructs(ins, spec.structural.model)) + "\n" + spec.structural.model
-    fit = sem(full, sample.keyed, **_sem_options(spec))
+    measurement = ins.measurement_syntax(_structural_constructs(ins, spec.structural.model))
+    full = measurement + "\n" + spec.structural.model
+    try:
+        fit = sem(full, sample.keyed, **_sem_options(spec))
+    except ModelSpecificationError as exc:
+        # a line number counts the measurement lines written before the spec's own model: name its line
+        offset = measurement.count("\n") + 1
+        raise ModelSpecificationError(re.sub(
+            r"^Model syntax line (\d+)", lambda m: f"structural.model line {int(m[1]) - offset}"
+            if int(m[1]) > offset else m[0], str(exc))) from None
     return fit, rs.Structural(model=full, structural_model=spec.structural.model, **fit.to_dict())
 
 
-def mediation(spec: AnalysisSpec, fit: SEMResult, seed: int) -> tuple[BootstrapResult, rs.Mediation]:
-    """Bootstrap intervals of the defined effects and the 温忠麟-叶宝娟 (2014) decisions."""
+def mediation(spec: AnalysisSpec, fit: SEMResult, seed: int, sample: Sample) -> tuple[BootstrapResult, rs.Mediation]:
+    """Bootstrap intervals of the defined effects and the 温忠麟-叶宝娟 (2014) decisions; with a
+    design's clusters, a cluster bootstrap (whole branches resampled) of the unweighted ML model,
+    whose estimates are the clustered fit's."""
     est = spec.estimation
     if est.estimator != "ML" or est.missing != "listwise":
         raise SpecError("bootstrap needs estimation.estimator 'ML' with listwise deletion in this version.")
+    design = _design_options(spec)
+    if "sampling_weights" in design:
+        raise SpecError("bootstrap refits unweighted models, and the spec weights the models; set "
+                        "design.weights_in_models to false (the weights then correct the descriptive means only) or "
+                        "remove bootstrap (the defined effects are then tested with delta-method standard errors).")
     bs = spec.bootstrap
-    res = bootstrap(fit, n_boot=bs.n_boot, ci=bs.ci, level=bs.level, rng=seed, jobs=bs.jobs, progress=False)
+    options = dict(n_boot=bs.n_boot, ci=bs.ci, level=bs.level, rng=seed, jobs=bs.jobs, progress=False)
+    if "cluster" in design:
+        plain = sem(fit.model_syntax, sample.keyed, **{k: v for k, v in _sem_options(spec).items() if k != "cluster"})
+        res = bootstrap(plain, cluster=design["cluster"], data=sample.keyed, **options)
+    else:
+        res = bootstrap(fit, **options)
     return res, rs.Mediation.model_validate(res.to_dict())
 
 
@@ -247,13 +346,14 @@ def measurement_invariance(spec: AnalysisSpec, sample: Sample) -> rs.Invariance:
     est = spec.estimation
     if est.estimator == "WLSMV":  # the items are ordinal: the ordinal sequence (Wu & Estabrook 2016)
         res = invariance(syntax, sample.keyed, group=iv.group, levels=iv.levels, ordered=True, estimator="WLSMV",
-                         parameterization=iv.parameterization, convention=iv.convention, partial=iv.partial)
+                         parameterization=iv.parameterization, convention=iv.convention, partial=iv.partial,
+                         **_design_options(spec))
     else:
         if iv.parameterization != "delta" or (iv.levels and "thresholds" in iv.levels):
             raise SpecError("invariance.parameterization and the 'thresholds' level apply to ordinal items; set "
                             "estimation.estimator to WLSMV or remove them.")
         res = invariance(syntax, sample.keyed, group=iv.group, levels=iv.levels, estimator=est.estimator,
-                         missing=est.missing, convention=iv.convention, partial=iv.partial)
+                         missing=est.missing, convention=iv.convention, partial=iv.partial, **_design_options(spec))
     return rs.Invariance.model_validate(res.to_dict())
 
 

@@ -133,6 +133,24 @@ def _first_line_difference(name: str, old: bytes, new: bytes) -> str:
     return f"{name} differs"
 
 
+def _listing_problems(report_dir: Path, man: dict, fresh: dict) -> list[str]:
+    """manifest.json against the folder and against the rendering: every file in the folder is
+    listed with its SHA-256 (a stale figure, an added file or an edited one is named), every listed
+    file exists, and every file the rendering writes is listed (a removed entry is named)."""
+    listed = dict(man.get("outputs") or {})
+    present = sorted(rel for rel in (p.relative_to(report_dir).as_posix() for p in report_dir.rglob("*")
+                                     if p.is_file()) if rel != "manifest.json")
+    problems = [f"{n} is in the report folder but manifest.json does not list it (a stale or added file; remove it or "
+                "run the analysis again)" for n in present if n not in listed]
+    problems += [f"{n} is listed in manifest.json but missing from the report folder" for n in listed
+                 if n not in present]
+    problems += [f"{n}: its SHA-256 is not the one manifest.json records (the file was changed after the report was "
+                 "written)" for n in present if n in listed and file_sha256(report_dir / n) != listed[n]]
+    problems += [f"manifest.json does not list {n}, which the report writes (an entry was removed)"
+                 for n in sorted(fresh.get("outputs") or {}) if n not in listed]
+    return problems
+
+
 def _rendering_problems(report_dir: Path, recorded: dict, man: dict) -> tuple[list[str], list[str]]:
     """(problems, files checked): the report files against the rendering of ``recorded`` with the
     report options and versions of the manifest."""
@@ -149,6 +167,7 @@ def _rendering_problems(report_dir: Path, recorded: dict, man: dict) -> tuple[li
         drawn = {p.relative_to(out).as_posix() for p in (out / "figures").glob("*")} if (out / "figures").is_dir() \
             else set()
         names += sorted(listed | drawn)
+        problems += _listing_problems(report_dir, man, json.loads((out / "manifest.json").read_text(encoding="utf-8")))
         for name in names:
             mine, fresh = report_dir / name, out / name
             if not fresh.exists():

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import codebook_format, describe_data
+from surveykit.analysis.commands import check_outputs, codebook_format, describe_data
 from surveykit.cli._common import encoding_option, handled, layout_option, read_options, sheet_option
 from surveykit.errors import SpecError
 
@@ -29,6 +29,7 @@ def codebook(
         fmt = codebook_format(format)
         if fmt == "xlsx" and out is None:
             raise SpecError("--format xlsx writes a workbook: give the file to write with --out PATH.xlsx.")
+        check_outputs({"--out": out}, {"the data file": data, "the instrument": instrument})
         book = describe_data(data, instrument, **read_options(encoding, layout, sheet))
         if out is not None:
             typer.echo(str(book.write(out, format=fmt)))

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import factor_tables
+from surveykit.analysis.commands import check_outputs, factor_tables
 from surveykit.cli._common import handled
 from surveykit.cli.reliability import emit, output_format, render
 from surveykit.errors import SpecError
@@ -29,6 +29,7 @@ def efa(
     """Exploratory factor analysis of all keyed items of the instrument, with its adequacy checks."""
     with handled():
         fmt = output_format(format, out)
+        check_outputs({"--out": out}, {"the data file": data, "the instrument": instrument})
         if n_factors == "auto":
             k: int | str = "auto"
         else:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import power_study, write_text
+from surveykit.analysis.commands import check_outputs, csv_text, power_study, write_text
 from surveykit.cli._common import handled
 from surveykit.errors import SpecError
 from surveykit.results import dumps
@@ -36,10 +36,11 @@ def power(
     with handled():
         if out is not None and out.suffix.lower() not in (".csv", ".json"):
             raise SpecError(f"--out {out} must end in .csv or .json.")
+        check_outputs({"--out": out}, {"the power spec": spec})
         res = power_study(spec, n=_sizes(n) if n is not None else None, reps=reps, seed=seed, jobs=jobs,
                           scheduler=scheduler)
         if out is not None:
-            text = res.table.to_csv(index=False) if out.suffix.lower() == ".csv" else dumps(res.to_dict())
+            text = csv_text(res.table) if out.suffix.lower() == ".csv" else dumps(res.to_dict())
             typer.echo(str(write_text(out, text)))
         else:
             typer.echo(str(res))

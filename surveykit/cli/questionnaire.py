@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from surveykit.analysis.commands import check_outputs
 from surveykit.cli._common import handled
 from surveykit.questionnaire import FORMATS, format_of
 from surveykit.questionnaire import questionnaire as render
@@ -23,5 +24,6 @@ def questionnaire(
 ) -> None:
     """Write the questionnaire: printable (html, docx, pdf), XLSForm, 问卷星 or Qualtrics import, or the codebook."""
     with handled():
+        check_outputs({"--out": out}, {"the instrument": instrument})
         fmt = format if format is not None else format_of(out)
         typer.echo(str(render(instrument, format=fmt, lang=lang, seed=seed).write(out)))

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import scale_tables, write_text
+from surveykit.analysis.commands import check_outputs, csv_text, scale_tables, write_text
 from surveykit.cli._common import handled
 from surveykit.errors import check_option
 from surveykit.results import dumps
@@ -28,7 +28,7 @@ def render(result, fmt: str) -> str:
     if fmt == "json":
         return dumps(result.to_dict())
     if fmt == "csv":
-        return result.to_frame().to_csv(index=False)
+        return csv_text(result.to_frame())
     if fmt == "md":
         return result.summary().as_markdown()
     return result.summary().as_text() + "\n"
@@ -55,6 +55,7 @@ def reliability(
     """Alpha, omega, item-total statistics and the critical-ratio item test for each construct."""
     with handled():
         fmt = output_format(format, out)
+        check_outputs({"--out": out}, {"the data file": data, "the instrument": instrument})
         result = scale_tables(data, instrument, constructs=construct or None, missing=missing, ci=ci, n_boot=n_boot,
                               rng=seed)
         emit(render(result, fmt), out)

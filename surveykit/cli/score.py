@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from surveykit.analysis.commands import score_data, write_text
+from surveykit.analysis.commands import check_outputs, score_data, write_text
 from surveykit.cli._common import encoding_option, handled, layout_option
 from surveykit.errors import SpecError, check_option
 from surveykit.results import dumps
@@ -68,11 +68,7 @@ def score(
     """Score a data file in chunks (for files larger than memory): scores to --out, summary to stdout."""
     with handled():
         fmt = _scores_format(format, out)
-        for target, what in ((out, "--out"), (summary, "--summary")):
-            if target is not None and data.exists() and target.resolve() == data.resolve():
-                raise SpecError(f"{what} '{target}' is the data file itself; write to another file.")
-        if summary is not None and summary.resolve() == out.resolve():
-            raise SpecError(f"--summary '{summary}' is also the --out file; give two different files.")
+        check_outputs({"--out": out, "--summary": summary}, {"the data file": data, "the instrument": instrument})
         out.parent.mkdir(parents=True, exist_ok=True)
         result = score_data(data, instrument, chunksize=chunksize, encoding=encoding, layout=layout,
                             min_items=min_items, scores_out=out, scores_format=fmt, progress=_show_progress(),

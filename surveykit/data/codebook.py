@@ -32,8 +32,8 @@ import pandas as pd
 from surveykit.data.survey import SurveyData, TextState, clean_frame, load, plan_columns, reading_notes
 from surveykit.errors import SpecError, check_option
 from surveykit.instrument import Instrument
-from surveykit.io import FileMetadata, VariableMeta, atomic_write_bytes, atomic_write_text, read_file
-from surveykit.results import ResultMixin, Summary, format_number, to_jsonable
+from surveykit.io import FileMetadata, VariableMeta, atomic_write_bytes, atomic_write_text, read_file, text_not_formulas
+from surveykit.results import ResultMixin, Summary, format_number, markdown_text, to_jsonable
 
 __all__ = ["Codebook", "codebook", "CODEBOOK_FORMATS"]
 
@@ -146,7 +146,8 @@ class Codebook(ResultMixin):
         lines = [f"# Codebook: {_md(Path(self.file).name)}", ""]
         lines += [f"- **{k}:** {_md(v)}" for k, v in self._header_lines()]
         table = self._display()
-        lines += ["", "| " + " | ".join(table.columns) + " |", "|" + "|".join("---" for _ in table.columns) + "|"]
+        lines += ["", "| " + " | ".join(_md(c) for c in table.columns) + " |",
+                  "|" + "|".join("---" for _ in table.columns) + "|"]
         for row in table.itertuples(index=False):
             lines.append("| " + " | ".join(_md(str(x)) for x in row) + " |")
         if self.not_in_file:
@@ -198,6 +199,7 @@ class Codebook(ResultMixin):
                 writer, sheet_name="value_labels", index=False
             )
             info.to_excel(writer, sheet_name="file", index=False)
+            text_not_formulas(writer.book)  # a label starting with '=' stays text
         return buffer.getvalue()
 
     def render(self, format: CodebookFormat) -> str | bytes:
@@ -253,7 +255,7 @@ def _format_of(path: Path) -> str:
 
 
 def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    return markdown_text(text)
 
 
 def _num(x: Any) -> str:

@@ -348,7 +348,8 @@ def _prepare(frame: pd.DataFrame, design: Design) -> _Prepared:
 
 
 # -- estimation ---------------------------------------------------------------------------------
-def _estimate_block(x: np.ndarray, rows: np.ndarray, prep: _Prepared, statistic: str, rule: str):
+def _estimate_block(x: np.ndarray, rows: np.ndarray, prep: _Prepared, statistic: str, rule: str,
+                    deff_kind: bool | str = True):
     """Estimates, SEs and deffs of the columns of ``x`` (rows present) -- svymean/svytotal."""
     w = prep.weights[rows]
     total_w = w.sum()
@@ -365,16 +366,20 @@ def _estimate_block(x: np.ndarray, rows: np.ndarray, prep: _Prepared, statistic:
     var = taylor_variance(z, prep.clusters[rows], prep.strata[rows], prep.n_units[rows],
                           None if prep.pop_size is None else prep.pop_size[rows], lonely_psu=rule)
     v = np.diag(var)
-    # deff (R's deff = TRUE): var / the variance of SRS without replacement of n_obs from sum(w)
+    # deff (R's deff = TRUE): var / the variance of SRS without replacement of n_obs from sum(w);
+    # deff = "replace": of SRS with replacement (the one defined for weights scaled to the sample size)
     n_obs = int((w != 0).sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         centred = x - est if statistic != "total" else x
         dev = centred - (w @ centred) / total_w
         s2 = (w @ (dev * dev)) * n_obs / (n_obs - 1) / total_w
-        srs = s2 * (total_w - n_obs) / (total_w * n_obs)
+        replace = deff_kind == "replace"
+        srs = s2 / n_obs if replace else s2 * (total_w - n_obs) / (total_w * n_obs)
         if statistic == "total":
             srs = srs * total_w**2
-        deff = np.where(total_w < n_obs, np.nan, v / srs)
+        # R: NA when sum(w) < n; at sum(w) = n (weights scaled to the sample size) the reference variance is
+        # 0 and R gives Inf or NA as rounding falls: undefined either way, NaN here
+        deff = np.where(total_w <= n_obs * (1 + 1e-9) and not replace, np.nan, v / srs)
     return est, np.sqrt(v), deff, n_obs, float(total_w)
 
 
@@ -394,6 +399,7 @@ class SurveyEstimates(ResultMixin):
     level: float
     df: int
     notes: tuple[str, ...] = field(default=())
+    deff: bool | str = True  # the design effect's reference (see survey_mean)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -401,7 +407,8 @@ class SurveyEstimates(ResultMixin):
     def to_dict(self) -> dict:
         return to_jsonable({"statistic": self.statistic, "design": self.design.to_dict(),
                             "r_call": self.design.r_call(), "by": self.by, "level": self.level,
-                            "design_df": self.df, "estimates": self.table, "notes": list(self.notes)})
+                            "design_df": self.df, "deff": "replace" if self.deff == "replace" else "srswor",
+                            "estimates": self.table, "notes": list(self.notes)})
 
     def _repr_line(self) -> str:
         return (f"SurveyEstimates {self.statistic} of {self.table['variable'].nunique()} variable(s)"
@@ -464,10 +471,13 @@ def _groups(frame: pd.DataFrame, by: str | None) -> list[tuple[Any, np.ndarray]]
     return [(lv, (col == lv).to_numpy()) for lv in levels]
 
 
-def _run(data, design, columns, by, level, statistic: str, function: str) -> SurveyEstimates:
+def _run(data, design, columns, by, level, statistic: str, function: str, deff: bool | str = True) -> SurveyEstimates:
     design = Design.from_dict(design) if not isinstance(design, Design) else design
     if not (isinstance(level, float) and 0 < level < 1):
         raise SpecError(f"level={level!r} must be a number between 0 and 1, such as 0.95.")
+    if deff is not True and deff != "replace":
+        raise SpecError(f"deff={deff!r} is not one of True (against simple random sampling without replacement, R's "
+                        "deff = TRUE) or 'replace' (with replacement, R's deff = \"replace\").")
     frame, survey = _frame_of(data, function)
     cols = _columns(frame, survey, columns, function, "items" if statistic == "proportion" else "scores")
     prep = _prepare(frame, design)
@@ -491,10 +501,11 @@ def _run(data, design, columns, by, level, statistic: str, function: str) -> Sur
         for label, mask in groups:
             rows = np.flatnonzero(present & mask)
             if len(rows) == 0:
-                est = se = deff = np.full(len(categories), np.nan)
+                est = se = d_eff = np.full(len(categories), np.nan)
                 n_obs, sum_w = 0, 0.0
             else:
-                est, se, deff, n_obs, sum_w = _estimate_block(x_all[rows], rows, prep, statistic, design.lonely_psu)
+                est, se, d_eff, n_obs, sum_w = _estimate_block(x_all[rows], rows, prep, statistic, design.lonely_psu,
+                                                               deff)
             for k, cat in enumerate(categories):
                 row = {"group": label} if by is not None else {}
                 row["variable"] = col
@@ -502,11 +513,11 @@ def _run(data, design, columns, by, level, statistic: str, function: str) -> Sur
                     cat = cat.item() if isinstance(cat, np.generic) else cat
                     row["category"] = int(cat) if isinstance(cat, float) and cat.is_integer() else cat
                 row.update(estimate=float(est[k]), se=float(se[k]), ci_lower=float(est[k] - z * se[k]),
-                           ci_upper=float(est[k] + z * se[k]), deff=float(deff[k]), n=n_obs, sum_weights=sum_w)
+                           ci_upper=float(est[k] + z * se[k]), deff=float(d_eff[k]), n=n_obs, sum_weights=sum_w)
                 rows_out.append(row)
     table = pd.DataFrame(rows_out)
     return SurveyEstimates(statistic=statistic, table=table, design=design, by=by, level=level, df=prep.df,
-                           notes=prep.notes)
+                           notes=prep.notes, deff=deff)
 
 
 _SHARED_DOC = """
@@ -525,11 +536,16 @@ _SHARED_DOC = """
         are left out of every group, but stay in the design).
     level : float
         Confidence level of the intervals (normal quantile, as R's ``confint()``).
+    deff : True or "replace"
+        The design effect's reference: simple random sampling without replacement of the sample
+        from a population of ``sum(w)`` (True, R's ``deff = TRUE``; undefined, NaN, when the
+        weights sum to less than the sample size, e.g. weights scaled to mean 1), or with
+        replacement (``"replace"``, R's ``deff = "replace"``).
 """
 
 
 def survey_mean(data: Any, *, design: Design | Mapping, columns: str | Sequence[str] | None = None,
-                by: str | None = None, level: float = 0.95) -> SurveyEstimates:
+                by: str | None = None, level: float = 0.95, deff: bool | str = True) -> SurveyEstimates:
     """Weighted means with Taylor-linearization SEs, design effects and CIs (R ``svymean``).
 
     ``mean = sum(w y) / sum(w)`` over the rows answering ``y``; its variance is that of the total
@@ -548,21 +564,21 @@ def survey_mean(data: Any, *, design: Design | Mapping, columns: str | Sequence[
     >>> round(r.table.loc[0, "estimate"], 4), round(r.table.loc[0, "se"], 4)
     (3.8333, 0.3469)
     """
-    return _run(data, design, columns, by, level, "mean", "survey_mean")
+    return _run(data, design, columns, by, level, "mean", "survey_mean", deff)
 
 
 def survey_total(data: Any, *, design: Design | Mapping, columns: str | Sequence[str] | None = None,
-                 by: str | None = None, level: float = 0.95) -> SurveyEstimates:
+                 by: str | None = None, level: float = 0.95, deff: bool | str = True) -> SurveyEstimates:
     """Weighted totals ``sum(w y)`` with Taylor-linearization SEs, design effects and CIs (R ``svytotal``).
     {shared}
     Validated against: R survey 4.1.1 ``svytotal(~y, design, na.rm = TRUE, deff = TRUE)`` and
     ``svyby(..., svytotal, ...)``, as :func:`survey_mean`.
     """
-    return _run(data, design, columns, by, level, "total", "survey_total")
+    return _run(data, design, columns, by, level, "total", "survey_total", deff)
 
 
 def survey_proportions(data: Any, *, design: Design | Mapping, columns: str | Sequence[str] | None = None,
-                       by: str | None = None, level: float = 0.95) -> SurveyEstimates:
+                       by: str | None = None, level: float = 0.95, deff: bool | str = True) -> SurveyEstimates:
     """Weighted proportions of each category of each column (R ``svymean(~factor(x))``).
 
     The categories are the distinct answers in the whole data (so a group lacking one reports it as
@@ -573,7 +589,7 @@ def survey_proportions(data: Any, *, design: Design | Mapping, columns: str | Se
     Validated against: R survey 4.1.1 ``svymean(~x, design, na.rm = TRUE, deff = TRUE)`` with ``x``
     a factor, and ``svyby`` of it, as :func:`survey_mean`.
     """
-    return _run(data, design, columns, by, level, "proportion", "survey_proportions")
+    return _run(data, design, columns, by, level, "proportion", "survey_proportions", deff)
 
 
 for _f, _default in ((survey_mean, "; default: the construct scores of a SurveyData with an instrument"),

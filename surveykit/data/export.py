@@ -47,7 +47,7 @@ def write_survey(frame: pd.DataFrame, path: str | Path, instrument: Instrument, 
             value_labels[r.id] = {k: v.get(lang) for k, v in r.codes.items()}
             measure[r.id] = "nominal"
         else:
-            measure[r.id] = "scale" if r.type in ("numeric", "duration") else "nominal"
+            measure[r.id] = "scale" if r.type in ("numeric", "duration", "weight") else "nominal"
     write_sav(frame, p, variable_labels=var_labels, value_labels=value_labels, missing_values=missing,
               measure=measure, file_label=file_label)
     return p

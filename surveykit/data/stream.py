@@ -55,7 +55,7 @@ from surveykit.data.survey import (
 )
 from surveykit.errors import DataError
 from surveykit.instrument import Instrument
-from surveykit.io import FileMetadata, atomic_path, iter_chunks
+from surveykit.io import FileMetadata, atomic_path, iter_chunks, safe_frame
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
 __all__ = ["StreamSummary", "score_file", "Moments"]
@@ -559,7 +559,8 @@ class _scores_writer:
         def write(scores: pd.DataFrame, ids: pd.Series | None, first: bool) -> None:
             out = scores if ids is None else pd.concat([ids, scores], axis=1)
             if self.fmt == "csv":
-                out.to_csv(self._handle, index=False, header=first, lineterminator="\n")
+                # ids that a spreadsheet would run as a formula get a leading quote (OWASP)
+                safe_frame(out).to_csv(self._handle, index=False, header=first, lineterminator="\n")
                 return
             import pyarrow as pa
             import pyarrow.parquet as pq

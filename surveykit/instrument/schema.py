@@ -79,6 +79,9 @@ class Source(_Strict):
     quote: str | None = Field(default=None, description="the sentence or phrase operationalized")
 
 
+MAX_SCALE_POINTS = 1001
+
+
 class Scale(_Strict):
     """A response scale: consecutive integer points with labels, plus declared missing codes."""
 
@@ -91,6 +94,12 @@ class Scale(_Strict):
     def _check(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        if self.max - self.min + 1 > MAX_SCALE_POINTS:
+            # every point is listed (questionnaires, frequency tables, validation): a billion would
+            # exhaust memory; a quantity belongs in a numeric respondent variable
+            raise ValueError(f"the scale {self.min}-{self.max} has {self.max - self.min + 1:,} points, more than "
+                             f"{MAX_SCALE_POINTS:,} (a 0-1000 slider); record a quantity as a respondent variable "
+                             "of type numeric")
         outside = [k for k in self.labels if not self.min <= k <= self.max]
         if outside:
             raise ValueError(f"labels {outside} lie outside the scale {self.min}-{self.max}")
@@ -156,11 +165,15 @@ class Construct(_Strict):
 
 
 class RespondentVariable(_Strict):
-    """A non-item variable a survey carries (region, role, duration ...)."""
+    """A non-item variable a survey carries (region, role, duration ...).
+
+    ``type: cluster`` marks the column naming each respondent's cluster (e.g. the Party branch,
+    the primary sampling unit) and ``type: weight`` the sampling weight; neither is asked of the
+    respondent (the fieldwork team records them)."""
 
     id: str
     label: Text
-    type: Literal["categorical", "numeric", "duration", "id"]
+    type: Literal["categorical", "numeric", "duration", "id", "cluster", "weight"]
     codes: dict[int, Text] = Field(default_factory=dict)
     min: float | None = None
     max: float | None = None
@@ -243,6 +256,14 @@ class Instrument(_Strict):
         for r in self.respondent:
             if r.id in seen:
                 raise ValueError(f"respondent variable {r.id!r} has the same name as an item")
+        for c in self.constructs:
+            # in the model a name is a latent variable or a column: an item named like a construct
+            # would silently become the latent variable
+            clash = seen.get(c.code) or ("respondent" if c.code in {r.id for r in self.respondent} else None)
+            if clash:
+                where = "a respondent variable" if clash == "respondent" else f"an item of {clash}"
+                raise ValueError(f"construct code {c.code!r} is also the name of {where}; in the model one name "
+                                 "cannot be both a construct and a column, so rename one")
         respondent_ids = {r.id for r in self.respondent}
         for a in self.attention_checks:
             for name in (a.id, *a.aliases):

@@ -15,7 +15,8 @@ pyreadstat is imported by :mod:`surveykit.io._pyreadstat` only.
 
 from __future__ import annotations
 
-from surveykit.io.atomic import atomic_path, atomic_write_bytes, atomic_write_text, file_sha256
+from surveykit.io.atomic import atomic_folder, atomic_path, atomic_write_bytes, atomic_write_text, file_sha256
+from surveykit.io.cells import safe_cell, safe_frame, text_not_formulas
 from surveykit.io.formats import SUPPORTED_EXTENSIONS
 from surveykit.io.layouts import LAYOUTS
 from surveykit.io.metadata import FileMetadata, PlatformColumns, RawData, VariableMeta
@@ -29,12 +30,16 @@ __all__ = [
     "PlatformColumns",
     "RawData",
     "VariableMeta",
+    "atomic_folder",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
     "file_sha256",
     "iter_chunks",
     "read_file",
+    "safe_cell",
+    "safe_frame",
+    "text_not_formulas",
     "write_csv",
     "write_sav",
 ]

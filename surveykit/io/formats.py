@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from surveykit.errors import ReadError
+from surveykit.errors import ReadError, not_a_regular_file
 
 #: Extension (lower case, with the dot) -> format name.
 EXTENSION_FORMATS: dict[str, str] = {
@@ -97,6 +97,9 @@ def check_input_file(path: str | os.PathLike[str]) -> Path:
         raise ReadError(f"File not found: '{p}'. Check the path (relative paths start at {Path.cwd()}).")
     if p.is_dir():
         raise ReadError(f"'{p}' is a folder, not a file. Give the path of the data file inside it.")
+    kind = not_a_regular_file(p)
+    if kind:  # opening a FIFO would wait forever for a writer; a device never ends
+        raise ReadError(f"'{p}' is {kind}, not a file. Save the data to a file and give its path.")
     try:
         size = p.stat().st_size
         with p.open("rb"):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from surveykit.errors import DataError
 from surveykit.io.atomic import atomic_path, atomic_write_bytes
+from surveykit.io.cells import safe_frame
 from surveykit.io.metadata import FileMetadata
 
 _MEASURES = ("nominal", "ordinal", "scale")
@@ -189,7 +190,8 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, encoding: st
         character); nothing is written then.
     """
     target = Path(os.fspath(path))
-    text = frame.to_csv(index=False, lineterminator="\n")
+    # text a spreadsheet would run as a formula gets a leading quote (OWASP's CSV-injection advice)
+    text = safe_frame(frame).to_csv(index=False, lineterminator="\n")
     try:
         data = text.encode(encoding)
     except UnicodeEncodeError as exc:

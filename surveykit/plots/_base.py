@@ -93,6 +93,9 @@ def _rc(family: str) -> dict:
         "figure.dpi": 100,
         "path.simplify": False,
         "image.interpolation": "nearest",
+        # labels are survey text, drawn literally: '$' pairs are not TeX (an unknown command would
+        # abort the drawing; a price range would turn into italics)
+        "text.parse_math": False,
     }
 
 
@@ -125,6 +128,7 @@ def _finish(fig) -> None:
     fig.canvas.draw()  # create tick labels with the current style
     for t in fig.findobj(Text):
         t.set_fontfamily(family)
+        t.set_parse_math(False)
 
 
 _SVG_DROP = (

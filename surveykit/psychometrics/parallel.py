@@ -16,6 +16,7 @@ import pandas as pd
 
 from surveykit._core import factor as fac
 from surveykit._core.blas import single_thread
+from surveykit._core.guards import check_memory
 from surveykit._core.rng import make_rng
 from surveykit.errors import SpecError
 from surveykit.psychometrics._common import check_option, correlation, item_frame, listwise
@@ -137,6 +138,7 @@ def parallel_analysis(
     def values(c: np.ndarray) -> np.ndarray:
         return fac.fa_values(c, "minres") if kind == "fa" else np.linalg.eigvalsh(c)[::-1]
 
+    check_memory(int(n_iter) * p * 8, f"n_iter={int(n_iter)} simulated data sets of {p} items", "n_iter")
     sim = np.empty((int(n_iter), p))
     with single_thread():
         observed = values(r)

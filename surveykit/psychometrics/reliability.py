@@ -18,6 +18,7 @@ import pandas as pd
 
 from surveykit._core import reliability as k
 from surveykit._core.blas import single_thread
+from surveykit._core.guards import check_covariance, check_memory
 from surveykit._core.items import bootstrap_alpha, bootstrap_counts
 from surveykit._core.rng import make_rng
 from surveykit.errors import DataError, SpecError
@@ -189,6 +190,8 @@ def reliability(
     zero = [str(col) for col, v in zip(x.columns, np.diag(c)) if v <= 0]
     if zero:
         raise DataError(f"Item(s) {', '.join(zero)} have zero variance; remove them before reliability.")
+    # Guttman's lambda 6 and omega invert the correlation matrix: copied or dependent items end here
+    check_covariance(c, x.columns, len(x), what=f"items of {name}", indefinite_ok=missing == "pairwise")
     r = k.cov2cor(c)
     alpha = k.alpha_from_cov(c)
     nk = c.shape[0]
@@ -198,6 +201,8 @@ def reliability(
         if int(n_boot) < 2:
             raise SpecError(f"n_boot={n_boot!r} must be at least 2.")
         boots = int(n_boot)
+        # the resampling counts of every draw are built at once (draws x rows, three arrays)
+        check_memory(boots * len(x) * 24, f"n_boot={boots} bootstrap samples of {len(x)} rows", "n_boot")
         gen, seed = make_rng(rng)
         xs = x.to_numpy()
         values = bootstrap_alpha(xs, bootstrap_counts(len(xs), boots, gen))

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from surveykit.io import text_not_formulas
 from surveykit.questionnaire.form import Form
 from surveykit.questionnaire.printable import order
 
@@ -56,8 +57,9 @@ def codebook_frame(form: Form) -> pd.DataFrame:
             row.update(kind="respondent (numeric)", scale=bounds + (f" {r.unit}" if r.unit else ""))
         rows.append(row)
     for r in ins.respondent:
-        if r.type in ("id", "duration"):
-            rows.append({"number": None, "variable": r.id, "kind": f"recorded by the platform ({r.type})",
+        if r.type in ("id", "duration", "cluster", "weight"):
+            who = "the platform" if r.type in ("id", "duration") else "the fieldwork team"
+            rows.append({"number": None, "variable": r.id, "kind": f"recorded by {who} ({r.type})",
                          "construct": "", "text_zh": r.label.zh, "text_en": r.label.en, "keying": "",
                          "scale": r.unit or "", "codes": "", "missing_codes": ""})
     return pd.DataFrame(rows, columns=COLUMNS).astype({"number": "Int64"})
@@ -95,5 +97,6 @@ def render_codebook_xlsx(form: Form) -> bytes:
         pd.DataFrame(scales, columns=["scale", "code", "label_zh", "label_en", "missing"]).to_excel(
             writer, sheet_name="scales", index=False)
         pd.DataFrame(info, columns=["key", "value"]).to_excel(writer, sheet_name="instrument", index=False)
+        text_not_formulas(writer.book)  # a text starting with '=' stays text
         writer.book.properties.created = writer.book.properties.modified = datetime(2000, 1, 1)
-    return normalize_zip(buf.getvalue())
+    return normalize_zip(buf.getvalue(), modified="2000-01-01T00:00:00Z")

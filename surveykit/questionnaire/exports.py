@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit.errors import SpecError
+from surveykit.io import text_not_formulas
 from surveykit.questionnaire.form import Form, Question
 
 __all__ = ["platform_export", "PLATFORMS", "wjx_header"]
@@ -191,6 +192,7 @@ def platform_export(
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             table.to_excel(writer, index=False, sheet_name="Sheet1")
+            text_not_formulas(writer.book)  # an item text starting with '=' stays text
         return buf.getvalue()
     text = table.to_csv(index=False, sep=sep, lineterminator="\r\n")
     return text.encode(encoding or default)

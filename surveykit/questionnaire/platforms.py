@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 
 from surveykit.errors import SpecError
+from surveykit.io import text_not_formulas
 from surveykit.questionnaire.form import LANG_NAMES, Form, Question
 
 __all__ = ["render_xlsform", "render_wjx", "render_qualtrics", "xlsform_sheets", "choice_list"]
@@ -112,11 +113,12 @@ def render_xlsform(form: Form) -> bytes:
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
+    text_not_formulas(wb)  # a text starting with '=' stays text
     wb.properties.creator = "surveykit"
     wb.properties.created = wb.properties.modified = datetime(2000, 1, 1)
     buf = io.BytesIO()
     wb.save(buf)
-    return normalize_zip(buf.getvalue())
+    return normalize_zip(buf.getvalue(), modified="2000-01-01T00:00:00Z")
 
 
 def _flat(text: str) -> str:

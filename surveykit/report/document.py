@@ -609,6 +609,71 @@ class _Builder:
                                                 "ΔCFI", "ΔRMSEA", mv["chisq_diff"]], rows, notes=notes),
             *self.figure("invariance")])
 
+    def _aggregation_cell(self, cut, value, fmt=coef) -> Cell:
+        """A value judged against an aggregation cut-off (surveykit/psychometrics/aggregation_cutoffs.yaml)."""
+        cell = Cell(fmt(value), numeric=True)
+        if cut is None or value is None:
+            return cell
+        meets = value >= cut.value if cut.op == ">=" else value > cut.value
+        mk = self.m["marks"]
+        self.judged_any = True
+        cell.mark = "ok" if meets else "no"
+        cell.symbol = mk["ok"] if meets else mk["no"]
+        cell.criterion = f"{mk['meets'] if meets else mk['fails']} {cut.op} {coef(cut.value)} ({cut.cite})"
+        return cell
+
+    def _design_text(self, d) -> str:
+        md = self.m["design"]
+        parts = []
+        if d.clusters is not None:
+            c = d.clusters
+            parts.append(md["clusters"].format(n=integer(c.n_clusters), column=c.column, min=integer(c.size_min),
+                                               max=integer(c.size_max), median=num(c.size_median, 1),
+                                               mean=num(c.size_mean, 1)))
+            if c.singletons:
+                parts.append(md["singletons"].format(n=integer(c.singletons)))
+        if d.weight_summary is not None:
+            w = d.weight_summary
+            parts.append(md["weights"].format(column=w.column, min=num(w.min, 2), max=num(w.max, 2), cv=num(w.cv, 2),
+                                              deff=num(w.deff_kish, 2), n_eff=num(w.n_effective, 0)))
+        if d.strata is not None or d.fpc is not None:
+            parts.append(md["strata"].format(columns=", ".join(c for c in (d.strata, d.fpc) if c)))
+        parts.append(md["models"][d.models])
+        return "".join(parts) if self.lang == "zh" else " ".join(parts)
+
+    def design(self) -> Section | None:
+        d = self.r.design
+        if d is None:
+            return None
+        md = self.m["design"]
+        blocks: list = [Paragraph(self._design_text(d))]
+        agg = d.aggregation
+        if agg is not None:
+            self.judged_any = False
+            cut = agg.cutoffs
+            rows = [[Cell(self.cname(a.code) + (md["cluster_level_mark"] if a.code in d.cluster_level else "")),
+                     self._aggregation_cell(cut.get("icc1"), a.icc1), self._aggregation_cell(cut.get("icc2"), a.icc2),
+                     Cell(f"{num(a.f, 2)} ({integer(a.df_between)}, {integer(a.df_within)})", numeric=True),
+                     Cell(pval(a.p_value), numeric=True), self._aggregation_cell(cut.get("rwg_j"), a.rwg_j_mean),
+                     Cell(coef(a.rwg_j_median), numeric=True), Cell(pct(a.rwg_j_share), numeric=True)]
+                    for a in agg.constructs]
+            notes = [md["aggregation_note"].format(group=agg.group, cutoff=coef(agg.rwg_cutoff))]
+            notes += [md["cluster_level_note"]] if d.cluster_level else []
+            refs = dict.fromkeys(f"{c.cite}" for c in cut.values())
+            mk = self.m["marks"]
+            notes.append(md["cutoff_note"].format(cites="; ".join(refs), ok=mk["ok"], no=mk["no"]))
+            blocks.append(Table("aggregation", md["aggregation_caption"],
+                                [md["construct"], "ICC(1)", "ICC(2)", "F (df)", "p", md["rwg_mean"], md["rwg_median"],
+                                 md["rwg_share"].format(cutoff=coef(agg.rwg_cutoff))], rows, notes=notes))
+        means = d.means
+        rows = [[Cell(self.cname(e.variable)), self.n(e.estimate, 2), self.n(e.se, 3),
+                 Cell(f"[{num(e.ci_lower, 2)}, {num(e.ci_upper, 2)}]", numeric=True), self.n(e.deff, 2)]
+                for e in means.estimates]
+        blocks.append(Table("design-means", md["means_caption"],
+                            [md["construct"], md["mean"], "SE", md["ci"].format(level=num(means.level * 100, 0)),
+                             md["deff"]], rows, notes=[md["means_note"][means.deff].format(call=means.r_call)]))
+        return Section("design", self.m["sections"]["design"], blocks)
+
     def power(self) -> Section | None:
         pw = self.r.power
         if pw is None or not pw.table:
@@ -665,8 +730,13 @@ class _Builder:
         if r.mediation is not None:
             parts.append(mm["mediation"].format(n_boot=integer(r.mediation.n_boot),
                                                 ci=self.m["ci_methods"].get(r.mediation.ci, r.mediation.ci)))
+            if r.mediation.cluster is not None:
+                parts.append(mm["mediation_cluster"].format(n=integer(r.mediation.n_clusters),
+                                                            cluster=r.mediation.cluster))
         if r.invariance is not None:
             parts.append(mm["invariance"].format(group=r.invariance.group))
+        if r.design is not None and r.design.models != "none":
+            parts.append(mm["design"][r.design.models])
         if r.power is not None:
             parts.append(mm["power"].format(reps=integer(r.power.reps)))
         if r.analysis.seed is not None:
@@ -676,7 +746,7 @@ class _Builder:
         return Section("methods", self.m["sections"]["methods"], [Paragraph(" ".join(p.strip() for p in parts))])
 
 
-SECTION_ORDER = ("sample", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",
+SECTION_ORDER = ("sample", "design", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",
                  "measurement", "structural", "mediation", "hypotheses", "invariance", "power", "warnings",
                  "conventions", "methods")
 

@@ -16,6 +16,7 @@ is rewritten with fixed entry dates and attributes, so the same results give the
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime, timezone
 
@@ -33,8 +34,10 @@ _RULES = {"apa": {"top": 6, "head": 6, "bottom": 6}, "cn": {"top": 12, "head": 6
 _MAX_WIDTH_CM = 16.0
 
 
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite a zip (docx) with fixed entry dates, attributes and order-preserving entries."""
+def normalize_zip(data: bytes, *, modified: str | None = None) -> bytes:
+    """Rewrite a zip (docx) with fixed entry dates, attributes and order-preserving entries;
+    ``modified`` (e.g. '2000-01-01T00:00:00Z') replaces the document's modification date, which
+    openpyxl sets to the time of saving whatever the workbook says."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
@@ -43,7 +46,11 @@ def normalize_zip(data: bytes) -> bytes:
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.create_system = 0
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
+            body = src.read(info.filename)
+            if modified is not None and info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + modified.encode() + rb"\g<2>", body)
+            dst.writestr(zi, body)
     return out.getvalue()
 
 

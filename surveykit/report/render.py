@@ -4,27 +4,27 @@ figures/ (SVG and 300-dpi PNG), results.json and manifest.json.
 The report is one document model (:mod:`surveykit.report.document`) rendered by the templates
 in ``templates/`` (HTML, Markdown) and by :mod:`surveykit.report.docx` (Word); wording lives in
 ``messages/``, cut-offs in ``conventions.yaml``.  Output depends only on the results and the
-report options: no clock, no random ids, stable key order, figure metadata stripped.  Every
-file is written atomically.
+report options: no clock, no random ids, stable key order, figure metadata stripped.  The
+folder is written as a whole: every file goes into a staging folder beside it, which replaces
+the previous report in one rename (:func:`surveykit.io.atomic_folder`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import platform
-import re
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 
-from surveykit.errors import SpecError, check_option
-from surveykit.io import atomic_write_bytes
+from surveykit.errors import OutputError, SpecError, check_option, os_error_sentence
+from surveykit.io import atomic_folder
 from surveykit.report.conventions import DEFAULT_PROFILE, load_profile
 from surveykit.report.document import SECTION_ORDER, Document, FigureBlock, build_document, messages
 from surveykit.report.figures import RenderedFigure, inline_svg, render_figures
 from surveykit.report.schema import ResultsRecord, validate_results
-from surveykit.results import SIGNIFICANT_DIGITS, dumps, to_jsonable
+from surveykit.results import SIGNIFICANT_DIGITS, dumps, markdown_text, to_jsonable
 
 __all__ = ["write_report", "render_html", "render_markdown", "render_document", "messages", "SECTIONS", "FORMATS",
            "TABLE_STYLES", "PATH_LAYOUTS"]
@@ -75,16 +75,9 @@ def render_html(results: dict | ResultsRecord, lang: str = "zh", *, convention: 
     return _environment(True).get_template("report.html.j2").render(doc=doc)
 
 
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-
-
 def _md_cell(s) -> str:
-    """Text for a Markdown table cell or paragraph: pipes and backslashes escaped, no line
-    breaks, and no HTML tag can open ('<' before a letter, '/', '!' or '?' becomes '&lt;')."""
-    if s is None:
-        return ""
-    s = str(s).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return _TAG_START.sub("&lt;", s)
+    """Text for a Markdown table cell or paragraph (:func:`surveykit.results.markdown_text`)."""
+    return markdown_text(s)
 
 
 def render_markdown(results: dict | ResultsRecord, lang: str = "zh", *, convention: str = DEFAULT_PROFILE,
@@ -118,8 +111,10 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     ``path_layout`` ('layered', 'graphviz' or 'auto') lays out the path diagram: the default
     needs nothing but matplotlib, so that the same results give the same bytes on every machine.
 
-    Every file is written atomically (temporary file, then rename).  Returns the paths of the
-    top-level files; the figure files are listed with their SHA-256 in manifest.json.
+    The folder is replaced as a whole (staging folder, then one rename): after an error, Ctrl-C, a
+    full disk or a size limit the previous report is as it was and no temporary file remains; a
+    folder holding files a report does not write is refused (they would be lost).  Returns the
+    paths of the top-level files; the figure files are listed with their SHA-256 in manifest.json.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -133,12 +128,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     results = to_jsonable(results, digits=SIGNIFICANT_DIGITS)
     record = validate_results(results)
     out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SpecError(
-            f"Cannot create the output folder {out_dir}: {exc.strerror}; choose another with --out."
-        ) from None
+    _check_replaceable(out_dir)
 
     figures: list[RenderedFigure] = []
     if any(f in formats for f in ("html", "md", "docx", "pdf")):
@@ -175,12 +165,63 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     man["outputs"] = {name: hashlib.sha256(data).hexdigest() for name, data in top + files}
     man["report"] = {"lang": lang, "formats": list(formats), "table_style": table_style, "convention": convention,
                      "path_layout": path_layout}
-    if figures:
-        (out_dir / "figures").mkdir(exist_ok=True)
-    for name, data in files:
-        atomic_write_bytes(out_dir / name, data)
-    written = []
-    for name, data in top + [("manifest.json", dumps(man).encode("utf-8"))]:
-        atomic_write_bytes(out_dir / name, data)
-        written.append(out_dir / name)
-    return written
+    everything = files + top + [("manifest.json", dumps(man).encode("utf-8"))]
+    _write_folder(out_dir, everything)
+    return [out_dir / name for name, _ in top] + [out_dir / "manifest.json"]
+
+
+# what a report folder holds; a folder holding anything else is not replaced (it would be lost)
+_REPORT_NAMES = frozenset({"results.json", "manifest.json", "report.html", "report.md", "report.docx",
+                           "report.pdf", "tables.tex"})
+
+
+def _is_report_file(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    if name.startswith(".") and name.endswith(".tmp"):
+        return True  # a temporary file an interrupted earlier version left
+    if rel.startswith("figures/"):
+        return rel.count("/") == 1 and name.endswith((".svg", ".png"))
+    return rel in _REPORT_NAMES
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """The report replaces ``out_dir`` as a whole: refuse a file, or a folder holding anything a
+    report does not write (the user's files would be lost)."""
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return
+    if not out_dir.is_dir():
+        raise OutputError(f"The output folder {out_dir} is a file, not a folder; choose another with --out.")
+    here = Path.cwd().resolve()
+    if out_dir.resolve() == here or out_dir.resolve() in here.parents:
+        raise OutputError(f"The output folder {out_dir} is the current folder or holds it; the report replaces its "
+                          f"folder as a whole, so give a folder inside it, e.g. --out {out_dir / 'report'}.")
+    foreign: list[str] = []
+    try:
+        for p in out_dir.rglob("*"):
+            rel = p.relative_to(out_dir).as_posix()
+            if (rel == "figures" and p.is_dir()) or _is_report_file(rel):
+                continue
+            foreign.append(rel)
+            if len(foreign) > 3:
+                break
+    except OSError as exc:
+        raise OutputError(os_error_sentence(exc, out_dir, "the output folder", action="read")) from None
+    if foreign:
+        shown = ", ".join(sorted(foreign[:3])) + (", ..." if len(foreign) > 3 else "")
+        raise OutputError(f"The output folder {out_dir} holds files a report does not write ({shown}); the report "
+                          "replaces its folder as a whole, so choose a new or empty folder with --out.")
+
+
+def _write_folder(out_dir: Path, files: list[tuple[str, bytes]]) -> None:
+    """Write the report folder as a whole (:func:`surveykit.io.atomic_folder`): the previous report
+    stays as it was until the new one is complete; an OS error becomes one sentence."""
+    try:
+        with atomic_folder(out_dir) as stage:
+            for name, data in files:
+                path = stage / name
+                path.parent.mkdir(exist_ok=True)
+                path.write_bytes(data)
+    except OSError as exc:
+        kept = "the previous report is unchanged" if out_dir.is_dir() else "nothing was written"
+        sentence = os_error_sentence(exc, out_dir, "the report folder")
+        raise OutputError(f"{sentence[:-1]}; {kept} and no temporary file was left.") from None

@@ -560,6 +560,10 @@ class Mediation(_Model):
     n_failed: int
     n_nonadmissible: int
     rng_seed: int | None
+    cluster: str | None = None  # the cluster bootstrap's cluster variable
+    n_clusters: int | None = None
+    # defined parameter -> kept draws in which it was not finite (missing in those draws only)
+    nonfinite_draws: dict[str, int] = {}
     parameters: list[BootParameter]
     standardized: list[BootParameter]
     mediation: list[dict[str, Cell]]
@@ -664,6 +668,155 @@ class Convergence(_Model):
     mean_n_used: Num
 
 
+# -- the sampling design -------------------------------------------------------------------------------------
+class ClusterSizes(_Model):
+    """How many respondents each cluster has (after screening)."""
+
+    column: str
+    n_clusters: int
+    size_min: int
+    size_median: float
+    size_mean: float
+    size_max: int
+    singletons: int  # clusters with one respondent
+
+
+class WeightSummary(_Model):
+    """The sampling weights: range, coefficient of variation and Kish's (1965) design effect of
+    weighting, ``deff_w = n sum(w^2) / sum(w)^2``, with the effective sample size ``n / deff_w``."""
+
+    column: str
+    min: float
+    max: float
+    mean: float
+    cv: float
+    deff_kish: float
+    n_effective: float
+
+
+class AggregationConstruct(_Model):
+    """:meth:`surveykit.psychometrics.AggregationResult.to_dict` ``constructs`` row."""
+
+    code: str = Field(alias="construct")  # "construct" is a (deprecated) method of pydantic models
+    n_items: int
+    options: int
+    sigma_eu2: float
+    n: int
+    groups: int
+    k: Num
+    ms_between: Num
+    ms_within: Num
+    df_between: int
+    df_within: int
+    f: Num
+    p_value: Num
+    icc1: Num
+    icc2: Num
+    rwg_j_groups: int
+    rwg_j_mean: Num
+    rwg_j_median: Num
+    rwg_j_share: Num
+    rwg_j_truncated: int
+
+
+class AggregationItem(_Model):
+    """:meth:`surveykit.psychometrics.AggregationResult.to_dict` ``items`` row."""
+
+    code: str = Field(alias="construct")
+    item: str
+    n: int
+    groups: int
+    k: Num
+    ms_between: Num
+    ms_within: Num
+    df_between: int
+    df_within: int
+    f: Num
+    p_value: Num
+    icc1: Num
+    icc2: Num
+    rwg_groups: int
+    rwg_mean: Num
+    rwg_median: Num
+    rwg_share: Num
+    rwg_truncated: int
+
+
+class AggregationCutoff(_Model):
+    op: str
+    value: float
+    cite: str
+    ref: str
+    reference: str
+    what: Bilingual
+
+
+class RwgBand(_Model):
+    """One of LeBreton & Senter's (2008) verbal bands of agreement, from ``lower`` up."""
+
+    lower: float = Field(alias="from")
+    en: str
+    zh: str
+
+
+class Aggregation(_Model):
+    """:meth:`surveykit.psychometrics.AggregationResult.to_dict` without the per-group rows; the
+    cut-offs' ``rwg_bands`` entry is ``rwg_bands``."""
+
+    group: str
+    group_size: str
+    rwg_cutoff: float
+    constructs: list[AggregationConstruct]
+    items: list[AggregationItem]
+    cutoffs: dict[str, AggregationCutoff]
+    rwg_bands: list[RwgBand] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class SurveyEstimate(_Model):
+    variable: str
+    estimate: Num
+    se: Num
+    ci_lower: Num
+    ci_upper: Num
+    deff: Num
+    n: int
+    sum_weights: float
+    group: Cell = None
+
+
+class SurveyEstimates(_Model):
+    """:meth:`surveykit.data.SurveyEstimates.to_dict` (design-based means of the construct scores)."""
+
+    statistic: str
+    design: dict[str, Cell | list[str]]
+    r_call: str
+    by: str | None
+    level: float
+    design_df: int | None
+    deff: Literal["srswor", "replace"] = "srswor"
+    estimates: list[SurveyEstimate]
+    notes: list[str] = Field(default_factory=list)
+
+
+class Design(_Model):
+    """The sampling design and what it implies: cluster sizes, weights, the constructs' ICCs and
+    agreement, design-based means of the construct scores with their design effects, and how the
+    models use the design."""
+
+    cluster: str | None = None
+    weights: str | None = None
+    strata: str | None = None
+    fpc: str | None = None
+    cluster_level: list[str] = Field(default_factory=list)
+    n: int
+    clusters: ClusterSizes | None = None
+    weight_summary: WeightSummary | None = None
+    aggregation: Aggregation | None = None
+    means: SurveyEstimates
+    models: Literal["cluster-robust", "weighted", "cluster-robust and weighted", "none"]
+
+
 class Power(_Model):
     """:meth:`surveykit.resampling.PowerResult.to_dict`."""
 
@@ -705,6 +858,7 @@ class ResultsRecord(_Model):
     mediation: Mediation | None = None
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     invariance: Invariance | None = None
+    design: Design | None = None
     power: Power | None = None
     warnings: list[StageWarning] = Field(default_factory=list)
 

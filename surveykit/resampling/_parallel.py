@@ -20,8 +20,12 @@ index.  A rich progress bar is drawn on stderr when stderr is a terminal.
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -180,10 +184,50 @@ def run_batches(
             return
         from joblib import Parallel, delayed
 
-        par = Parallel(n_jobs=min(workers, len(spans)), backend="loky", return_as="generator_unordered")
-        for start, stop, res in par(delayed(_tagged)(fn, payload, s, e) for s, e in spans):
+        # each worker ends with this process, even after kill -9 (_die_with)
+        main = threading.current_thread() is threading.main_thread()
+        par = Parallel(n_jobs=min(workers, len(spans)), backend="loky", return_as="generator_unordered",
+                       initializer=_die_with, initargs=(os.getpid(), main))
+        with _sigint_ignored():  # the workers start here and inherit the ignored signal
+            results = par(delayed(_tagged)(fn, payload, s, e) for s, e in spans)
+        for start, stop, res in results:
             advance(stop - start)
             yield start, stop, res
+
+
+@contextmanager
+def _sigint_ignored():
+    """Start worker processes with SIGINT ignored: Ctrl-C in a terminal reaches the whole process
+    group, and a worker would print a traceback; this process handles it (joblib then stops the
+    workers).  A child inherits an ignored signal through exec, and Python does not install its
+    Ctrl-C handler where SIGINT is ignored.  Meanwhile SIGINT is blocked in this thread, so that one
+    arriving now is delivered when the block ends instead of being lost.  POSIX, main thread only."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    old_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _die_with(parent: int, arm: bool) -> None:
+    """A worker's initializer: end when ``parent`` ends, even by kill -9 (Linux's PR_SET_PDEATHSIG,
+    through ctypes since the standard library has no binding; otherwise loky's workers and their
+    resource trackers wait for an idle timeout that a busy worker never reaches).  The signal comes
+    when the *thread* that started the worker ends, so it is armed only for workers started from the
+    main thread (or loky's manager thread, which lives as long as the pool), not from a caller's
+    short-lived thread."""
+    if arm and sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
 
 
 def _tagged(fn, payload, start, stop):

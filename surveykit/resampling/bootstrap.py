@@ -4,7 +4,9 @@ and the standardized solution, with percentile, bias-corrected and BCa intervals
 Each draw resamples the complete rows the model was fitted to (case resampling, with
 replacement, ``n`` rows) and refits the model with :class:`surveykit.sem.kernel.FitKernel`,
 starting from the full-sample solution, as lavaan does (``se = "bootstrap"``).  Draws whose
-optimizer did not converge are dropped and counted (``n_failed``); draws with a
+optimizer did not converge are dropped and counted (``n_failed``); a defined parameter whose
+value is not finite in a draw (``r := a/(b - c)`` with ``b = c``) is missing in that draw only,
+and the draws where it is are counted per parameter (``nonfinite_draws``); draws with a
 nonadmissible solution (a negative variance, or a latent or residual covariance matrix that
 is not positive definite: lavaan's ``post.check``) are kept and counted
 (``n_nonadmissible``), as lavaan keeps them.  The standardized solution (``std.all``) and
@@ -31,8 +33,17 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from surveykit._core.guards import check_memory
 from surveykit._core.rng import resolve_seed, stream
-from surveykit.errors import ConvergenceWarning, DataError, EstimationError, HeywoodCaseWarning, SpecError, check_option
+from surveykit.errors import (
+    ConvergenceWarning,
+    DataError,
+    DefinedParameterWarning,
+    EstimationError,
+    HeywoodCaseWarning,
+    SpecError,
+    check_option,
+)
 from surveykit.resampling._geometry import RowGeometry
 from surveykit.resampling._parallel import check_jobs, run_batches
 from surveykit.resampling._refit import Refitter
@@ -91,9 +102,12 @@ def _refit_batch(task: _RefitTask, start: int, stop: int) -> dict[str, np.ndarra
             if theta is None:
                 continue
             e, s = ref.standardized(theta, cov)
-            if not np.all(np.isfinite(e)):
+            if not np.all(np.isfinite(e[:ref.n_rows])):
                 continue
-            est[j], std[j] = e, s
+            # a defined parameter that is not finite in this draw (a ratio whose denominator is 0,
+            # the log of a negative value) is NaN in this draw only: the draw is kept for the others
+            est[j] = np.where(np.isfinite(e), e, np.nan)
+            std[j] = np.where(np.isfinite(s), s, np.nan)
             status[j] = OK
         ok = np.flatnonzero(status == OK)
         if len(ok):
@@ -136,6 +150,7 @@ class BootstrapResult(ResultMixin):
     warnings: tuple[tuple[str, str], ...] = ()
     cluster: str | None = None  # the column whose clusters were resampled (None: rows)
     n_clusters: int | None = None
+    nonfinite_draws: dict[str, int] = field(default_factory=dict)  # defined parameter -> kept draws where NaN
 
     # -- accessors -------------------------------------------------------------------
     @property
@@ -182,6 +197,7 @@ class BootstrapResult(ResultMixin):
         return to_jsonable({
             "ci": self.ci, "level": self.level, "n_boot": self.n_boot, "n_failed": self.n_failed,
             "n_nonadmissible": self.n_nonadmissible, "rng_seed": self.rng_seed,
+            "nonfinite_draws": dict(self.nonfinite_draws),
             "parameters": self._params, "standardized": self._std, "mediation": self._mediation,
             "warnings": [{"category": c, "message": m} for c, m in self.warnings],
             **({"cluster": self.cluster, "n_clusters": self.n_clusters} if self.cluster is not None else {}),
@@ -411,6 +427,10 @@ def bootstrap(
     clusters = _cluster_rows(fit, data, cluster, x.shape[0]) if cluster is not None else None
     seed = resolve_seed(rng)
     n_boot = int(n_boot)
+    k = len(fit.partable.table) + len(fit.partable.defined)
+    # every draw's estimates and standardized values are kept (draws, intervals), as is the jackknife
+    check_memory((n_boot + (x.shape[0] if ci == "bca" else 0)) * (2 * k * 8 + 1),
+                 f"n_boot={n_boot} draws of {k} estimates", "n_boot")
     light = dataclasses.replace(fit, _data=None) if getattr(fit, "_data", None) is not None else fit
     pe = fit.parameter_estimates()
     est0 = pe["est"].to_numpy(dtype=float)
@@ -428,7 +448,14 @@ def bootstrap(
     if kept.sum() < 2:
         raise EstimationError(f"Only {int(kept.sum())} of {n_boot} bootstrap draws converged; no intervals can be "
                               "formed. Check the model (identification, Heywood cases) and the sample size.")
+    defined = _row_names(pe)[len(fit.partable.table):]
+    nonfinite = _nonfinite_defined(boot["est"][kept], defined, n_rows=len(fit.partable.table))
     with capture_warnings() as log:
+        for name, count in nonfinite.items():
+            warnings.warn(f"The defined parameter {name} is not finite (a division by zero, the log of a negative "
+                          f"value) in {count} of {int(kept.sum())} bootstrap draws; its interval and standard "
+                          f"error use the other {int(kept.sum()) - count}, the other parameters every draw.",
+                          DefinedParameterWarning, stacklevel=2)
         if n_failed:
             warnings.warn(f"{n_failed} of {n_boot} bootstrap draws did not converge and were dropped; the "
                           f"intervals use the other {n_boot - n_failed}.", ConvergenceWarning, stacklevel=2)
@@ -454,4 +481,11 @@ def bootstrap(
         _params=params, _std=std, _mediation=med, _draws=boot["est"], _std_draws=boot["std"], _status=status,
         _names=_row_names(pe), _jackknife=None if jack is None else jack["est"], warnings=tuple(log),
         cluster=cluster, n_clusters=None if clusters is None else len(clusters),
+        nonfinite_draws=nonfinite,
     )
+
+
+def _nonfinite_defined(draws: np.ndarray, names: tuple[str, ...], *, n_rows: int) -> dict[str, int]:
+    """Kept draws in which each defined parameter is not finite (only those with any)."""
+    counts = (~np.isfinite(draws[:, n_rows:])).sum(axis=0)
+    return {name: int(c) for name, c in zip(names, counts) if c}

@@ -196,6 +196,8 @@ def invariance(
     convention: str = "cheung-rensvold-2002",
     partial: bool | None = None,
     max_released: int | None = None,
+    cluster: str | None = None,
+    sampling_weights: str | None = None,
 ) -> InvarianceResult:
     """Test measurement invariance of ``model`` across the groups in column ``group``.
 
@@ -205,6 +207,12 @@ def invariance(
     metric, scalar (and strict with ``parameterization="theta"``), estimator "WLSMV", with
     Wu & Estabrook's (2016) identification (semTools ``measEq.syntax``); the syntax of every
     level is kept in ``.syntax``.
+
+    ``cluster`` and ``sampling_weights`` (continuous indicators) fit every level as
+    :func:`surveykit.sem` does with them: cluster-robust standard errors and scaled tests, so the
+    difference tests are scaled (Satorra-Bentler 2001), as lavaan's ``lavTestLRT``.  The search for
+    constraints to release uses score tests that assume independent, unweighted observations, so
+    it is off by default with them and ``partial=True`` is refused.
 
     Returns an :class:`InvarianceResult` whose ``.table`` is indexed by level with npar, chisq,
     df, cfi, tli, rmsea, srmr (robust or scaled versions where the estimator has them; see
@@ -236,7 +244,12 @@ def invariance(
     else:
         order = list(LEVELS)
         levels = levels if levels is not None else tuple(order)
-        partial = True if partial is None else partial
+        design = cluster is not None or sampling_weights is not None
+        if design and partial:
+            raise SpecError("partial=True (the search for constraints to release) uses score tests that assume "
+                            "independent, unweighted observations; with cluster= or sampling_weights= leave it out "
+                            "and read the level that fails.")
+        partial = (not design) if partial is None else partial
         estimator = estimator or "ML"
         if parameterization != "delta":
             raise SpecError("parameterization= applies to ordinal indicators; give ordered= or leave it out.")
@@ -244,11 +257,15 @@ def invariance(
     _check_levels(levels, order, ordinal)
     conv = CONVENTIONS[convention]
     if ordinal:
+        if cluster is not None or sampling_weights is not None:
+            raise SpecError("cluster= and sampling_weights= are available for continuous indicators only here; "
+                            "treat the items as continuous (estimator='MLR') or leave the design out.")
         fits, released, tried, syntax = _ordinal_fits(model, data, group, levels, estimator, ordered,
                                                       parameterization)
     else:
+        design = {k: v for k, v in (("cluster", cluster), ("sampling_weights", sampling_weights)) if v is not None}
         fits, released, tried = _continuous_fits(model, data, group, levels, estimator, missing, conv, partial,
-                                                 max_released)
+                                                 max_released, design)
         syntax = {}
     kind = _index_kind(fits["configural"], ordinal)
     table = pd.DataFrame.from_dict({lvl: _row(f, kind) for lvl, f in fits.items()}, orient="index")
@@ -278,7 +295,7 @@ def _ordinal_fits(model, data, group, levels, estimator, ordered, parameterizati
     return fits, {lvl: [] for lvl in levels}, {}, syntax
 
 
-def _continuous_fits(model, data, group, levels, estimator, missing, conv, partial, max_released):
+def _continuous_fits(model, data, group, levels, estimator, missing, conv, partial, max_released, design):
     fits: dict[str, SEMResult] = {}
     released: dict[str, list[str]] = {}
     tried: dict[str, pd.DataFrame] = {}
@@ -287,7 +304,7 @@ def _continuous_fits(model, data, group, levels, estimator, missing, conv, parti
 
     def fit_level(equal):
         return sem(model, data, estimator=estimator, missing=missing, group=group, group_equal=equal,
-                   group_partial=all_released)
+                   group_partial=all_released, **design)
 
     for lvl in levels:
         equal = LEVELS[lvl]

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveykit._core.guards import check_memory
 from surveykit._core.rng import resolve_seed, stream
 from surveykit.errors import EstimationError, SpecError, check_option
 from surveykit.resampling._parallel import check_jobs, run_batches
@@ -317,6 +318,10 @@ def power(
     if not len(rows):
         raise SpecError("The analysis model has no free structural path or defined parameter to test; use "
                         "parameters='all' or add paths.")
+    # the tables of every replication stay in memory, and each worker draws a whole sample at once
+    check_memory(len(sizes) * reps * (2 * len(rows) * 8 + 16),
+                 f"reps={reps} replications at {len(sizes)} sample size(s) of {len(rows)} parameter(s)", "reps")
+    check_memory(max(sizes) * len(pop.names) * 8 * 4, f"a simulated sample of n={max(sizes)}", "the sample sizes n")
     task = _PowerTask(fit=fit, sampler=sampler, columns=np.array([pop.names.index(v) for v in names]), rows=rows,
                       sizes=sizes, reps=reps, seed=seed)
     total = len(sizes) * reps

@@ -14,6 +14,19 @@ continuous response into a Likert category.  Generation:
 4. optional careless respondents (straight-liners, random fast responders) and declared
    missing codes placed at random.
 
+Members nested in clusters (``clusters:``, e.g. members of Party branches): respondents are
+allotted to ``n`` clusters of unequal sizes, and every construct's disturbance (an exogenous
+construct itself, an endogenous construct's residual ``zeta``) is split into a between-cluster
+part shared by the cluster's members, with the construct's ``icc`` share of its variance, and a
+within part.  The exogenous constructs' between covariance is ``D Phi D`` (``D`` the square roots
+of their ICCs) and their within covariance ``Phi - D Phi D``, so the total covariance stays
+``Phi`` and every path stays the standardized value written down; the ICCs of the endogenous
+constructs follow from the paths and are recorded (``true_iccs``), as are each item's latent-
+response ICCs (``lambda^2`` times its construct's).  Measurement errors vary within clusters
+only.  Variables listed in ``clusters.cluster_level`` are drawn once per cluster.  With
+``clusters.weight``, each cluster's members were sampled at a fraction drawn uniformly from
+``sampling_fraction``, and the weight is its inverse, scaled to mean 1 over the sample.
+
 Every draw comes from one ``numpy.random.Generator`` seeded by ``rng``; the same seed gives
 the same data.
 """
@@ -80,6 +93,30 @@ class RespondentSpec(_M):
     )
 
 
+class ClusterSpec(_M):
+    """Members nested in clusters (see module docstring)."""
+
+    column: str = Field(description="the instrument's respondent variable of type 'cluster' that gets the cluster id")
+    n: int = Field(gt=1, description="number of clusters")
+    size_cv: float = Field(0.5, ge=0, le=3, description="coefficient of variation of the cluster sizes")
+    min_size: int = Field(2, ge=1, description="smallest cluster")
+    icc: float = Field(0.1, ge=0, lt=1, description="share of each construct's disturbance variance between clusters")
+    iccs: dict[str, float] = Field(default_factory=dict, description="construct -> its own disturbance ICC")
+    cluster_level: tuple[str, ...] = Field((), description="respondent variables drawn once per cluster")
+    weight: str | None = Field(None, description="respondent variable of type 'weight' that gets the sampling weight")
+    sampling_fraction: tuple[float, float] = Field((0.2, 0.8), description="range of the clusters' sampling fractions")
+
+    @model_validator(mode="after")
+    def _check(self) -> ClusterSpec:
+        bad = {k: v for k, v in self.iccs.items() if not 0 <= v < 1}
+        if bad:
+            raise ValueError(f"iccs must lie in [0, 1): {bad}")
+        lo, hi = self.sampling_fraction
+        if not 0 < lo <= hi <= 1:
+            raise ValueError("sampling_fraction must be two numbers 0 < low <= high <= 1")
+        return self
+
+
 class Population(_M):
     name: str
     description: Text
@@ -91,6 +128,7 @@ class Population(_M):
     missing: MissingSpec = MissingSpec()
     careless: CarelessSpec = CarelessSpec()
     respondent: RespondentSpec = RespondentSpec()
+    clusters: ClusterSpec | None = None
 
 
 def load_population(path: str | Path) -> Population:
@@ -123,6 +161,8 @@ class SimulatedSurvey:
     true_loadings: dict[str, float]
     seed: int
     notes: tuple[str, ...] = field(default=())
+    cluster: np.ndarray | None = None  # each respondent's cluster (0 .. n-1), with ``clusters:``
+    true_iccs: dict[str, float] = field(default_factory=dict)  # construct or item -> latent-response ICC
 
 
 def _exogenous_cov(names: list[str], spec: LatentSpec) -> np.ndarray:
@@ -139,6 +179,127 @@ def _exogenous_cov(names: list[str], spec: LatentSpec) -> np.ndarray:
     if np.linalg.eigvalsh(phi).min() <= 0:
         raise SpecError("latent correlations of the exogenous constructs do not form a positive definite matrix.")
     return phi
+
+
+@dataclass(frozen=True)
+class _Clusters:
+    """Respondents allotted to clusters: ``member[i]`` is respondent i's cluster (0 .. n-1)."""
+
+    spec: ClusterSpec
+    member: np.ndarray
+    n: int
+
+    @classmethod
+    def draw(cls, population: Population, instrument: Instrument, n: int, gen: np.random.Generator) -> _Clusters:
+        spec = population.clusters
+        rvars = {r.id: r for r in instrument.respondent}
+        for key, name, kind in (("column", spec.column, "cluster"), ("weight", spec.weight, "weight")):
+            if name is not None and (name not in rvars or rvars[name].type != kind):
+                raise SpecError(f"clusters.{key} names {name!r}; add it to the instrument's respondent variables "
+                                f"with type: {kind}.")
+        unknown = [v for v in spec.cluster_level
+                   if v not in population.respondent.categorical and v not in population.respondent.lognormal]
+        if unknown:
+            raise SpecError(f"clusters.cluster_level names {', '.join(unknown)}, not variables drawn under "
+                            "respondent:.")
+        extra = n - spec.min_size * spec.n
+        if extra < 0:
+            raise SpecError(f"n = {n} respondents cannot fill {spec.n} clusters of at least {spec.min_size}; "
+                            "raise n or lower clusters.n or clusters.min_size.")
+        if spec.size_cv > 0:
+            rel = gen.lognormal(0.0, np.sqrt(np.log1p(spec.size_cv**2)), size=spec.n)
+            sizes = spec.min_size + gen.multinomial(extra, rel / rel.sum())
+        else:  # as equal as n allows
+            sizes = np.full(spec.n, n // spec.n)
+            sizes[: n % spec.n] += 1
+        member = gen.permutation(np.repeat(np.arange(spec.n), sizes))
+        member.setflags(write=False)
+        return cls(spec, member, spec.n)
+
+    def icc(self, construct: str) -> float:
+        return float(self.spec.iccs.get(construct, self.spec.icc))
+
+    def write(self, out: pd.DataFrame, gen: np.random.Generator) -> None:
+        """The cluster id (1 .. n) and, with a weight, the inverse sampling fraction scaled to mean 1."""
+        out[self.spec.column] = self.member + 1
+        if self.spec.weight is not None:
+            w = 1.0 / gen.uniform(*self.spec.sampling_fraction, size=self.n)[self.member]
+            out[self.spec.weight] = np.round(w / w.mean(), 4)
+
+
+def _units(clusters: _Clusters | None, var: str, n: int) -> tuple[int, np.ndarray]:
+    """How many values of ``var`` to draw, and which one each respondent gets: one per respondent,
+    or one per cluster for a cluster-level variable."""
+    if clusters is not None and var in clusters.spec.cluster_level:
+        return clusters.n, clusters.member
+    return n, np.arange(n)
+
+
+def _split_draw(gen: np.random.Generator, clusters: _Clusters | None, cov: np.ndarray, chol_b: np.ndarray,
+                chol_w: np.ndarray, n: int) -> np.ndarray:
+    """Normal draws with covariance ``cov = chol_b chol_b' + chol_w chol_w'``: a between part shared
+    within a cluster plus a within part (without clusters, draws from ``cov``)."""
+    k = cov.shape[0]
+    if clusters is None:
+        return gen.multivariate_normal(np.zeros(k), cov, size=n, method="cholesky")
+    between = gen.standard_normal((clusters.n, k)) @ chol_b.T
+    return between[clusters.member] + gen.standard_normal((n, k)) @ chol_w.T
+
+
+def _draw_latent(population: Population, names: list[str], exo: list[str], order: list[str], paths, n: int,
+                 gen: np.random.Generator, clusters: _Clusters | None) -> tuple[np.ndarray, np.ndarray]:
+    """The construct scores (columns ``names``: exogenous, then endogenous in causal order) and
+    their between-cluster covariance (zero without clusters); every construct has variance 1."""
+    k, ne = len(names), len(exo)
+    cov = np.zeros((k, k))
+    cov_b = np.zeros((k, k))
+    cov[:ne, :ne] = _exogenous_cov(exo, population.latent)
+    chol = np.linalg.cholesky(cov[:ne, :ne])
+    chol_b = chol_w = chol
+    if clusters is not None:
+        d = np.sqrt([clusters.icc(c) for c in exo])
+        cov_b[:ne, :ne] = cov[:ne, :ne] * np.outer(d, d)
+        chol_b = d[:, None] * chol
+        try:
+            chol_w = np.linalg.cholesky(cov[:ne, :ne] - cov_b[:ne, :ne])
+        except np.linalg.LinAlgError:
+            raise SpecError("With these clusters.iccs the within-cluster covariance of the exogenous constructs is "
+                            "not positive definite; make their ICCs more alike.") from None
+    eta = np.zeros((n, k))
+    eta[:, :ne] = _split_draw(gen, clusters, cov[:ne, :ne], chol_b, chol_w, n)
+    for y in order:
+        j = names.index(y)
+        beta = np.zeros(k)
+        for yy, x, b in paths:
+            if yy == y:
+                beta[names.index(x)] = b
+        explained = float(beta @ cov @ beta)
+        psi = 1.0 - explained
+        if psi <= 0:
+            raise SpecError(f"The paths into {y} explain {explained:.3f} >= 1 of its variance; lower them.")
+        cov[j, :] = beta @ cov
+        cov[:, j] = cov[j, :]
+        cov[j, j] = 1.0
+        icc = clusters.icc(y) if clusters is not None else 0.0
+        cov_b[j, :] = beta @ cov_b
+        cov_b[:, j] = cov_b[j, :]
+        cov_b[j, j] = float(beta @ cov_b @ beta) + icc * psi
+        if clusters is None:
+            zeta = np.sqrt(psi) * gen.standard_normal(n)
+        else:
+            zeta = np.sqrt(icc * psi) * gen.standard_normal(clusters.n)[clusters.member] + \
+                np.sqrt((1 - icc) * psi) * gen.standard_normal(n)
+        eta[:, j] = eta @ beta + zeta
+    return eta, cov_b
+
+
+def _true_iccs(names: list[str], codes: list[str], cov_b: np.ndarray, loadings: dict[str, float],
+               instrument: Instrument) -> dict[str, float]:
+    """Each construct's ICC (its between variance: the total is 1) and each item's latent response's."""
+    out = {c: float(cov_b[names.index(c), names.index(c)]) for c in codes}
+    for it in instrument.items:
+        out[it.id] = loadings[it.id] ** 2 * out[instrument.construct_of(it.id).code]
+    return out
 
 
 def simulate(population: Population, instrument: Instrument, *, n: int | None = None, rng=None) -> SimulatedSurvey:
@@ -167,25 +328,8 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
         order += ready
         pending = [y for y in pending if y not in ready]
     names = exo + order
-    cov = np.zeros((len(names), len(names)))
-    ne = len(exo)
-    cov[:ne, :ne] = _exogenous_cov(exo, population.latent)
-    eta = np.zeros((n, len(names)))
-    eta[:, :ne] = gen.multivariate_normal(np.zeros(ne), cov[:ne, :ne], size=n, method="cholesky")
-    for y in order:
-        j = names.index(y)
-        beta = np.zeros(len(names))
-        for yy, x, b in paths:
-            if yy == y:
-                beta[names.index(x)] = b
-        explained = float(beta @ cov @ beta)
-        psi = 1.0 - explained
-        if psi <= 0:
-            raise SpecError(f"The paths into {y} explain {explained:.3f} >= 1 of its variance; lower them.")
-        cov[j, :] = beta @ cov
-        cov[:, j] = cov[j, :]
-        cov[j, j] = 1.0
-        eta[:, j] = eta @ beta + np.sqrt(psi) * gen.standard_normal(n)
+    clusters = _Clusters.draw(population, instrument, n, gen) if population.clusters is not None else None
+    eta, cov_b = _draw_latent(population, names, exo, order, paths, n, gen, clusters)
     latent = pd.DataFrame(eta, columns=names)[codes]
 
     meas = population.measurement
@@ -244,17 +388,21 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
             raise SpecError(f"respondent.categorical names {var!r}, not a respondent variable of the instrument.")
         vals = np.array(list(probs_map))
         pr = np.array(list(probs_map.values()), dtype=float)
-        out[var] = gen.choice(vals, size=n, p=pr / pr.sum())
+        size, unit = _units(clusters, var, n)
+        out[var] = gen.choice(vals, size=size, p=pr / pr.sum())[unit]
     for var, (ml, sl, lo, hi) in population.respondent.lognormal.items():
         if var not in rvars:
             raise SpecError(f"respondent.lognormal names {var!r}, not a respondent variable of the instrument.")
-        v = np.clip(np.round(gen.lognormal(ml, sl, size=n)), lo, hi)
+        size, unit = _units(clusters, var, n)
+        v = np.clip(np.round(gen.lognormal(ml, sl, size=size)[unit]), lo, hi)
         if rvars[var].type == "duration":
             fast = kind == "speeder"
             a, b = car.speeder_seconds
             v[fast] = np.round(gen.uniform(a, b, size=int(fast.sum())))
         out[var] = v.astype(int)
-    first = [c for c in out.columns if rvars.get(c) is not None and rvars[c].type == "id"]
+    if clusters is not None:
+        clusters.write(out, gen)
+    first = [c for c in out.columns if rvars.get(c) is not None and rvars[c].type in ("id", "cluster")]
     rest = [c for c in out.columns if c not in first]
     frame_all = pd.concat([out[first], resp, out[rest]], axis=1)
     true_paths = {f"{y}~{x}": b for y, x, b in paths}
@@ -266,4 +414,6 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
         true_paths=true_paths,
         true_loadings=loadings,
         seed=seed,
+        cluster=None if clusters is None else clusters.member.copy(),
+        true_iccs={} if clusters is None else _true_iccs(names, codes, cov_b, loadings, instrument),
     )

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from surveykit.errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
+from surveykit.errors import DefinedParameterWarning, HeywoodCaseWarning, NonPositiveDefiniteWarning
 from surveykit.sem.pipeline import Estimation
 from surveykit.sem.results import SEMResult
 from surveykit.sem.solution import Solution
@@ -117,6 +117,16 @@ def _admissibility(est: Estimation, rams, std_all: np.ndarray) -> None:
             HeywoodCaseWarning, stacklevel=4)
 
 
+def _defined_finite(pt, values: np.ndarray) -> None:
+    """A defined parameter that is not finite at the estimates, as a warning (it would otherwise be a
+    silent null in every table)."""
+    for d, v in zip(pt.defined, values):
+        if not np.isfinite(v):
+            warnings.warn(f"The defined parameter {d.lhs} := {d.rhs} is {v} at the estimates (a division by zero, "
+                          "or the log or a fractional power of a negative value); it has no standard error. Check "
+                          "its expression.", DefinedParameterWarning, stacklevel=4)
+
+
 def row_values(est: Estimation, theta: np.ndarray) -> tuple[Solution, np.ndarray, dict[str, np.ndarray]]:
     """At ``theta``: the solution, every table row's value (with the derived values of ordinal
     models: residual variances in the delta, scaling factors in the theta parameterization) and
@@ -200,6 +210,7 @@ def assemble(est: Estimation, fit: dict, *, syntax: str, engine_note: str | None
             "std_lv": std_lv, "std_all": std_all, "std_nox": std_nox}
     if sol.n_defined:
         vals, ses = sol.defined_with_se(theta, vcov)
+        _defined_finite(pt, vals)
         with np.errstate(divide="ignore", invalid="ignore"):
             zz = vals / np.where(ses > 0, ses, np.nan)
         extra = {"est": vals, "se": ses, "z": zz, "pvalue": 2 * special.ndtr(-np.abs(zz)),

@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from surveykit._core.guards import check_covariance
 from surveykit.errors import DataError, DataQualityWarning, MissingDataWarning
 
 __all__ = ["GroupMoments", "SampleMoments", "H1", "Pattern", "patterns", "em_saturated", "vech_index",
@@ -380,24 +381,7 @@ class SampleMoments:
 
 
 def _check_moments(cov: np.ndarray, names: tuple[str, ...], where: str, n: int) -> None:
-    if n <= len(names):
-        raise DataError(
-            f"Only {n} usable rows{where} for {len(names)} model variables; the covariance matrix cannot be "
-            "estimated. Collect more data or use fewer variables.")
-    const = [names[i] for i in np.flatnonzero(np.diag(cov) <= 0)]
-    if const:
-        raise DataError(f"Model variable(s) {', '.join(const)} have zero variance{where}; remove them.")
-    eig, vec = np.linalg.eigh(cov)
-    if eig.min() <= 1e-12 * eig.max():
-        sd = np.sqrt(np.diag(cov))
-        r = cov / np.outer(sd, sd)
-        np.fill_diagonal(r, 0.0)
-        i, j = np.unravel_index(np.argmax(np.abs(r)), r.shape)
-        involved = [names[k] for k in np.flatnonzero(np.abs(vec[:, 0]) > 1e-6)]
-        raise DataError(
-            f"The sample covariance matrix of the model variables{where} is not positive definite (smallest "
-            f"eigenvalue {eig.min():.3g}): {', '.join(involved)} are linearly dependent (e.g. {names[i]} and "
-            f"{names[j]} correlate {r[i, j]:.4f}). Remove redundant variables.")
+    check_covariance(cov, names, n, where=where)
 
 
 def listwise_moments(x: np.ndarray, names: tuple[str, ...], where: str = "", *, unbiased: bool = False,

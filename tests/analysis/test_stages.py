@@ -88,7 +88,7 @@ def test_hypothesis_naming_no_path_of_the_model(light, tmp_path):
 def test_bootstrap_needs_ml_with_listwise_deletion(light, tmp_path):
     spec = _spec(tmp_path, estimation={"estimator": "MLR"}, bootstrap={"n_boot": 100})
     with pytest.raises(SpecError, match="bootstrap needs estimation.estimator 'ML' with listwise deletion"):
-        st.mediation(spec, None, 1)
+        st.mediation(spec, None, 1, light[2])
 
 
 def test_invariance_group_must_be_a_column(light, tmp_path):
@@ -116,3 +116,72 @@ def test_ordinal_options_need_ordinal_items(light, tmp_path):
     spec = _spec(tmp_path, invariance={"group": "region", "parameterization": "theta"})
     with pytest.raises(SpecError, match="invariance.parameterization and the 'thresholds' level apply to ordinal"):
         st.measurement_invariance(spec, light[2])
+
+
+# -- the sampling design ---------------------------------------------------------------------------------------
+def test_design_stage_reports_clusters_weights_iccs_and_design_based_means(light, tmp_path):
+    """The demo's members nested in 60 branches: cluster sizes, Kish's deff of the weights, ICC(1),
+    ICC(2) and rwg(j) per construct (sk.aggregation's own numbers), design-based means of the
+    construct scores (sk.survey_mean, deff against sampling with replacement)."""
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, design={"cluster": "branch_id", "weights": "weight", "cluster_level": ["EXE"]})
+    rec = st.design(spec, sample)
+    frame = sample.data.frame
+    sizes = frame["branch_id"].value_counts()
+    assert rec.clusters.n_clusters == len(sizes) == 60 and rec.clusters.size_max == sizes.max()
+    w = frame["weight"].to_numpy(float)
+    assert rec.weight_summary.deff_kish == pytest.approx(len(w) * (w**2).sum() / w.sum() ** 2, rel=1e-12)
+    agg = sk.aggregation(sample.data, group="branch_id").constructs.set_index("construct")
+    for row in rec.aggregation.constructs:
+        assert row.icc1 == pytest.approx(agg.loc[row.code, "icc1"], rel=1e-12)
+        assert row.rwg_j_mean == pytest.approx(agg.loc[row.code, "rwg_j_mean"], rel=1e-12)
+    means = sk.survey_mean(sample.data, design={"cluster": "branch_id", "weights": "weight"}, deff="replace")
+    got = {e.variable: (e.estimate, e.se, e.deff) for e in rec.means.estimates}
+    for r in means.table.itertuples():
+        assert got[r.variable] == pytest.approx((r.estimate, r.se, r.deff), rel=1e-12)
+    assert rec.models == "cluster-robust and weighted" and rec.cluster_level == ["EXE"]
+    assert rec.means.deff == "replace"
+
+
+def test_design_columns_and_constructs_must_exist(light, tmp_path):
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, design={"cluster": "branch"})
+    with pytest.raises(SpecError, match="design.cluster names 'branch', which is not a column of demo_survey.sav; "
+                                        "name the column that holds it."):
+        st.design(spec, sample)
+    spec = _spec(tmp_path, design={"cluster": "branch_id", "cluster_level": ["XYZ"]})
+    with pytest.raises(SpecError, match="design.cluster_level names XYZ, not constructs of this analysis"):
+        st.design(spec, sample)
+
+
+def test_design_spec_needs_a_column_and_cluster_level_needs_clusters(tmp_path):
+    with pytest.raises(SpecError, match="design needs at least one of cluster, weights or strata"):
+        _spec(tmp_path, design={"cluster_level": []})
+    with pytest.raises(SpecError, match="design.cluster_level needs design.cluster"):
+        _spec(tmp_path, design={"weights": "weight", "cluster_level": ["EXE"]})
+
+
+def test_models_use_the_design_and_the_bootstrap_resamples_branches(light, tmp_path):
+    """cluster= reaches the fits (cluster-robust SEs); the bootstrap of the defined effects resamples
+    whole branches; weighted models cannot be bootstrapped, and the model-based CMB checks are skipped
+    with a warning."""
+    _, _, sample, _, _ = light
+    two = st.Sample(sample.data, sample.keyed, ("IDE", "STY", "EXE"))
+    structural = {"model": "STY ~ a*IDE\nEXE ~ b*STY + IDE\nind := a*b", "hypotheses": []}
+    spec = _spec(tmp_path, structural=structural, bootstrap={"n_boot": 100, "ci": "percentile", "jobs": 1},
+                 design={"cluster": "branch_id", "weights": "weight", "weights_in_models": False})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)
+        fit, rec = st.structural(spec, two)
+        assert fit.options.cluster == "branch_id" and fit.options.sampling_weights is None
+        boot, med = st.mediation(spec, fit, 5, two)
+    assert (boot.cluster, boot.n_clusters, med.n_clusters) == ("branch_id", 60, 60)
+    pe = fit.parameter_estimates().set_index(["lhs", "op", "rhs"])
+    bpe = boot.parameter_estimates().set_index(["lhs", "op", "rhs"])
+    assert bpe.loc[("STY", "~", "IDE"), "est"] == pytest.approx(pe.loc[("STY", "~", "IDE"), "est"], rel=1e-6)
+    weighted = _spec(tmp_path, structural=structural, bootstrap={"n_boot": 100},
+                     design={"cluster": "branch_id", "weights": "weight"})
+    with pytest.raises(SpecError, match="bootstrap refits unweighted models, and the spec weights the models"):
+        st.mediation(weighted, fit, 5, two)
+    with pytest.warns(sk.errors.OptionWarning, match="model-based common-method checks"):
+        assert st.cmb(weighted, two) == rs.CMB()

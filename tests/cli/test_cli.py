@@ -51,17 +51,17 @@ def test_analyze_twice_gives_identical_results(tmp_path, light_spec):
 
 
 def test_analyze_overrides_data_with_csv(tmp_path, light_spec, demo_result):
-    proc = run("analyze", light_spec, "--data", sk.datasets.demo_path("csv"), "--out", tmp_path, "--lang", "en",
+    proc = run("analyze", light_spec, "--data", sk.datasets.demo_path("csv"), "--out", tmp_path / "out", "--lang", "en",
                "--table-style", "apa")
     assert proc.returncode == 0, proc.stderr
-    r = read_results(tmp_path / "results.json")
+    r = read_results(tmp_path / "out" / "results.json")
     assert r.data.file == "demo_survey.csv"
     # the csv carries the same answers as the sav: the same sample and estimates
     ref = demo_result.record
     assert r.screening.n_after == ref.screening.n_after
     # the same numbers from two file formats; only the order of floating-point sums may differ
     assert r.structural.rows("~")[0].est == pytest.approx(ref.structural.rows("~")[0].est, rel=1e-9)
-    man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert man["report"]["lang"] == "en" and man["report"]["table_style"] == "apa"
 
 

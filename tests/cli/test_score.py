@@ -128,7 +128,8 @@ def test_missing_file_and_output_over_the_input(tmp_path):
     before = sha(data)
     proc = run("score", data, "--instrument", INSTRUMENT, "--out", data)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"surveykit: error: --out '{data}' is the data file itself; write to another file."
+    assert proc.stderr.strip() == (f"surveykit: error: --out '{data}' is the data file itself; write to another file "
+                                   "(an input is never overwritten).")
     assert sha(data) == before
 
 
@@ -187,3 +188,28 @@ def test_encoding_and_layout_of_a_platform_text_export(tmp_path):
     proc = run("score", data, "--instrument", INSTRUMENT, "--out", out, "--layout", "spss")
     assert proc.returncode == 2 and proc.stderr.startswith("surveykit: error: ") and "spss" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE")
+def test_file_size_limit_is_one_sentence_and_leaves_no_partial_file(tmp_path):
+    """A real file-size limit in a child (issue 13): exit 2, the scores file named, nothing left behind."""
+    import resource
+
+    from tests._tiny import tiny_data, write_tiny
+
+    write_tiny(tmp_path, data=tiny_data(n=5000))
+    before = sorted(os.listdir(tmp_path))
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    proc = subprocess.run([sys.executable, "-m", "surveykit", "score", str(tmp_path / "data.csv"), "--instrument",
+                           str(tmp_path / "ins.yaml"), "--out", str(tmp_path / "s.csv")], capture_output=True,
+                          text=True, env=env, preexec_fn=limit, cwd=Path(__file__).resolve().parents[2],
+                          timeout=300)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"surveykit: error: Cannot write the scores file {tmp_path / 's.csv'}: a file would exceed "
+                           "the file-size limit (File too large); raise the limit (ulimit -f); no partial file was "
+                           "left.\n")
+    assert sorted(os.listdir(tmp_path)) == before

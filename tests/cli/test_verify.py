@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -39,9 +40,13 @@ def test_verify_passes_on_a_fresh_report(fresh):
 
 
 def _rewrite_results(folder, change) -> None:
+    """Change results.json as another run would write it: its manifest lists the new file's SHA-256."""
     res = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     change(res)
     (folder / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    man["outputs"]["results.json"] = hashlib.sha256((folder / "results.json").read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
 
 
 def test_verify_calls_last_digit_differences_numerically_identical(fresh, tmp_path):
@@ -141,3 +146,31 @@ def test_verify_with_invalid_manifest_is_exit_2(tmp_path):
     assert result.exit_code == 2 and "is not valid JSON" in result.output
 
 
+
+
+def test_verify_checks_manifest_json_itself(fresh, tmp_path):
+    """A stale or added file, a removed entry and a file edited after the report are each named (issue 13)."""
+    bad = tmp_path / "bad"
+    shutil.copytree(fresh, bad)
+    (bad / "figures" / "old_path.svg").write_text("<svg/>", encoding="utf-8")  # a stale figure of an earlier run
+    forged = sorted((bad / "figures").glob("*.png"))[0].relative_to(bad).as_posix()
+    man = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
+    del man["outputs"][forged]  # the forger removes the entry instead of updating it
+    (bad / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
+    (bad / forged).write_bytes(b"forged")
+    result = runner.invoke(app, ["verify", str(bad)])
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert ("differs: figures/old_path.svg is in the report folder but manifest.json does not list it (a stale or "
+            "added file; remove it or run the analysis again)") in out
+    assert f"differs: {forged} is in the report folder but manifest.json does not list it" in out
+    assert f"differs: manifest.json does not list {forged}, which the report writes (an entry was removed)" in out
+    assert f"differs: {forged} differs (not the rendering of results.json)" in out
+    html = bad / "report.html"
+    man["outputs"][forged] = hashlib.sha256(b"forged").hexdigest()  # the forger updates the entry instead
+    (bad / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
+    html.write_bytes(html.read_bytes() + b" ")
+    out = runner.invoke(app, ["verify", str(bad)]).output
+    assert ("differs: report.html: its SHA-256 is not the one manifest.json records (the file was changed after the "
+            "report was written)") in out
+    assert f"differs: {forged} differs (not the rendering of results.json)" in out

@@ -107,6 +107,20 @@ def test_renderings_escape_text(tmp_path):
     assert "\\| a & b" in md
     row = [line for line in md.splitlines() if line.startswith("| q1 ")][0]
     assert row.count(" | ") == 11  # the label's pipe does not add a column
+    # Markdown passes raw HTML through: no tag may open (issue 13)
+    assert "<script>" not in md and "<b>" not in md and "&lt;script>alert('x')&lt;/script>" in md
+
+
+def test_labels_that_look_like_formulas_stay_text_in_the_workbook(tmp_path):
+    """A label starting with '=' would be a live formula in the .xlsx (OWASP CSV/formula injection)."""
+    frame = pd.DataFrame({"q1": [1.0, 2.0]})
+    path = tmp_path / "x.sav"
+    write_sav(frame, path, variable_labels={"q1": "=HYPERLINK(\"http://x\",\"y\")"}, value_labels={"q1": {1: "=1+1"}})
+    codebook(path).write(tmp_path / "cb.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "cb.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "=1+1" in [c.value for c in book["value_labels"]["D"]]
 
 
 def test_write_formats_atomically(tmp_path, demo_book):

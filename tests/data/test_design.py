@@ -274,3 +274,32 @@ def test_survey_data_scores_are_estimated_by_default():
     items = survey_proportions(data, design=design)
     assert items.table["variable"].unique().tolist() == data.item_ids()
     assert sk.survey_total is survey_total and sk.Design is Design
+
+
+# -- deff = "replace" ------------------------------------------------------------------------------------------
+DEFF = json.loads((REF / "survey" / "deff_replace.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", ["relative", "pw"])
+def test_deff_against_sampling_with_replacement_matches_r(case):
+    """R survey 4.1.1 svymean/svytotal(deff = "replace") on apiclus1 with its weights and with
+    relative weights (mean 1), where deff = TRUE is undefined (NaN, as R's NA): 1e-6 relative."""
+    ref = DEFF[case]
+    data = api("apiclus1.csv").assign(rw=DEFF["relative_weights"])
+    design = {"cluster": "dnum", "weights": ref["weights"]}
+    for stat, fn in (("mean", sk.survey_mean), ("total", sk.survey_total)):
+        for row in ref[stat]:
+            got = fn(data, design=design, columns=row["variable"], deff="replace").table.iloc[0]
+            for key in ("estimate", "se", "deff"):
+                assert got[key] == pytest.approx(row[key], rel=1e-6), (case, stat, row["variable"], key)
+    plain = sk.survey_mean(data, design=design, columns="api00").table.iloc[0]
+    if ref["mean_true"][0]["deff"] is None:
+        assert math.isnan(plain["deff"])
+    else:
+        assert plain["deff"] == pytest.approx(ref["mean_true"][0]["deff"], rel=1e-6)
+
+
+def test_unknown_deff_reference_is_refused():
+    with pytest.raises(ValueError, match="deff='srs' is not one of True"):
+        sk.survey_mean(api("apiclus1.csv"), design={"cluster": "dnum", "weights": "pw"}, columns="api00",
+                       deff="srs")

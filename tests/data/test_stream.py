@@ -216,3 +216,22 @@ def test_bad_jobs(ins):
     for bad in (0, -2, 1.5, True):
         with pytest.raises(DataError, match=r"jobs must be a positive whole number of processes or -1"):
             score_file(sk.datasets.demo_path("sav"), ins, jobs=bad)
+
+
+def test_score_csv_ids_that_look_like_formulas_are_neutralized(tmp_path):
+    """A respondent id starting with '=' would run as a formula when the scores are opened in a
+    spreadsheet (OWASP CSV injection, issue 13): it gets a leading quote; the scores stay numbers."""
+    import copy
+
+    from surveykit.data import score_file
+    from surveykit.instrument import instrument_from_dict
+    from tests._tiny import INSTRUMENT, tiny_data
+
+    ins = copy.deepcopy(INSTRUMENT)
+    ins["respondent"] = [{"id": "rid", "label": "id", "type": "id"}]
+    data = tiny_data(n=4)
+    data.insert(0, "rid", ["=1+1", "@cmd", "-3", "r4"])
+    data.to_csv(tmp_path / "d.csv", index=False)
+    score_file(tmp_path / "d.csv", instrument_from_dict(ins), scores_out=tmp_path / "s.csv", progress=False)
+    lines = (tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in lines] == ["rid", "'=1+1", "'@cmd", "-3", "r4"]

@@ -131,3 +131,30 @@ def test_the_first_problem_shows_the_expected_form(tmp_path):
         '    name: {zh: "思想建设", en: "Ideological building"}\n', "    name: [x]\n", 1)
     with pytest.raises(InstrumentError, match=r"must be a text: one string, or a mapping \{zh: \.\.\., en: \.\.\.\}"):
         load_instrument(_write(tmp_path, text))
+
+
+def test_construct_code_equal_to_an_item_or_respondent_name_is_refused():
+    """In the model a name is either a latent variable or a column: an item named like a construct would
+    silently turn into the latent variable (issue 13)."""
+    import copy
+
+    from tests._tiny import INSTRUMENT as TINY
+
+    data = copy.deepcopy(TINY)
+    data["constructs"][0]["items"][0]["id"] = "BBB"
+    with pytest.raises(InstrumentError, match=r"construct code 'BBB' is also the name of an item of AAA; in the model "
+                                              r"one name cannot be both a construct and a column, so rename one"):
+        instrument_from_dict(data)
+    data = copy.deepcopy(TINY)
+    data["respondent"] = [{"id": "AAA", "label": "x", "type": "numeric"}]
+    with pytest.raises(InstrumentError, match="construct code 'AAA' is also the name of a respondent variable"):
+        instrument_from_dict(data)
+
+
+def test_duplicate_keys_are_refused(tmp_path):
+    text = INSTRUMENT.read_text(encoding="utf-8").replace("default_scale: agree5\n",
+                                                          "default_scale: agree5\ndefault_scale: agree5\n", 1)
+    with pytest.raises(InstrumentError, match=r"bad\.yaml is not valid YAML at line \d+, column 1: the key "
+                                              r"'default_scale' appears twice in one mapping \(first at line \d+\); "
+                                              r"keep one\."):
+        load_instrument(_write(tmp_path, text))

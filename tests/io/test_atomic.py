@@ -108,3 +108,88 @@ def test_write_sav_failure_keeps_target(tmp_path: Path, monkeypatch: pytest.Monk
     assert target.read_bytes() == before
     assert _names(tmp_path) == ["s.sav"]
     assert os.path.getsize(target) == len(before)
+
+
+# -- a whole folder ------------------------------------------------------------------------------------------------
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _fill(stage: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (stage / name).parent.mkdir(parents=True, exist_ok=True)
+        (stage / name).write_bytes(data)
+
+
+def test_folder_new_and_replaced_as_a_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    with atomic.atomic_folder(target) as stage:
+        _fill(stage, {"a.txt": b"1", "sub/b.txt": b"2"})
+    assert _tree(target) == {"a.txt": b"1", "sub/b.txt": b"2"}
+    with atomic.atomic_folder(target) as stage:
+        _fill(stage, {"a.txt": b"new"})
+    # the old folder's files are gone with it (no stale sub/b.txt), nothing else is left beside it
+    assert _tree(target) == {"a.txt": b"new"}
+    assert _names(tmp_path) == ["out"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o777 & ~atomic._UMASK
+
+
+@pytest.mark.parametrize("fault", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_folder_failure_keeps_the_old_folder_and_leaves_nothing(tmp_path: Path, fault: BaseException) -> None:
+    target = tmp_path / "out"
+    with atomic.atomic_folder(target) as stage:
+        _fill(stage, {"a.txt": b"old", "figures/f.svg": b"<svg/>"})
+    with pytest.raises(type(fault)):
+        with atomic.atomic_folder(target) as stage:
+            _fill(stage, {"a.txt": b"half"})
+            raise fault
+    assert _tree(target) == {"a.txt": b"old", "figures/f.svg": b"<svg/>"}
+    assert _names(tmp_path) == ["out"]
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_folder_swap_failure_puts_the_old_folder_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      exchange: bool) -> None:
+    target = tmp_path / "out"
+    with atomic.atomic_folder(target) as stage:
+        _fill(stage, {"a.txt": b"old"})
+    real_rename = os.rename
+
+    def rename(src, dst):  # the new folder cannot be moved in; moving the old one back works
+        if Path(dst) == target and not str(src).endswith("-old"):
+            raise OSError(16, "Device or resource busy")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(atomic.os, "rename", rename)
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: (_ for _ in ()).throw(OSError(16, "busy")) if exchange
+                        else False)
+    with pytest.raises(OSError):
+        with atomic.atomic_folder(target) as stage:
+            _fill(stage, {"a.txt": b"new"})
+    monkeypatch.undo()
+    assert _tree(target) == {"a.txt": b"old"}
+    assert _names(tmp_path) == ["out"]
+
+
+def test_folder_orphans_of_killed_writers_are_removed(tmp_path: Path) -> None:
+    dead = 2 ** 22 + 12345  # above Linux's pid_max default: no such process
+    orphan = tmp_path / f".out.surveykit-{dead}-abc"
+    orphan.mkdir()
+    (orphan / "results.json").write_bytes(b"{")
+    alive = tmp_path / f".out.surveykit-{os.getpid() + 0}x-abc"  # not a pid: left alone
+    alive.mkdir()
+    with atomic.atomic_folder(tmp_path / "out") as stage:
+        _fill(stage, {"a.txt": b"1"})
+    assert _names(tmp_path) == sorted([alive.name, "out"])
+
+
+def test_folder_exchange_is_atomic_on_linux(tmp_path: Path) -> None:
+    if not os.sys.platform.startswith("linux"):
+        pytest.skip("renameat2 is Linux's")
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_bytes(b"a")
+    (b / "x").write_bytes(b"b")
+    assert atomic._exchange(a, b)
+    assert (a / "x").read_bytes() == b"b" and (b / "x").read_bytes() == b"a"

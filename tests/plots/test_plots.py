@@ -163,3 +163,16 @@ def test_figures_live_on_the_agg_canvas_without_pyplot(figures):
 
     source = "".join(p.read_text(encoding="utf-8") for p in Path(plots.__file__).parent.glob("*.py"))
     assert "import matplotlib.pyplot" not in source and "from matplotlib import pyplot" not in source
+
+
+def test_dollar_signs_are_drawn_literally():
+    """Survey text is not TeX: an unknown command in a '$' pair used to abort drawing (issue 13)."""
+    from matplotlib.text import Text
+
+    hostile = r"$\undefinedcmd{x}$ costs $5 to $10"
+    p = pd.DataFrame([[0.5, 0.5]], index=[hostile], columns=["1", "2"])
+    fig = plots.likert_bars(p, title=hostile, category_labels={"1": "$x^2$", "2": "b"})
+    plots.figure_svg(fig)
+    plots.figure_png(fig)
+    texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+    assert texts and not any(t.get_parse_math() for t in texts)

@@ -44,6 +44,13 @@ EXAMPLES = [
     "cor.smooth() does (eigenvalues below 1e-12 raised, then rescaled to a correlation matrix).",  # _common
     "Column 'age' in 'wave1.csv' is mostly numbers but has 2 text values ('n/a', 'unknown') and was kept as text. "
     "Recode those values, or declare them as missing codes.",  # io/_columns
+    "The model-based common-method checks (one-factor test, ULMC) were not run: their chi-square difference tests "
+    "assume independent, unweighted responses, and the spec declares a design (cluster or weights). Harman's test "
+    "in the psychometrics section still applies.",  # analysis/stages
+    "The defined parameter r is not finite (a division by zero, the log of a negative value) in 37 of 1000 "
+    "bootstrap draws; its interval and standard error use the other 963, the other parameters every draw.",  # bootstrap
+    "The defined parameter r := a1/(b1-b1) is inf at the estimates (a division by zero, or the log or a fractional "
+    "power of a negative value); it has no standard error. Check its expression.",  # sem/assemble
 ]
 
 

@@ -287,3 +287,37 @@ def test_cluster_argument_errors(branches, change, kw, match):
         bootstrap(fit, n_boot=10, rng=1, jobs=1, data=data, progress=False, **kw)
     with pytest.raises(SpecError, match=r"needs data="):
         bootstrap(fit, n_boot=10, rng=1, jobs=1, cluster="branch", progress=False)
+def test_a_defined_parameter_not_finite_in_some_draws_is_missing_there_only():
+    """r := p/(p - p) is never finite and log(p - 0.62) is not in about a third of the draws: each is NaN in
+    those draws only, counted per parameter; every other number is what the bootstrap without them gives."""
+    from surveykit.errors import DefinedParameterWarning
+    from tests._tiny import tiny_data
+
+    data = tiny_data()
+    base = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ p*A\nq := p*p\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clean = bootstrap(sem(base, data), n_boot=200, rng=5, jobs=1)
+        bad_fit = sem(base + "r := p/(p - p)\nl := log(p - 0.62)\n", data)
+    with pytest.warns(DefinedParameterWarning) as record:
+        bad = bootstrap(bad_fit, n_boot=200, rng=5, jobs=1)
+    assert bad.n_failed == clean.n_failed == 0
+    n_l = int(np.isnan(bad.draws["l"]).sum())
+    assert 20 < n_l < 180 and bad.nonfinite_draws == {"r": 200, "l": n_l}
+    assert bad.to_dict()["nonfinite_draws"] == {"r": 200, "l": n_l}
+    messages = [str(w.message) for w in record if w.category is DefinedParameterWarning]
+    assert messages == [
+        "The defined parameter r is not finite (a division by zero, the log of a negative value) in 200 of 200 "
+        "bootstrap draws; its interval and standard error use the other 0, the other parameters every draw.",
+        f"The defined parameter l is not finite (a division by zero, the log of a negative value) in {n_l} of 200 "
+        f"bootstrap draws; its interval and standard error use the other {200 - n_l}, the other parameters every "
+        "draw."]
+    pe, ref = bad.parameter_estimates().set_index("lhs"), clean.parameter_estimates().set_index("lhs")
+    shared = clean.parameter_estimates().index
+    cols = ["est", "se", "ci_lower", "ci_upper"]
+    np.testing.assert_array_equal(bad.parameter_estimates().loc[shared, cols].to_numpy(),
+                                  clean.parameter_estimates()[cols].to_numpy())
+    assert pe.loc["q", "ci_lower"] == ref.loc["q", "ci_lower"]
+    assert np.isnan(pe.loc["r", ["se", "ci_lower", "ci_upper"]].to_numpy(dtype=float)).all()
+    lo, hi = pe.loc["l", ["ci_lower", "ci_upper"]]
+    assert np.isfinite(lo) and lo < pe.loc["l", "est"] < hi

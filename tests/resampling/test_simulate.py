@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from surveykit.errors import SpecError
 from surveykit.instrument import load_instrument
 from surveykit.resampling import load_population, simulate
 from surveykit.sem import sem
@@ -104,3 +105,45 @@ def test_parameter_recovery_on_likert_answers(big, ins):
     got = _std_paths(fit)
     for key, true in big.true_paths.items():
         assert abs(got[key].std_all - true) < 0.03, (key, got[key].std_all, true)
+
+
+def test_clusters_give_the_written_iccs_and_keep_the_standardized_paths(pop, ins):
+    """Members nested in branches: every construct keeps variance 1 and its standardized paths, the
+    latent scores' between-branch share is the recorded ICC (the disturbance ICCs of the population
+    carried through the paths), region is constant within a branch, and the weight is the inverse
+    of the branch's sampling fraction scaled to mean 1."""
+    spec = pop.clusters.model_copy(update={"n": 400})
+    big = simulate(pop.model_copy(update={"clusters": spec}), ins, n=40_000, rng=11)
+    frame, lat = big.frame, big.latent
+    branch = frame["branch_id"].to_numpy()
+    assert frame["branch_id"].nunique() == 400 and frame.groupby("branch_id").size().min() >= spec.min_size
+    assert (frame.groupby("branch_id")["region"].nunique() == 1).all()
+    assert abs(frame["weight"].mean() - 1) < 1e-3 and (frame.groupby("branch_id")["weight"].nunique() == 1).all()
+    for code in ("IDE", "STY", "EXE"):
+        y = lat[code].to_numpy()
+        assert abs(y.var() - 1) < 0.03
+        means = pd.Series(y).groupby(branch).transform("mean").to_numpy()
+        sizes = pd.Series(branch).map(pd.Series(branch).value_counts()).to_numpy()
+        # ANOVA ICC(1) with the adjusted group size
+        j, n = 400, len(y)
+        msb = np.sum((means - y.mean()) ** 2) / (j - 1)
+        msw = np.sum((y - means) ** 2) / (n - j)
+        k = (n - np.sum(np.bincount(branch) ** 2) / n) / (j - 1)
+        icc = (msb - msw) / (msb + (k - 1) * msw)
+        assert abs(icc - big.true_iccs[code]) < 0.03, (code, icc, big.true_iccs[code])
+        assert sizes.min() >= 3
+    assert big.true_iccs["EXE"] > big.true_iccs["IDE"] == pytest.approx(0.10)
+    assert big.true_iccs["ide_1"] == pytest.approx(0.80**2 * 0.10)
+    fit = sem(FREE_PATHS, lat)
+    est = fit.standardized_solution().query("op == '~'")
+    for row in est.itertuples():
+        assert abs(row.est_std - big.true_paths[f"{row.lhs}~{row.rhs}"]) < 0.03
+
+
+def test_cluster_specs_that_cannot_be_drawn_are_refused(pop, ins):
+    with pytest.raises(SpecError, match="cannot fill 60 clusters of at least 3"):
+        simulate(pop, ins, n=100, rng=1)
+    bad = pop.model_copy(update={"clusters": pop.clusters.model_copy(update={"column": "region"})})
+    with pytest.raises(SpecError, match="clusters.column names 'region'; add it to the instrument's respondent "
+                                        "variables with type: cluster"):
+        simulate(bad, ins, n=600, rng=1)
