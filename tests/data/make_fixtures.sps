@@ -5,7 +5,7 @@
 * Made with GNU PSPP 1.6.2 (Debian 12 package pspp 1.6.2-2).
 *
 * The data are respondents 1-30 of the shipped, SIMULATED demo survey
-* (surveykit/datasets/demo/demo_survey.csv): respondent_id, ide_1 to ide_5, region,
+* (tests/data/fixtures/demo_survey_2025.csv): respondent_id, ide_1 to ide_5, region,
 * years_member, with four answers changed to the user-missing codes 8 (不清楚, don't know)
 * and 9 (拒答, refused): respondent 3 ide_2 = 8, respondent 7 ide_4 = 9,
 * respondent 20 ide_5 = 9, respondent 25 ide_1 = 8.  The string variable note holds a

@@ -4,7 +4,7 @@
 # Made with R version 4.2.2 Patched (2022-11-10 r83330) and haven 2.5.1.
 #
 # The data are respondents 1-30 of the shipped, SIMULATED demo survey
-# (surveykit/datasets/demo/demo_survey.csv), columns respondent_id, org_1 to org_5, role,
+# (tests/data/fixtures/demo_survey_2025.csv), columns respondent_id, org_1 to org_5, role,
 # with four answers changed to the missing codes 8 (不清楚) and 9 (拒答):
 # respondent 2 org_1 = 8, respondent 9 org_3 = 9, respondent 14 org_4 = 8,
 # respondent 30 org_5 = 9.
@@ -15,7 +15,7 @@
 #         values .a (不清楚) and .b (拒答) with value labels; variable labels in Chinese.
 library(haven)
 
-demo <- read.csv("surveykit/datasets/demo/demo_survey.csv", fileEncoding = "UTF-8")[1:30, ]
+demo <- read.csv("tests/data/fixtures/demo_survey_2025.csv", fileEncoding = "UTF-8")[1:30, ]
 d <- demo[, c("respondent_id", "org_1", "org_2", "org_3", "org_4", "org_5", "role")]
 d$org_1[2] <- 8
 d$org_3[9] <- 9

@@ -4,7 +4,7 @@ Run from the repository root:  python tests/data/make_platform_fixtures.py
 
 The files reproduce how Qualtrics and Wenjuanxin (问卷星) write their data exports, for
 the first 30 respondents of the shipped, SIMULATED demo survey
-(surveykit/datasets/demo/demo_survey.csv) and its instrument
+(tests/data/fixtures/demo_survey_2025.csv, the demo survey before it grew a second level) and its instrument
 (surveykit/datasets/demo/execution_capacity.yaml).  The script uses the standard library,
 pandas and openpyxl only (not surveykit), so the fixtures are not made by the code they
 test.  What each file reproduces:
@@ -87,7 +87,7 @@ ATTENTION_ZH = "为确认您在认真作答，本题请选择“同意”。"
 
 
 def load() -> tuple[pd.DataFrame, dict]:
-    data = pd.read_csv(DEMO / "demo_survey.csv").head(N)
+    data = pd.read_csv(ROOT / "tests" / "data" / "fixtures" / "demo_survey_2025.csv").head(N)
     instrument = yaml.safe_load((DEMO / "execution_capacity.yaml").read_text(encoding="utf-8"))
     return data, instrument
 
