@@ -60,8 +60,10 @@ class AnalysisInfo(_Model):
 
 
 class Match(_Model):
+    """An instrument variable and its data column (None: an optional respondent variable not in the file)."""
+
     variable: str
-    column: str
+    column: str | None
     how: str
 
 

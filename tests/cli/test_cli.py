@@ -126,7 +126,12 @@ def test_simulate_writes_labelled_sav_and_csv(tmp_path):
     from surveykit.io import read_file
 
     out = tmp_path / "sim.sav"
+    # the demo's members sit in 60 branches of at least 3: fewer than 180 respondents cannot fill them
     proc = run("simulate", sk.datasets.demo_population_path(), "--out", out, "--n", 120, "--seed", 3)
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr == ("surveykit: error: n = 120 respondents cannot fill 60 clusters of at least 3; raise n or "
+                           "lower clusters.n or clusters.min_size.\n")
+    proc = run("simulate", sk.datasets.demo_population_path(), "--out", out, "--n", 180, "--seed", 3)
     assert proc.returncode == 0, proc.stderr
     raw = read_file(out)
     md = raw.metadata
@@ -134,7 +139,7 @@ def test_simulate_writes_labelled_sav_and_csv(tmp_path):
     assert md.variables["ide_1"].label.startswith("我所在的党支部")
     assert md.variables["ide_1"].value_labels[1] == "非常不同意"
     assert set(md.variables["ide_1"].missing_values) == {8, 9}
-    assert len(raw.frame) == 120
+    assert len(raw.frame) == 180 and raw.frame["branch_id"].nunique() == 60
     csv = read_file(tmp_path / "sim.csv")
     assert list(csv.frame.columns) == list(raw.frame.columns)
     assert (csv.frame.to_numpy() == raw.frame.to_numpy()).all()

@@ -122,7 +122,7 @@ BAD = {
     "empty file": (_empty, (), ("empty.csv", "is empty (0 bytes)")),
     "binary named csv": (_binary_csv, (), ("survey.csv", "is not a text file", "format='sav'")),
     "merged header": (_merged_header, (), ("merged.xlsx", "merged cells at column C", "Unmerge them")),
-    "duplicated names": (_duplicated, (), ("duplicated.csv", "'ide_1' (columns 2, 3)", "Rename them")),
+    "duplicated names": (_duplicated, (), ("duplicated.csv", "'ide_1' (columns 3, 4)", "Rename them")),
     "utf-8 forced on gbk": (_gbk, ("--encoding", "utf-8"), ("gbk.csv", "is not valid UTF-8", "gb18030")),
     "big5 forced on gbk": (_gbk, ("--encoding", "big5"), ("gbk.csv", "is not valid Big5", "encoding='gb18030'")),
     "unknown layout": (_gbk, ("--layout", "surveymonkey"), ("gbk.csv", "Unknown layout='surveymonkey'")),

@@ -69,7 +69,7 @@ def test_spec_name_cannot_leave_reports(tiny, name, monkeypatch):
 def test_simulate_does_not_replace_a_lone_csv(tmp_path):
     csv = tmp_path / "survey.csv"
     csv.write_text("id,x\n1,2\n", encoding="utf-8")
-    res = _run("simulate", ROOT / "analyses" / "demo_population.yaml", "--out", tmp_path / "survey.sav", "--n", "20")
+    res = _run("simulate", ROOT / "analyses" / "demo_population.yaml", "--out", tmp_path / "survey.sav", "--n", "180")
     assert res.exit_code == 2
     assert res.output == (f"surveykit: error: --out {tmp_path / 'survey.sav'} would replace {csv}, which simulate "
                           "did not write (there is no survey.sav beside it); choose another name for the simulated "
@@ -78,5 +78,5 @@ def test_simulate_does_not_replace_a_lone_csv(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["survey.csv"]
     # a second simulation replaces the pair the first wrote
     for _ in range(2):
-        res = _run("simulate", ROOT / "analyses" / "demo_population.yaml", "--out", tmp_path / "sim.sav", "--n", "20")
+        res = _run("simulate", ROOT / "analyses" / "demo_population.yaml", "--out", tmp_path / "sim.sav", "--n", "180")
         assert res.exit_code == 0, res.output

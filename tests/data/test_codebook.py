@@ -17,9 +17,11 @@ from surveykit.io import write_sav
 from ._instruments import FIXTURES, subset
 
 FIRST_KEYS = ["name", "label", "type", "value_labels", "missing_values", "n_valid", "n_missing"]
-# the fixtures of the demo instrument (pspp_missing.* hold four made-up rows of other variables)
+# the 30-row exports of the demo instrument (pspp_missing.* hold four made-up rows of other variables;
+# demo_survey_2025.csv is the whole survey they were exported from)
 FIXTURE_FILES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".sav", ".zsav", ".por", ".dta", ".csv",
-                                                                          ".xlsx") and "missing" not in p.stem)
+                                                                          ".xlsx")
+                       and "missing" not in p.stem and p.name != "demo_survey_2025.csv")
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +33,9 @@ def test_demo_codebook_with_instrument(demo_book):
     d = demo_book.to_dict()
     assert list(d) == ["file", "n_rows", "variables"] and d["n_rows"] == 600
     names = [v["name"] for v in d["variables"]]
-    assert names[:3] == ["respondent_id", "ide_1", "ide_2"] and len(names) == 47
-    assert d["variables"][1]["value_labels"]["1"] == "非常不同意"  # JSON object keys are strings
+    assert names[:4] == ["respondent_id", "branch_id", "ide_1", "ide_2"] and len(names) == 49
+    assert names[-1] == "weight"
+    assert d["variables"][2]["value_labels"]["1"] == "非常不同意"  # JSON object keys are strings
     v = {x["name"]: x for x in demo_book.variables}
     ide1 = v["ide_1"]
     assert list(ide1)[:7] == FIRST_KEYS
@@ -43,19 +46,22 @@ def test_demo_codebook_with_instrument(demo_book):
     assert (ide1["construct"], ide1["reverse"], ide1["role"], ide1["match"]) == ("IDE", False, "item", "name")
     assert ide1["item_text_en"].startswith("My Party branch")
     assert v["ide_2"]["reverse"] is True
-    assert v["duration_sec"]["counts"] is None and v["duration_sec"]["min"] == 48
-    region = pd.read_csv(sk.datasets.demo_path("csv"))["region"].value_counts()
+    raw = pd.read_csv(sk.datasets.demo_path("csv"))
+    assert v["duration_sec"]["counts"] is None and v["duration_sec"]["min"] == raw["duration_sec"].min()
+    assert (v["branch_id"]["role"], v["weight"]["role"]) == ("respondent", "respondent")
+    assert v["weight"]["counts"] is None and v["weight"]["min"] == raw["weight"].min()
+    region = raw["region"].value_counts()
     assert v["region"]["counts"] == {1: region[1], 2: region[2]} and v["region"]["match"] == "name"
     json.loads(demo_book.to_json())  # JSON-safe
     frame = demo_book.to_frame()
-    assert len(frame) == 47 and frame.loc[1, "value_labels"].startswith("1 = 非常不同意")
+    assert len(frame) == 49 and frame.loc[2, "value_labels"].startswith("1 = 非常不同意")
 
 
 def test_codebook_without_instrument_counts_declared_missing_as_missing():
     book = codebook(FIXTURES / "pspp_labelled.sav")
     v = {x["name"]: x for x in book.variables}
     assert v["ide_2"]["n_missing"] == 1 and v["ide_2"]["missing_counts"] == {8: 1}
-    expected = pd.read_csv(sk.datasets.demo_path("csv")).head(30)["ide_2"].drop(index=2).value_counts()
+    expected = pd.read_csv(FIXTURES / "demo_survey_2025.csv").head(30)["ide_2"].drop(index=2).value_counts()
     assert v["ide_2"]["counts"] == {k: expected[k] for k in sorted(expected.index)}
     assert v["ide_5"]["value_labels"] == {1: "非常不同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
     assert v["years_member"]["missing_ranges"] == [[90.0, float("inf")]]
@@ -131,7 +137,7 @@ def test_write_formats_atomically(tmp_path, demo_book):
     assert book.sheetnames == ["variables", "value_labels", "file"]
     header = [c.value for c in book["variables"][1]]
     assert header[:7] == FIRST_KEYS
-    assert book["variables"]["B3"].value == "我所在的党支部按照固定的计划开展政治理论学习。"
+    assert book["variables"]["B4"].value == "我所在的党支部按照固定的计划开展政治理论学习。"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.html", "cb.json", "cb.md", "cb.xlsx"]
     with pytest.raises(SpecError, match="Cannot tell the codebook format from the file name"):
         demo_book.write(tmp_path / "cb.txt")

@@ -40,10 +40,10 @@ def instrument():
 
 @pytest.fixture(scope="package")
 def responses(instrument):
-    """120 simulated respondents (declared missing codes 8 and 9 planted at a 5% rate)."""
+    """180 simulated respondents in the demo's 60 branches (declared missing codes 8 and 9 planted at a 5% rate)."""
     population = sk.load_population(sk.datasets.demo_population_path())
     population = population.model_copy(update={"missing": population.missing.model_copy(update={"rate": 0.05})})
-    sim = sk.simulate(population, instrument, n=120, rng=11)
+    sim = sk.simulate(population, instrument, n=180, rng=11)
     frame = sim.frame.copy()
     frame["att_1"] = 4
     frame.loc[::7, "att_1"] = 2
