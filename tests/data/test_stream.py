@@ -139,9 +139,10 @@ def test_codes_and_texts_mixed_across_chunks_are_refused_like_the_whole_file(tmp
     buffer = io.StringIO()
     raw.to_csv(buffer, index=False)
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    with pytest.raises(DataError, match=rf"item column 'ide_1' holds text such as '{first}' \(data row 1\) among numeric"):
+    expected = rf"item column 'ide_1' holds text such as '{first}' \(data row 1\) among numeric"
+    with pytest.raises(DataError, match=expected):
         read_survey(path, instrument=ins)
-    with pytest.raises(DataError, match=rf"item column 'ide_1' holds text such as '{first}' \(data row 1\) among numeric"):
+    with pytest.raises(DataError, match=expected):
         score_file(path, ins, chunksize=100)
 
 
