@@ -40,8 +40,8 @@ from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 from surveykit.sem.syntax import parse_syntax
 
 __all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "reliabilities",
-           "psychometrics", "measurement", "cmb", "structural", "mediation", "hypotheses", "measurement_invariance",
-           "power_study"]
+           "psychometrics", "estimation_info", "measurement", "cmb", "structural", "mediation", "hypotheses",
+           "measurement_invariance", "power_study"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,9 @@ def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
                      "source": c.source.model_dump() if c.source else None,
                      "items": [{"id": it.id, "text": it.text.model_dump(), "reverse": it.reverse,
                                 "source": it.source.model_dump() if it.source else None} for it in c.items]}
-                    for c in ins.constructs])
+                    for c in ins.constructs],
+        variables={r.id: {"label": r.label.model_dump(), "codes": {str(k): v.model_dump() for k, v in r.codes.items()}}
+                   for r in ins.respondent})
 
 
 def screening(spec: AnalysisSpec, data: SurveyData) -> tuple[ScreeningResult, Sample, rs.Screening]:
@@ -156,17 +158,28 @@ def _wlsmv_validity(fit: SEMResult) -> rs.Validity:
     return rs.Validity(table=rows)
 
 
+def estimation_info(fit: SEMResult) -> rs.Estimation:
+    """How ``fit`` was estimated, as its options resolved them (the report's methods text and fit table)."""
+    o = fit.options
+    return rs.Estimation(se=str(o.se), test=[str(t) for t in o.test], information=str(o.information[0]),
+                         missing=str(o.missing), ordered=bool(o.categorical),
+                         parameterization=str(o.parameterization) if o.categorical else None)
+
+
 def measurement(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Measurement]:
     """The CFA of the constructs analysed, their validity, and modification indices when it fits poorly."""
     syntax = sample.data.instrument.measurement_syntax(list(sample.codes))
     fit = sem(syntax, sample.keyed, **_sem_options(spec))
     est = spec.estimation
     val = validity(fit).to_dict() if est.estimator != "WLSMV" else _wlsmv_validity(fit)
-    poor = _judged_poor(fit.fit_measures(), spec.report.convention)
+    how = estimation_info(fit)
+    poor = _judged_poor(rs.FitMeasures.model_validate(fit.to_dict()["fit_measures"]).reported(how.indices),
+                        spec.report.convention)
     mi = None
     if poor and spec.report.modindices and est.estimator in ("ML", "MLR") and est.missing == "listwise":
         mi = fit.modindices().head(spec.report.modindices).to_dict(orient="records")
-    return fit, rs.Measurement(model=syntax, **fit.to_dict(), validity=val, poor_fit=poor, modindices=mi)
+    return fit, rs.Measurement(model=syntax, **fit.to_dict(), estimation=how, validity=val, poor_fit=poor,
+                                modindices=mi)
 
 
 def cmb(spec: AnalysisSpec, sample: Sample) -> rs.CMB:
@@ -191,7 +204,8 @@ def structural(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Struct
     ins = sample.data.instrument
     full = ins.measurement_syntax(_structural_constructs(ins, spec.structural.model)) + "\n" + spec.structural.model
     fit = sem(full, sample.keyed, **_sem_options(spec))
-    return fit, rs.Structural(model=full, structural_model=spec.structural.model, **fit.to_dict())
+    return fit, rs.Structural(model=full, structural_model=spec.structural.model, **fit.to_dict(),
+                                 estimation=estimation_info(fit))
 
 
 def mediation(spec: AnalysisSpec, fit: SEMResult, seed: int) -> tuple[BootstrapResult, rs.Mediation]:

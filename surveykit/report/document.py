@@ -409,24 +409,39 @@ class _Builder:
         return Section("cmb", self.m["sections"]["cmb"], blocks)
 
     def fit_table(self, key: str, caption: str, block: SEMFit) -> Table:
-        f, mf = block.fit_measures, self.m["fit_names"]
+        """The fit of ``block`` with the statistics its estimator reports: the scaled chi-square and
+        robust indices under MLR, the scaled-shifted chi-square and scaled indices under WLSMV."""
+        f, mf, mt = block.fit_measures, self.m["fit_names"], self.m["fit_table"]
+        kind = block.estimation.indices
+        r = block.reported()
         self.judged_any = False
-        chisq, df = f.chisq, f.df
+        chisq, df = r["chisq"], r["df"]
         ratio = chisq / df if chisq is not None and df else None
         rows = [
             [Cell(mf["nobs"]), Cell(integer(block.nobs), numeric=True)],
             [Cell(f"{mf['chisq']} (df)"), Cell(f"{num(chisq, 2)} ({integer(df)})", numeric=True)],
-            [Cell(mf["pvalue"]), Cell(pval(f.pvalue), numeric=True)],
-            [Cell(mf["chisq_df"]), self.judged("chisq_df", ratio, num(ratio, 2))],
-            [Cell(mf["cfi"]), self.judged("cfi", f.cfi)],
-            [Cell(mf["tli"]), self.judged("tli", f.tli)],
-            [Cell(mf["rmsea"]), self.judged("rmsea", f.rmsea)],
-            [Cell(mf["rmsea_ci"]), Cell(f"[{num(f.rmsea_ci_lower)}, {num(f.rmsea_ci_upper)}]", numeric=True)],
-            [Cell(mf["srmr"]), self.judged("srmr", f.srmr)],
-            [Cell(mf["aic"]), self.n(f.aic, 1)],
-            [Cell(mf["bic"]), self.n(f.bic, 1)],
+            [Cell(mf["pvalue"]), Cell(pval(r["pvalue"]), numeric=True)],
         ]
-        notes = [self.mark_note()] if self.judged_any else []
+        if kind != "standard":
+            rows.append([Cell(mf["scaling"]), self.n(f.extra("chisq_scaling_factor"))])
+            if f.extra("chisq_shift_parameter") is not None:
+                rows.append([Cell(mf["shift"]), self.n(f.extra("chisq_shift_parameter"), 2)])
+        rows += [
+            [Cell(mf["chisq_df"]), self.judged("chisq_df", ratio, num(ratio, 2))],
+            [Cell(mf["cfi"]), self.judged("cfi", r["cfi"], coef(r["cfi"], 3))],
+            [Cell(mf["tli"]), self.judged("tli", r["tli"])],
+            [Cell(mf["rmsea"]), self.judged("rmsea", r["rmsea"], coef(r["rmsea"], 3))],
+            [Cell(mf["rmsea_ci"]), Cell(f"[{coef(r['rmsea_ci_lower'], 3)}, {coef(r['rmsea_ci_upper'], 3)}]",
+                                        numeric=True)],
+            [Cell(mf["srmr"]), self.judged("srmr", r["srmr"], coef(r["srmr"], 3))],
+        ]
+        if f.aic is not None:
+            rows += [[Cell(mf["aic"]), self.n(f.aic, 1)], [Cell(mf["bic"]), self.n(f.bic, 1)]]
+        est = block.estimator
+        notes = [mt[kind].format(estimator=est, chisq=num(f.chisq, 2), df=integer(f.df))] if mt[kind] else []
+        if block.estimation.missing == "ml":
+            notes.append(mt["fiml"])
+        notes += [self.mark_note()] if self.judged_any else []
         return Table(key, caption, [self.m["measurement"]["measure"], self.m["measurement"]["value"]], rows,
                      notes=notes)
 
@@ -578,6 +593,23 @@ class _Builder:
                                                 ms["ci"], mh["decision"]], rows,
                   notes=[mh["rule"].replace("{alpha}", num(alpha, 2))])])
 
+    def released_text(self, name: str) -> str:
+        """A released constraint ('x3 ~1', 'f =~ x2') in words."""
+        parts = name.split()
+        lhs, op, rhs = parts[0], parts[1], parts[2] if len(parts) > 2 else ""
+        template = self.m["invariance"]["released"].get(op)
+        return template.format(lhs=lhs, rhs=rhs) if template else name
+
+    def _inv_chisq(self, x) -> Cell:
+        chisq, df = (x.chisq_scaled, x.df_scaled) if x.chisq_scaled is not None else (x.chisq, x.df)
+        return Cell(f"{num(chisq, 2)} ({integer(df)})", numeric=True)
+
+    def _inv_deltas(self, x) -> list[Cell]:
+        return [self.judged("delta_cfi", x.delta_cfi, coef(x.delta_cfi, 3)) if x.delta_cfi is not None
+                else Cell("—", numeric=True),
+                self.judged("delta_rmsea", x.delta_rmsea, coef(x.delta_rmsea, 3)) if x.delta_rmsea is not None
+                else Cell("—", numeric=True)]
+
     def invariance(self) -> Section | None:
         inv = self.r.invariance
         if inv is None or not inv.table:
@@ -586,21 +618,36 @@ class _Builder:
         self.judged_any = False
         rows = []
         names = {**mv["levels"], **(mv["ordinal_levels"] if inv.ordinal else {})}
+        partial_notes = []
         for lv in inv.table:
-            rows.append([Cell(names.get(lv.level, lv.level)),
-                         Cell(f"{num(lv.chisq, 2)} ({integer(lv.df)})", numeric=True),
-                         self.judged("cfi", lv.cfi), self.judged("rmsea", lv.rmsea), self.judged("srmr", lv.srmr),
-                         self.judged("delta_cfi", lv.delta_cfi) if lv.delta_cfi is not None
-                         else Cell("—", numeric=True),
-                         self.judged("delta_rmsea", lv.delta_rmsea) if lv.delta_rmsea is not None
-                         else Cell("—", numeric=True),
+            name = names.get(lv.level, lv.level)
+            full = inv.full_levels.get(lv.level)
+            freed = [self.released_text(x) for x in inv.released.get(lv.level, [])]
+            if full is not None:
+                rows.append([Cell(mv["full_level"].format(level=name)), self._inv_chisq(full),
+                             self.judged("cfi", full.cfi, coef(full.cfi, 3)),
+                             self.judged("rmsea", full.rmsea, coef(full.rmsea, 3)),
+                             self.judged("srmr", full.srmr, coef(full.srmr, 3)), *self._inv_deltas(full),
+                             Cell("—", numeric=True)])
+            label = mv["partial_level"].format(level=name) if freed else name
+            rows.append([Cell(label, sub=mv["freed"].format(what=self.m["list_sep"].join(freed)) if freed else None),
+                         self._inv_chisq(lv),
+                         self.judged("cfi", lv.cfi, coef(lv.cfi, 3)), self.judged("rmsea", lv.rmsea, coef(lv.rmsea, 3)),
+                         self.judged("srmr", lv.srmr, coef(lv.srmr, 3)), *self._inv_deltas(lv),
                          Cell(f"{num(lv.chisq_diff, 2)} ({integer(lv.df_diff)}), p {p_eq(lv.pvalue_diff)}"
                               if lv.chisq_diff is not None else "—", numeric=True)])
-        notes = [mv["note"].format(group=inv.group)]
+            if freed:
+                what = mv["partial_note"] if full is not None else mv["partial_note_nofull"]
+                partial_notes.append(what.format(
+                    level=name, n=len(freed), what=self.m["list_sep"].join(freed),
+                    dcfi=coef(full.delta_cfi, 3) if full else "", df_full=integer(full.df_scaled or full.df)
+                    if full else "", df=integer(lv.df_scaled if lv.chisq_scaled is not None else lv.df)))
+        notes = [mv["note"].format(group=self.group_label(inv.group))] + partial_notes
         if inv.fit_indices in mv["indices"]:
             notes.append(mv["indices"][inv.fit_indices].format(estimator=inv.estimator))
         if inv.difference_test:
-            notes.append(mv["difference"].format(method=inv.difference_test))
+            notes.append(mv["difference"].format(method=self.m["difference_tests"].get(inv.difference_test,
+                                                                                         inv.difference_test)))
         if inv.ordinal:
             notes.append(mv["ordinal"].format(parameterization=inv.parameterization, citation=inv.identification))
         notes += [self.mark_note()] if self.judged_any else []
@@ -608,6 +655,11 @@ class _Builder:
             Table("invariance", mv["caption"], [mv["level"], f"{mf['chisq']} (df)", mf["cfi"], mf["rmsea"], mf["srmr"],
                                                 "ΔCFI", "ΔRMSEA", mv["chisq_diff"]], rows, notes=notes),
             *self.figure("invariance")])
+
+    def group_label(self, variable: str) -> str:
+        """A respondent variable's label in the report's language, else its name."""
+        label = self.r.instrument.variable_labels.get(variable)
+        return self.tx(label) if label is not None else variable
 
     def power(self) -> Section | None:
         pw = self.r.power
@@ -649,6 +701,21 @@ class _Builder:
         blocks += [Paragraph(ref, style="item") for ref in self.p.cited()]
         return Section("conventions", self.m["sections"]["conventions"], blocks)
 
+    def estimation_text(self, block: SEMFit) -> str:
+        """How ``block`` was estimated, in words true to its options: the estimator and the data it
+        rests on, missing data, the kind of standard errors and information, the test statistic."""
+        mm, how = self.m["methods"], block.estimation
+        est = block.estimator
+        key = f"{est}_fiml" if how.missing == "ml" and f"{est}_fiml" in mm["estimation"] else est
+        par = mm["parameterizations"].get(how.parameterization or "", how.parameterization or "")
+        parts = [mm["estimation"].get(key, est).format(parameterization=par),
+                 mm["missing"].get(how.missing, how.missing)]
+        se = f"{how.se}_{how.information}" if how.se == "standard" else how.se
+        parts.append(mm["se"].get(se, how.se))
+        test = how.test[-1]
+        parts.append(mm["test"].get(test, test))
+        return self.m["list_sep"].join(parts)
+
     def methods(self, versions: dict) -> Section:
         r, mm = self.r, self.m["methods"]
         d, sc = r.data, r.screening
@@ -656,10 +723,8 @@ class _Builder:
                                    n_after=integer(sc.n_after))]
         if r.reliability:
             parts.append(mm["reliability"])
-        est, missing = r.measurement.estimator, r.analysis.missing
         parts.append(mm["measurement"].format(n_constructs=len(r.measurement.validity.table),
-                                              estimator=self.m["estimators"].get(est, est),
-                                              missing=self.m["missing_methods"].get(missing, missing)))
+                                              how=self.estimation_text(r.measurement)))
         if r.structural is not None:
             parts.append(mm["structural"])
         if r.mediation is not None:
@@ -673,7 +738,8 @@ class _Builder:
             parts.append(mm["seed"].format(seed=r.analysis.seed))
         parts.append(mm["conventions"].format(profile=self.p.name))
         parts.append(mm["software"].format(version=versions.get("surveykit", ""), python=versions.get("python", "")))
-        return Section("methods", self.m["sections"]["methods"], [Paragraph(" ".join(p.strip() for p in parts))])
+        text = mm["sentence_sep"].join(p.strip() for p in parts)
+        return Section("methods", self.m["sections"]["methods"], [Paragraph(text)])
 
 
 SECTION_ORDER = ("sample", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",

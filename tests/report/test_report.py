@@ -200,6 +200,7 @@ def test_ordinal_invariance_is_reported_with_its_identification_and_indices(full
                identification="Wu, H., & Estabrook, R. (2016). Identification ... Psychometrika, 81(4), 1014-1045.",
                syntax={n: f"# {n} model" for n in names})
     md = render_markdown(r, lang)
-    assert "Satorra (2000) scaled difference" in md and "Estabrook" in md and "WLSMV" in md
+    assert ("Satorra（2000）校正 χ² 差异检验" if lang == "zh" else "Satorra (2000) scaled difference") in md
+    assert "Estabrook" in md and "WLSMV" in md
     assert ("阈值等值" if lang == "zh" else "Thresholds") in md
-    assert ("校正（scaled）" if lang == "zh" else "scaled versions") in md
+    assert ("由校正 χ² 计算" if lang == "zh" else "computed from it") in md
