@@ -30,6 +30,7 @@ from surveykit.psychometrics import (
     harman,
     item_analysis,
     kmo,
+    normality,
     parallel_analysis,
     reliability,
 )
@@ -40,8 +41,8 @@ from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 from surveykit.sem.syntax import parse_syntax
 
 __all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "reliabilities",
-           "psychometrics", "estimation_info", "measurement", "cmb", "structural", "mediation", "hypotheses",
-           "measurement_invariance", "power_study"]
+           "normality_of_items", "psychometrics", "estimation_info", "measurement", "cmb", "structural",
+           "mediation", "hypotheses", "measurement_invariance", "power_study"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def data_info(spec: AnalysisSpec, data: SurveyData, checked: ValidationReport) -
                                                for m in data.matches],
                        missing_codes={item: {str(code): int(k) for code, k in codes.items()}
                                       for item, codes in data.missing_code_counts.items()},
-                       validation=checked.to_dict())
+                       validation={**checked.to_dict(), "source": spec.data_path.name})  # no machine's path
 
 
 def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
@@ -119,6 +120,12 @@ def reliabilities(sample: Sample) -> tuple[dict[str, ReliabilityResult], list[rs
         rel_rows.append(rs.Reliability.model_validate(rels[code].to_dict()))
         item_rows.append(rs.ItemAnalysis.model_validate(item_analysis(items, name=code).to_dict()))
     return rels, rel_rows, item_rows
+
+
+def normality_of_items(sample: Sample) -> rs.Normality:
+    """Skewness and kurtosis of every item analysed (keyed) and Mardia's multivariate tests."""
+    block = sample.keyed[[i for code in sample.codes for i in sample.data.item_ids(code)]]
+    return rs.Normality.model_validate(normality(block).to_dict())
 
 
 def psychometrics(spec: AnalysisSpec, sample: Sample, seed: int) -> rs.Psychometrics:

@@ -232,6 +232,48 @@ class _Builder:
         n = self.names.get(code)
         return f"{code} {self.tx(n)}" if n else str(code)
 
+    def _chains(self, expr: str) -> list[list[str]] | None:
+        """The paths a defined parameter multiplies along, one per term of a sum of products of path
+        labels ('a1*b1' -> [[IDE, STY, EXE]]); None when a factor is not a labelled path."""
+        block = self.r.structural or self.r.measurement
+        labels = {p.label: (p.rhs, p.lhs) for p in block.rows("~") if p.label}
+        chains = []
+        for term in expr.replace(" ", "").split("+"):
+            edges = [labels.get(f) for f in term.split("*")]
+            if not term or None in edges:
+                return None
+            heads = {e[1] for e in edges}
+            start = [e for e in edges if e[0] not in heads]
+            if len(start) != 1:
+                return None
+            nodes, edges = list(start[0]), [e for e in edges if e is not start[0]]
+            while edges:
+                nxt = next((e for e in edges if e[0] == nodes[-1]), None)
+                if nxt is None:
+                    return None
+                nodes.append(nxt[1])
+                edges.remove(nxt)
+            chains.append(nodes)
+        return chains
+
+    def effect_kind(self, expr: str) -> tuple[str, str | None]:
+        """('indirect' | 'total' | 'direct' | 'other', the effect as arrows) of a defined parameter."""
+        chains = self._chains(expr)
+        if not chains:
+            return "other", None
+        if len(chains) == 1:
+            return ("indirect" if len(chains[0]) > 2 else "direct"), " → ".join(chains[0])
+        if len({(c[0], c[-1]) for c in chains}) == 1:
+            return "total", self.m["effects"]["total"].format(x=chains[0][0], y=chains[0][-1])
+        return "other", None
+
+    def effect_name(self, target: str) -> str:
+        """A hypothesis's target in words: 'EXE ~ IDE' -> 'IDE → EXE'; 'ind := a1*b1' -> 'IDE → STY → EXE'."""
+        name, op, expr = target.partition(":=") if ":=" in target else target.partition("~")
+        if op == "~":
+            return f"{expr.strip()} → {name.strip()}"
+        return self.effect_kind(expr)[1] or target
+
     def n(self, x, digits=3) -> Cell:
         return Cell(num(x, digits), numeric=True)
 
@@ -313,27 +355,56 @@ class _Builder:
         if not ds:
             return None
         md = self.m["descriptives"]
+        shape = {x.item: x for x in self.r.normality.items} if self.r.normality is not None else {}
         rows = [[Cell(f"{d.item}{' (R)' if d.reverse else ''}"), Cell(d.code),
                  Cell(integer(d.n), numeric=True), Cell(integer(d.missing), numeric=True),
-                 self.n(d.mean, 2), self.n(d.sd, 2), self.n(d.mean_keyed, 2)] for d in ds]
-        blocks: list = [Table("descriptives", md["caption"],
-                              [md["item"], md["construct"], md["n"], md["missing"], md["mean"], md["sd"],
-                               md["mean_keyed"]], rows, notes=[md["note"]])]
+                 self.n(d.mean, 2), self.n(d.sd, 2), self.n(d.mean_keyed, 2)]
+                + ([self.n(shape[d.item].skew, 2) if d.item in shape else Cell("—", numeric=True),
+                    self.n(shape[d.item].kurtosis, 2) if d.item in shape else Cell("—", numeric=True)]
+                   if shape else []) for d in ds]
+        head = [md["item"], md["construct"], md["n"], md["missing"], md["mean"], md["sd"], md["mean_keyed"]]
+        blocks: list = [Table("descriptives", md["caption"], head + ([md["skew"], md["kurtosis"]] if shape else []),
+                              rows, notes=[md["note"]] + ([md["shape_note"]] if shape else []))]
         blocks += self.figures_with_prefix("likert-")
         return Section("descriptives", self.m["sections"]["descriptives"], blocks)
 
     def item_analysis(self) -> Section | None:
+        """Per item: keyed mean and SD, corrected item-total correlation, alpha if dropped, and the
+        critical ratio (the t test between the high and low total-score groups)."""
         rows = []
-        for x in self.r.reliability:
+        for x in self.r.item_analysis:
             for it in x.items:
-                rows.append([Cell(it.item), Cell(x.name), self.n(it.mean, 2), self.n(it.sd, 2), self.n(it.r_drop),
-                             self.n(it.alpha_if_dropped)])
+                rows.append([Cell(it.item), Cell(x.name), self.n(it.mean, 2), self.n(it.sd, 2),
+                             Cell(coef(it.r_drop, 3), numeric=True), Cell(coef(it.alpha_if_dropped, 3), numeric=True),
+                             self.n(it.cr_t, 2), Cell(pval(it.cr_pvalue), numeric=True)])
         if not rows:
             return None
         mi = self.m["item_analysis"]
+        cr = self.r.item_analysis[0].critical_ratio
+        notes = [mi["note"], mi["cr_note"].format(share=pct(cr.share, 0), test=mi["cr_tests"].get(cr.test, cr.test))]
         return Section("item_analysis", self.m["sections"]["item_analysis"], [
             Table("item-analysis", mi["caption"], [mi["item"], mi["construct"], mi["mean"], mi["sd"], mi["r_drop"],
-                                                   mi["alpha_if_dropped"]], rows, notes=[mi["note"]])])
+                                                   mi["alpha_if_dropped"], mi["cr"], mi["cr_p"]], rows, notes=notes)])
+
+    def normality(self) -> Section | None:
+        """Univariate skewness and kurtosis (their ranges over the items) and Mardia's tests."""
+        nm = self.r.normality
+        if nm is None:
+            return None
+        mn, m = self.m["normality"], nm.mardia
+        skews = [abs(x.skew) for x in nm.items if x.skew is not None]
+        kurts = [abs(x.kurtosis) for x in nm.items if x.kurtosis is not None]
+        rows = [[Cell(mn["skewness"]), self.n(m.b1p, 2), Cell(f"χ² = {num(m.skew, 2)}", numeric=True),
+                 Cell(integer(m.skew_df), numeric=True), Cell(pval(m.skew_pvalue), numeric=True)],
+                [Cell(mn["kurtosis"]), self.n(m.b2p, 2), Cell(f"z = {num(m.kurtosis, 2)}", numeric=True),
+                 Cell("—", numeric=True), Cell(pval(m.kurtosis_pvalue), numeric=True)]]
+        note = mn["note"].format(n=integer(m.n), p=integer(m.p), expected=num(m.p * (m.p + 2), 0))
+        blocks: list = [
+            Paragraph(mn["univariate"].format(k=len(nm.items), max_skew=num(max(skews), 2), max_kurt=num(max(kurts), 2),
+                                              type=integer(nm.skew_type))),
+            Table("mardia", mn["caption"], [mn["test"], mn["coefficient"], mn["statistic"], "df", "p"], rows,
+                  notes=[note, mn["advice"]])]
+        return Section("normality", self.m["sections"]["normality"], blocks)
 
     def reliability(self) -> Section | None:
         rel = self.r.reliability
@@ -362,8 +433,11 @@ class _Builder:
                 [Cell(ma["pa_factors"]), Cell(integer(pa.n_factors), numeric=True)]]
         notes = [self.mark_note()] if self.judged_any else []
         blocks: list = [Table("adequacy", ma["caption"], [ma["measure"], ma["value"]], rows, notes=notes)]
-        prow = [[Cell(str(x.position)), self.n(x.observed), self.n(x.simulated_quantile)] for x in pa.table]
+        shown = pa.table[:max(pa.n_factors + PA_BEYOND, len(self.r.instrument.constructs) + 1)]
+        prow = [[Cell(str(x.position)), self.n(x.observed), self.n(x.simulated_quantile)] for x in shown]
         note = ma["pa_note"].format(n_iter=integer(pa.n_iter), percentile=thr(pa.quantile * 100))
+        if len(shown) < len(pa.table):
+            note += ma["pa_rest"].format(first=integer(len(shown) + 1), last=integer(len(pa.table)))
         blocks.append(Table("parallel-analysis", ma["pa_caption"], [ma["factor"], ma["observed"], ma["simulated"]],
                             prow, notes=[note]))
         blocks += self.figure("scree")
@@ -529,6 +603,12 @@ class _Builder:
             return None
         ms = self.m["structural"]
         blocks: list = [self.fit_table("structural-fit", self.m["measurement"]["fit"], s)]
+        if s.nobs != self.r.measurement.nobs:
+            blocks.append(Paragraph(ms["samples_differ"].format(
+                n_sem=integer(s.nobs), n_cfa=integer(self.r.measurement.nobs),
+                k_sem=len(self._sem_constructs(s)),
+                k_cfa=len(self.r.measurement.validity.table),
+                missing=self.m["methods"]["missing"].get(s.estimation.missing, s.estimation.missing))))
         head = [ms["path"], ms["b"], ms["se"], ms["z"], ms["p"], ms["ci"], ms["beta"]]
 
         def row(p, first):
@@ -538,7 +618,7 @@ class _Builder:
         prows = [row(p, f"{p.rhs} → {p.lhs}") for p in s.rows("~")]
         blocks.append(Table("paths", ms["paths"], head, prows))
         if s.rows(":="):
-            drows = [[Cell(p.lhs, sub=p.rhs)] + row(p, "")[1:] for p in s.rows(":=")]
+            drows = [[self._effect_cell(p.lhs, p.rhs)] + row(p, "")[1:] for p in s.rows(":=")]
             blocks.append(Table("defined", ms["defined"], [ms["effect"]] + head[1:], drows, notes=[ms["defined_note"]]))
         r2 = construct_r_squared(self.r)
         if r2:
@@ -546,6 +626,15 @@ class _Builder:
                                 [[Cell(self.cname(k)), self.n(v)] for k, v in r2.items()]))
         blocks += self.figure("path")
         return Section("structural", self.m["sections"]["structural"], blocks)
+
+    def _effect_cell(self, name: str, expr: str | None) -> Cell:
+        """A defined effect named by its path (IDE → STY → EXE), its definition on the second line."""
+        kind, arrows = self.effect_kind(expr or "")
+        label = self.m["effects"]["kinds"].get(kind, "")
+        return Cell(arrows or name, sub=f"{label}{self.m['effects']['sep']}{expr}" if label and expr else expr or None)
+
+    def _sem_constructs(self, s) -> list[str]:
+        return sorted({p.lhs for p in s.rows("=~")})
 
     def mediation(self) -> Section | None:
         med = self.r.mediation
@@ -556,21 +645,23 @@ class _Builder:
         rows = []
         for p, std, _ in effects:
             sig = p.ci_lower is not None and p.ci_upper is not None and (p.ci_lower > 0 or p.ci_upper < 0)
-            rows.append([Cell(p.lhs, sub=p.rhs or None), self.n(p.est), self.n(p.se),
+            kind = self.effect_kind(p.rhs or "")[0]
+            words = mm["excludes_zero" if sig else "includes_zero"]
+            rows.append([self._effect_cell(p.lhs, p.rhs), self.n(p.est), self.n(p.se),
                          Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True),
                          self.n(std.est_std if std is not None else None),
-                         Cell(mm["excludes_zero"] if sig else mm["includes_zero"])])
+                         Cell(words.get(kind, words["other"]))])
         note = mm["note"].format(n_boot=integer(med.n_boot), ci=self.m["ci_methods"].get(med.ci, med.ci),
                                  seed=integer(med.rng_seed))
         blocks: list = [Table("mediation", mm["caption"], [mm["effect"], mm["est"], mm["se"], mm["ci"], mm["beta"],
                                                             mm["decision"]], rows, notes=[note])]
         # the decision of the 温忠麟-叶宝娟 (2014) procedure, in the report's language
-        decided = [(p, d) for p, _, d in effects if d.get(f"decision_{self.lang}")]
+        decided = [(p, d) for p, _, d in effects if d.get("decision") in mm["decisions"]]
         for p, d in decided:
-            ratio = d.get("effect_ratio")
-            extra = mm["ratio"].format(ratio=pct(ratio)) if isinstance(ratio, (int, float)) and d.get(
-                "decision") == "partial" else ""
-            blocks.append(Paragraph(f"{p.lhs}: {d[f'decision_{self.lang}']}{extra}"))
+            text = mm["decisions"][d["decision"]].format(ratio=pct(d.get("effect_ratio")),
+                                                         dratio=pct(d.get("direct_ratio")))
+            name = self.effect_kind(p.rhs or "")[1] or p.lhs
+            blocks.append(Paragraph(f"{name}{self.m['colon']}{text}"))
         if decided:
             blocks.append(Paragraph(mm["procedure"], style="note"))
         return Section("mediation", self.m["sections"]["mediation"], blocks)
@@ -584,14 +675,15 @@ class _Builder:
         for h in hs:
             dec = Cell(mh["supported"] if h.supported else mh["not_supported"])
             dec.mark = "ok" if h.supported else "no"
-            rows.append([Cell(h.id), Cell(self.tx(h.text), sub=h.target), self.n(h.est), self.n(h.se),
+            rows.append([Cell(h.id), Cell(self.tx(h.text), sub=self.effect_name(h.target)),
+                         Cell(mh["expects"].get(h.expect, h.expect)), self.n(h.est), self.n(h.se),
                          self.n(h.std_all), Cell(pval(h.pvalue), numeric=True),
                          Cell(f"[{num(h.ci_lower)}, {num(h.ci_upper)}]", numeric=True), dec])
         alpha = self.r.analysis.alpha
         return Section("hypotheses", self.m["sections"]["hypotheses"], [
-            Table("hypotheses", mh["caption"], [mh["id"], mh["statement"], mh["est"], ms["se"], mh["beta"], mh["p"],
-                                                ms["ci"], mh["decision"]], rows,
-                  notes=[mh["rule"].replace("{alpha}", num(alpha, 2))])])
+            Table("hypotheses", mh["caption"], [mh["id"], mh["statement"], mh["expect"], mh["est"], ms["se"],
+                                                mh["beta"], mh["p"], ms["ci"], mh["decision"]], rows,
+                  notes=[mh["rule"].replace("{alpha}", coef(alpha, 2))])])
 
     def released_text(self, name: str) -> str:
         """A released constraint ('x3 ~1', 'f =~ x2') in words."""
@@ -742,7 +834,10 @@ class _Builder:
         return Section("methods", self.m["sections"]["methods"], [Paragraph(text)])
 
 
-SECTION_ORDER = ("sample", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",
+#: parallel analysis: the table shows the factors retained and this many beyond (the figure shows all)
+PA_BEYOND = 3
+
+SECTION_ORDER = ("sample", "instrument", "descriptives", "item_analysis", "normality", "reliability", "adequacy", "cmb",
                  "measurement", "structural", "mediation", "hypotheses", "invariance", "power", "warnings",
                  "conventions", "methods")
 

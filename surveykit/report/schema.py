@@ -271,6 +271,44 @@ class ItemAnalysis(_Model):
     items: list[ItemRow]
 
 
+class Mardia(_Model):
+    n: int
+    p: int
+    b1p: Num
+    b2p: Num
+    skew: Num
+    skew_df: Num
+    skew_pvalue: Num
+    small_skew: Num
+    small_skew_pvalue: Num
+    kurtosis: Num
+    kurtosis_pvalue: Num
+
+
+class ItemShape(_Model):
+    item: str
+    n: int
+    mean: Num
+    sd: Num
+    skew: Num
+    se_skew: Num
+    z_skew: Num
+    kurtosis: Num
+    se_kurtosis: Num
+    z_kurtosis: Num
+
+
+class Normality(_Model):
+    """:meth:`surveykit.psychometrics.NormalityResult.to_dict` of every item analysed (keyed)."""
+
+    skew_type: int
+    n: int
+    n_complete: int
+    n_items: int
+    mardia: Mardia
+    items: list[ItemShape]
+
+
 class KMO(_Model):
     msa: Num
     label: str
@@ -766,6 +804,7 @@ class ResultsRecord(_Model):
     descriptives: list[Descriptive] = Field(default_factory=list)
     reliability: list[Reliability] = Field(default_factory=list)
     item_analysis: list[ItemAnalysis] = Field(default_factory=list)
+    normality: Normality | None = None
     psychometrics: Psychometrics | None = None
     measurement: Measurement
     cmb: CMB | None = None

@@ -128,3 +128,118 @@ def test_partial_invariance_is_shown_as_partial_with_what_was_freed(partial_resu
                 partial_row[0].sub
         note = " ".join(table.notes)
         assert coef(full["delta_cfi"], 3) in note and f"{len(res.released['scalar'])}" in note
+
+
+def test_a_negative_hypothesis_is_reported_with_its_predicted_sign(demo_run):
+    r = dict(demo_run.results)
+    h = dict(r["hypotheses"][0], expect="negative", est=-0.205, std_all=-0.205, pvalue=1e-9, ci_lower=-0.3,
+             ci_upper=-0.1, supported=True)
+    r["hypotheses"] = [h]
+    for lang, words in (("zh", ("负向", "支持")), ("en", ("negative", "Supported"))):
+        doc = render_document(r, lang, convention="cn-journal")
+        row = next(t for t in doc.tables if t.key == "hypotheses").rows[0]
+        assert (row[2].text, row[-1].text) == words and row[-1].mark == "ok"
+        assert row[1].sub == "IDE → EXE"
+
+
+def test_mediation_names_effects_by_their_paths_and_says_each_once(demo_run):
+    doc = render_document(demo_run.results, "zh", convention="cn-journal")
+    table = next(t for t in doc.tables if t.key == "mediation")
+    named = {row[0].text: row[-1].text for row in table.rows}
+    assert named == {"IDE → STY → EXE": "置信区间不含 0：存在间接效应",
+                     "INS → MEC → EXE": "置信区间不含 0：存在间接效应",
+                     "IDE → EXE（总效应）": "置信区间不含 0：总效应显著"}
+    text = " ".join(b.text for b in next(s for s in doc.sections if s.key == "mediation").blocks
+                    if b.kind == "paragraph")
+    assert text.count("ab/c") == 1 and "IDE → STY → EXE：间接效应显著" in text
+    ratio = next(m for m in demo_run.results["mediation"]["mediation"] if m["effect"] == "ind_IDE_STY_EXE")
+    assert f"（ab/c）为 {ratio['effect_ratio'] * 100:.1f}%" in text
+    assert "ind_" not in " ".join(r[0].text for t in doc.tables for r in t.rows)
+
+
+def test_fit_cut_offs_cite_the_indices_sources():
+    from surveykit.report.conventions import load_profile
+
+    p = load_profile("cn-journal")
+    assert (p.criteria["cfi"].cite, p.criteria["tli"].cite) == ("Bentler (1990)", "Tucker & Lewis (1973)")
+    refs = " ".join(p.cited())
+    assert "Comparative fit indexes in structural models" in refs and "Psychometrika, 38(1), 1–10" in refs
+    assert "Bonett" not in refs
+
+
+def test_different_listwise_samples_of_cfa_and_sem_are_stated(demo_run):
+    r = demo_run.results
+    assert r["structural"]["nobs"] != r["measurement"]["nobs"]
+    doc = render_document(r, "zh", convention="cn-journal")
+    text = " ".join(b.text for b in next(s for s in doc.sections if s.key == "structural").blocks
+                    if b.kind == "paragraph")
+    assert f"N = {r['structural']['nobs']}" in text and f"N = {r['measurement']['nobs']}" in text
+    assert "缺失个案成列删除后" in text and "两个模型的分析样本不同" in text
+
+
+def test_normality_section_matches_psych_mardia_and_describe(demo_run):
+    """The record's normality is psych's mardia() and describe() on the demo's analysis sample
+    (tests/reference/make_normality_reference.R on data/demo_keyed.csv, the same 577 rows)."""
+    import json
+
+    ref = json.loads((REF / "psych" / "demo_normality.json").read_text(encoding="utf-8"))
+    keyed = pd.read_csv(REF / "data" / "demo_keyed.csv")
+    items = list(ref["items"])
+    got = sk.normality(keyed[items])
+    for key, value in ref["mardia"].items():
+        assert got.mardia[key] == pytest.approx(value, rel=1e-9, abs=1e-300), key
+    frame = got.items
+    for item, r in ref["items"].items():
+        assert frame.loc[item, "skew"] == pytest.approx(r["skew"], rel=1e-9)
+        assert frame.loc[item, "kurtosis"] == pytest.approx(r["kurtosis"], rel=1e-9)
+    rec = demo_run.results["normality"]
+    if rec["n"] == len(keyed):  # the committed sample is the demo's analysis sample
+        assert rec["mardia"]["b2p"] == pytest.approx(ref["mardia"]["b2p"], rel=1e-9)
+    doc = render_document(demo_run.results, "zh", convention="cn-journal")
+    table = next(t for t in doc.tables if t.key == "mardia")
+    assert table.rows[0][1].text == num(rec["mardia"]["b1p"], 2) and table.rows[1][4].text == \
+        ("< .001" if rec["mardia"]["kurtosis_pvalue"] < 0.001 else f"{rec['mardia']['kurtosis_pvalue']:.3f}"[1:])
+    desc = next(t for t in doc.tables if t.key == "descriptives")
+    assert desc.header[-2:] == ["偏度", "峰度"]
+
+
+def test_item_analysis_shows_the_critical_ratio_and_parallel_analysis_is_limited(demo_run):
+    doc = render_document(demo_run.results, "zh", convention="cn-journal")
+    items = next(t for t in doc.tables if t.key == "item-analysis")
+    assert items.header[-2:] == ["临界比（t）", "p"]
+    first = demo_run.results["item_analysis"][0]["items"][0]
+    assert items.rows[0][6].text == num(first["cr_t"], 2) and "27%" in items.notes[1]
+    pa = demo_run.results["psychometrics"]["parallel_analysis"]
+    table = next(t for t in doc.tables if t.key == "parallel-analysis")
+    assert len(table.rows) == pa["n_factors"] + 3 < len(pa["table"])
+    assert f"第 {pa['n_factors'] + 4}–{len(pa['table'])} 个因子未列出" in table.notes[0]
+
+
+def test_manifest_holds_no_absolute_path_and_a_copied_folder_verifies(tmp_path):
+    """A project folder (spec, data, instrument, report) copied elsewhere verifies: the manifest names
+    the inputs relative to the report folder, and no path of the machine that wrote it."""
+    import json
+    import shutil
+
+    from surveykit.analysis.verify import verify_report
+    from tests.conftest import ROOT
+
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "surveykit" / "datasets" / "demo" / "demo_survey.sav", project / "data")
+    shutil.copy(ROOT / "instruments" / "execution_capacity.yaml", project)
+    spec = write_light_spec(project, psychometrics={"enabled": False}, cmb={"single_factor": False, "ulmc": False},
+                            data="data/demo_survey.sav", instrument="execution_capacity.yaml", structural=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sk.errors.SurveykitWarning)
+        sk.analyze(spec).write(project / "reports" / "light", formats=["md", "json"])
+    text = (project / "reports" / "light" / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in text and str(ROOT) not in text
+    man = json.loads(text)
+    assert man["inputs"]["data"]["file"] == "../../data/demo_survey.sav"
+    assert man["spec"]["file"] == "../../demo-light.yaml" and not man["argv"][0].startswith("/")
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(project, moved)
+    shutil.rmtree(project)
+    v = verify_report(moved / "reports" / "light")
+    assert v.level == "byte-identical", v.problems
