@@ -274,6 +274,10 @@ class _Builder:
             return f"{expr.strip()} → {name.strip()}"
         return self.effect_kind(expr)[1] or target
 
+    def b(self, x, digits=3) -> Cell:
+        """A quantity bounded by 1 (a correlation, reliability, share): no leading zero (APA)."""
+        return Cell(coef(x, digits), numeric=True)
+
     def n(self, x, digits=3) -> Cell:
         return Cell(num(x, digits), numeric=True)
 
@@ -311,7 +315,7 @@ class _Builder:
             rows.append([Cell(ms[key]), Cell(integer(value), numeric=True)])
         blocks: list = [Table("sample", ms["caption"], [ms["measure"], ms["value"]], rows)]
         if sc.rules:
-            rrows = [[Cell(x.rule),
+            rrows = [[Cell(m["screening_rule_names"].get(x.rule, x.rule)),
                       Cell(m["screening_rules"].get(x.rule, x.criterion).replace(
                           "{threshold}", thr(x.threshold) if x.threshold is not None else "")),
                       Cell(integer(x.flagged), numeric=True)] for x in sc.rules]
@@ -320,20 +324,21 @@ class _Builder:
         else:
             blocks.append(Paragraph(ms["none_excluded"]))
         if d.missing_codes:
-            parts = []
-            for item, codes in d.missing_codes.items():
-                parts.append(f"{item} ({', '.join(f'{c}: {k}' for c, k in codes.items())})")
-            blocks.append(Paragraph(f"{ms['missing_codes']}: {'; '.join(parts)}."))
+            parts = [ms["missing_item"].format(item=item, codes=m["list_sep"].join(
+                ms["missing_code"].format(code=c, k=k) for c, k in codes.items()))
+                for item, codes in d.missing_codes.items()]
+            blocks.append(Paragraph(ms["missing_codes"].format(items=ms["missing_sep"].join(parts))))
         return Section("sample", m["sections"]["sample"], blocks)
 
     def instrument(self) -> Section | None:
         ins = self.r.instrument
         m, mi = self.m, self.m["instrument"]
-        labels = "; ".join(f"{k} = {self.tx(v)}" for k, v in ins.scale.labels.items())
-        missing = "; ".join(f"{k} = {self.tx(v)}" for k, v in ins.scale.missing.items())
-        text = f"{self.tx(ins.title)}. {mi['scale']}: {labels}."
+        sep = self.m["semicolon"]
+        labels = sep.join(f"{k} = {self.tx(v)}" for k, v in ins.scale.labels.items())
+        missing = sep.join(f"{k} = {self.tx(v)}" for k, v in ins.scale.missing.items())
+        text = mi["scale_text"].format(title=self.tx(ins.title), labels=labels)
         if missing:
-            text += f" {mi['missing']}: {missing}."
+            text += mi["missing_text"].format(missing=missing)
         blocks: list = [Paragraph(text)]
         for c in ins.constructs:
             rows = []
@@ -412,9 +417,10 @@ class _Builder:
             return None
         mr = self.m["reliability"]
         self.judged_any = False
-        rows = [[Cell(self.cname(x.name)), Cell(integer(x.n_items), numeric=True), self.judged("alpha", x.alpha),
-                 Cell(f"[{num(x.alpha_ci[0])}, {num(x.alpha_ci[1])}]", numeric=True),
-                 self.n(x.std_alpha), self.n(x.average_r), self.n(x.omega_total)] for x in rel]
+        rows = [[Cell(self.cname(x.name)), Cell(integer(x.n_items), numeric=True),
+                 self.judged("alpha", x.alpha, coef(x.alpha, 3)),
+                 Cell(f"[{coef(x.alpha_ci[0], 3)}, {coef(x.alpha_ci[1], 3)}]", numeric=True),
+                 self.b(x.std_alpha), self.b(x.average_r), self.b(x.omega_total)] for x in rel]
         notes = [mr["note"]] + ([self.mark_note()] if self.judged_any else [])
         return Section("reliability", self.m["sections"]["reliability"], [
             Table("reliability", mr["caption"], [mr["construct"], mr["k"], mr["alpha"], mr["ci"], mr["std_alpha"],
@@ -427,7 +433,7 @@ class _Builder:
         kmo, bart, pa, efa = ps.kmo, ps.bartlett, ps.parallel_analysis, ps.efa
         ma = self.m["adequacy"]
         self.judged_any = False
-        rows = [[Cell(ma["kmo"]), self.judged("kmo", kmo.msa)],
+        rows = [[Cell(ma["kmo"]), self.judged("kmo", kmo.msa, coef(kmo.msa, 3))],
                 [Cell(ma["bartlett"]),
                  Cell(f"χ² = {num(bart.chisq, 2)}, df = {integer(bart.df)}, p {p_eq(bart.pvalue)}", numeric=True)],
                 [Cell(ma["pa_factors"]), Cell(integer(pa.n_factors), numeric=True)]]
@@ -444,7 +450,8 @@ class _Builder:
         factors = efa.factors
         erows = [[Cell(str(x["item"]))] + [Cell(coef(x[f]), numeric=True) for f in factors]
                  + [Cell(coef(efa.communalities.get(str(x["item"]))), numeric=True)] for x in efa.loadings]
-        note = ma["efa_note"].format(method=efa.method, rotation=str(efa.rotation or "none"),
+        note = ma["efa_note"].format(method=ma["efa_methods"].get(efa.method, efa.method),
+                                     rotation=ma["rotations"].get(str(efa.rotation or "none"), efa.rotation),
                                      n_factors=integer(efa.n_factors))
         blocks.append(Table("efa", ma["efa_caption"], [ma["item"]] + factors + [ma["h2"]], erows, notes=[note]))
         return Section("adequacy", self.m["sections"]["adequacy"], blocks)
@@ -467,10 +474,10 @@ class _Builder:
                 continue
             crow = [[Cell(self.tx(mc["models"].get(c.model, c.model))),
                      Cell(f"{num(c.chisq, 2)} ({integer(c.df)})", numeric=True),
-                     self.n(c.cfi), self.n(c.tli), self.n(c.rmsea), self.n(c.srmr)] for c in block.comparison]
+                     self.b(c.cfi), self.n(c.tli), self.b(c.rmsea), self.b(c.srmr)] for c in block.comparison]
             t = block.test
             tnote = mc["delta_note"].format(dchi=num(t.delta_chisq, 2), ddf=integer(t.delta_df), p=p_eq(t.pvalue),
-                                            dcfi=num(t.delta_cfi), drmsea=num(t.delta_rmsea))
+                                            dcfi=coef(t.delta_cfi, 3), drmsea=coef(t.delta_rmsea, 3))
             tnotes = [tnote]
             if key == "ulmc":
                 tnotes.append(mc["ulmc_note"].format(method=pct(block.mean_method_variance),
@@ -525,7 +532,7 @@ class _Builder:
         blocks: list = [self.fit_table("measurement-fit", mm["fit"], meas)]
         self.judged_any = False
         rows = [[Cell(x.lhs), Cell(x.rhs), self.n(x.est), self.n(x.se), Cell(pval(x.pvalue), numeric=True),
-                 self.judged("loading", x.std_all)] for x in meas.rows("=~")]
+                 self.judged("loading", x.std_all, coef(x.std_all, 3))] for x in meas.rows("=~")]
         notes = [self.mark_note()] if self.judged_any else []
         blocks.append(Table("loadings", mm["loadings"], [mm["construct"], mm["item"], mm["est"], mm["se"], mm["p"],
                                                          mm["std"]], rows, notes=notes, row_header=False))
@@ -533,8 +540,8 @@ class _Builder:
         if val:
             self.judged_any = False
             extra = [k for k in ("sqrt_ave", "msv") if any(getattr(v, k) is not None for v in val)]
-            vrows = [[Cell(self.cname(v.factor)), self.judged("cr", v.cr), self.judged("ave", v.ave)]
-                     + [self.n(getattr(v, k)) for k in extra] for v in val]
+            vrows = [[Cell(self.cname(v.factor)), self.judged("cr", v.cr, coef(v.cr, 3)),
+                      self.judged("ave", v.ave, coef(v.ave, 3))] + [self.b(getattr(v, k)) for k in extra] for v in val]
             notes = [mm["validity_note"]] + ([self.mark_note()] if self.judged_any else [])
             blocks.append(Table("validity", mm["validity"], [mm["construct"], mm["cr"], mm["ave"]]
                                 + [mm[k] for k in extra], vrows, notes=notes))
@@ -623,7 +630,7 @@ class _Builder:
         r2 = construct_r_squared(self.r)
         if r2:
             blocks.append(Table("r-squared", ms["r2"], [ms["variable"], ms["r2"]],
-                                [[Cell(self.cname(k)), self.n(v)] for k, v in r2.items()]))
+                                [[Cell(self.cname(k)), self.b(v)] for k, v in r2.items()]))
         blocks += self.figure("path")
         return Section("structural", self.m["sections"]["structural"], blocks)
 
@@ -759,8 +766,8 @@ class _Builder:
             return None
         mp = self.m["power"]
         self.judged_any = False
-        rows = [[Cell(c.parameter), Cell(integer(c.n), numeric=True), self.judged("power", c.power),
-                 Cell(f"[{num(c.power_ci_lower)}, {num(c.power_ci_upper)}]" if c.power_ci_lower is not None
+        rows = [[Cell(c.parameter), Cell(integer(c.n), numeric=True), self.judged("power", c.power, coef(c.power, 3)),
+                 Cell(f"[{coef(c.power_ci_lower, 3)}, {coef(c.power_ci_upper, 3)}]" if c.power_ci_lower is not None
                       else "—", numeric=True)] for c in pw.table]
         notes = [mp["note"].format(reps=integer(pw.reps), alpha=num(pw.alpha, 2), seed=integer(pw.rng_seed))] + (
             [self.mark_note()] if self.judged_any else [])
@@ -823,7 +830,7 @@ class _Builder:
             parts.append(mm["mediation"].format(n_boot=integer(r.mediation.n_boot),
                                                 ci=self.m["ci_methods"].get(r.mediation.ci, r.mediation.ci)))
         if r.invariance is not None:
-            parts.append(mm["invariance"].format(group=r.invariance.group))
+            parts.append(mm["invariance"].format(group=self.group_label(r.invariance.group)))
         if r.power is not None:
             parts.append(mm["power"].format(reps=integer(r.power.reps)))
         if r.analysis.seed is not None:

@@ -31,7 +31,7 @@ def test_every_section_and_figure_is_rendered(full_report):
     for k in keys:
         assert f"](figures/{k}.png)" in md and f"(figures/{k}.svg)" in md
     # judgements carry the profile and its citations
-    assert "cn-journal" in html and "Carmines &amp; McIver (1981)" in html and "周浩, 龙立荣 (2004)" in html
+    assert "中文期刊常用临界值" in html and "Carmines &amp; McIver (1981)" in html and "周浩, 龙立荣 (2004)" in html
     assert "Harman &lt; 40%" in html
     assert "置信区间不含 0：存在间接效应" in html and "置信区间包含 0：无间接效应证据" in html
     assert "随机种子为 20261126" in md and "2000 次 Bootstrap" in md
