@@ -130,16 +130,17 @@ def test_stream_errors_name_the_row(tmp_path, ins):
 
 def test_codes_and_texts_mixed_across_chunks_are_refused_like_the_whole_file(tmp_path, ins):
     raw = pd.read_csv(sk.datasets.demo_path("csv"))
-    labels = {1: "非常不同意", 2: "不同意", 3: "一般", 4: "同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
+    labels = {1: "非常不同意", 2: "不同意", 3: "既不同意也不反对", 4: "同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
     raw["ide_1"] = raw["ide_1"].astype(object)
     raw.loc[:299, "ide_1"] = raw.loc[:299, "ide_1"].map(labels)
     path = tmp_path / "mixed.csv"
     buffer = io.StringIO()
     raw.to_csv(buffer, index=False)
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    with pytest.raises(DataError, match=r"item column 'ide_1' holds text such as '一般' \(data row 1\) among numeric"):
+    mixed = r"item column 'ide_1' holds text such as '既不同意也不反对' \(data row 1\) among numeric"
+    with pytest.raises(DataError, match=mixed):
         read_survey(path, instrument=ins)
-    with pytest.raises(DataError, match=r"item column 'ide_1' holds text such as '一般' \(data row 1\) among numeric"):
+    with pytest.raises(DataError, match=mixed):
         score_file(path, ins, chunksize=100)
 
 
