@@ -71,13 +71,40 @@ def _loc(loc: tuple) -> str:
     return "".join(parts) or "(top level)"
 
 
-def validation_message(exc, where: str, examples: Mapping[str, str] | None = None) -> str:
+def _model_at(model_cls, loc: tuple):
+    """The pydantic model that holds the last key of ``loc`` (None when the path leaves models)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def models(tp) -> list:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for arg in typing.get_args(tp) for m in models(arg)]
+
+    current = model_cls
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if current is not None else None
+        found = models(field.annotation) if field is not None else []
+        current = found[0] if found else None
+    return current
+
+
+def validation_message(exc, where: str, examples: Mapping[str, str] | None = None, model_cls=None) -> str:
     """One sentence for the first problem of a pydantic ``ValidationError``: where (the file), the
-    key path, what is wrong, and, when ``examples`` has one for the innermost key named, the
-    expected form; then how many problems follow."""
-    errs = exc.errors()
+    key path, what is wrong (an unknown key: with the keys allowed there, when ``model_cls`` is
+    given), and, when ``examples`` has one for the innermost key named, the expected form; then
+    how many problems follow."""
+    # an unknown key first: a misspelled key ('direction' for 'expect') also makes the right one missing
+    errs = sorted(exc.errors(), key=lambda x: x["type"] != "extra_forbidden")
     e = errs[0]
     msg = e["msg"].removeprefix("Value error, ")
+    holder = _model_at(model_cls, e["loc"]) if model_cls is not None and e["type"] == "extra_forbidden" else None
+    if holder is not None:
+        allowed = [f.alias or name for name, f in holder.model_fields.items() if not f.exclude]
+        msg = f"{msg}; the keys allowed here are {', '.join(allowed)}"
     keys = [p for p in e["loc"] if isinstance(p, str)]
     # the innermost key with an example (".key": only that key at the top level; "": any other problem)
     candidates = ([f".{keys[0]}"] if len(e["loc"]) == 1 else []) + keys[::-1] + [""]
@@ -97,4 +124,4 @@ def validate_as(model_cls, data: object, *, what: str, path: str | Path, error: 
     try:
         return model_cls.model_validate(data)
     except ValidationError as exc:
-        raise error(validation_message(exc, f"{what} {path}", examples)) from None
+        raise error(validation_message(exc, f"{what} {path}", examples, model_cls)) from None

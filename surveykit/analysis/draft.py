@@ -55,8 +55,8 @@ _STRUCTURAL_EXAMPLE = """
 #     M ~ b*X
 #     indirect := a*b
 #   hypotheses:
-#     - {id: H1, kind: path, path: Y ~ X, text: X raises Y.}
-#     - {id: H2, kind: defined, parameter: indirect, text: X raises Y through M.}
+#     - {id: H1, kind: path, path: Y ~ X, expect: positive, text: X raises Y.}
+#     - {id: H2, kind: defined, parameter: indirect, expect: positive, text: X raises Y through M.}
 """
 
 

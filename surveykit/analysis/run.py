@@ -145,6 +145,7 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
             sections["design"] = st.design(spec, sample)
     with log("reliability"):
         rels, reliability, item_analysis = st.reliabilities(sample)
+        normality = st.normality_of_items(sample)
     if spec.psychometrics.enabled:
         with log("psychometrics"):
             sections["psychometrics"] = st.psychometrics(spec, sample, seed)
@@ -172,7 +173,8 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
         surveykit_results=rs.SCHEMA_VERSION, significant_digits=SIGNIFICANT_DIGITS,
         analysis=_analysis_info(spec, seed), data=st.data_info(spec, data, checked),
         instrument=st.instrument_info(ins), screening=screening, descriptives=descriptives,
-        reliability=reliability, item_analysis=item_analysis, **sections, warnings=log.records)
+        reliability=reliability, item_analysis=item_analysis, normality=normality, **sections,
+        warnings=log.records)
     results = to_jsonable(record.model_dump(mode="json", exclude_unset=True, by_alias=True), digits=SIGNIFICANT_DIGITS)
     return AnalysisResult(spec=spec, results=results, manifest=_manifest(spec, spec_sha256, command, seed),
                           data=sample.data, reliabilities=rels, measurement=cfa, structural=fit, bootstrap=boot)

@@ -48,8 +48,9 @@ EXAMPLES = {
     "title": "'title: Big Five' (one language) or 'title: {zh: 大五人格, en: Big Five}'",
     "text": "'text: X raises Y.' (one language) or 'text: {zh: X 提升 Y。, en: X raises Y.}'",
     "structural": ("'structural: {model: \"Y ~ a*X\", hypotheses: [{id: H1, kind: path, path: Y ~ X, "
-                   "text: X raises Y.}]}'"),
-    "hypotheses": "'hypotheses: [{id: H1, kind: path, path: Y ~ X, text: X raises Y.}]'",
+                   "expect: positive, text: X raises Y.}]}'"),
+    "hypotheses": "'hypotheses: [{id: H1, kind: path, path: Y ~ X, expect: positive, text: X raises Y.}]'",
+    "expect": "'expect: positive', 'expect: negative' or 'expect: nonzero' (the sign the hypothesis predicts)",
     "screening": "'screening: [{rule: longstring}, {rule: speed, min_seconds: 180}]'",
     "constructs": "'constructs: all' or 'constructs: [A, C, E]'",
 }
@@ -63,14 +64,16 @@ class Hypothesis(_M):
     """A hypothesis tested on the structural model.
 
     ``kind: path`` names a regression ``"Y ~ X"``; ``kind: defined`` names a ``:=`` parameter
-    (an indirect effect).  ``expect`` is the predicted sign.
+    (an indirect effect).  ``expect`` is the predicted sign, required: positive, negative, or nonzero
+    (two-sided); a hypothesis is supported when the estimate has that sign and is significant.
     """
 
     id: str
     kind: Literal["path", "defined"]
     path: str | None = None
     parameter: str | None = None
-    expect: Literal["positive", "negative", "nonzero"] = "positive"
+    expect: Literal["positive", "negative", "nonzero"] = Field(
+        description="the predicted sign: positive, negative, or nonzero (two-sided)")
     text: Text
 
     @model_validator(mode="after")

@@ -42,6 +42,7 @@ from surveykit.psychometrics import (
     harman,
     item_analysis,
     kmo,
+    normality,
     parallel_analysis,
     reliability,
 )
@@ -52,8 +53,8 @@ from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 from surveykit.sem.syntax import parse_syntax
 
 __all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "design", "reliabilities",
-           "psychometrics", "measurement", "cmb", "structural", "mediation", "hypotheses", "measurement_invariance",
-           "power_study"]
+           "normality_of_items", "psychometrics", "estimation_info", "measurement", "cmb", "structural",
+           "mediation", "hypotheses", "measurement_invariance", "power_study"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def data_info(spec: AnalysisSpec, data: SurveyData, checked: ValidationReport) -
                                                for m in data.matches],
                        missing_codes={item: {str(code): int(k) for code, k in codes.items()}
                                       for item, codes in data.missing_code_counts.items()},
-                       validation={**checked.to_dict(), "source": spec.data_path.name})
+                       validation={**checked.to_dict(), "source": spec.data_path.name})  # no machine's path
 
 
 def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
@@ -100,7 +101,9 @@ def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
                      "source": c.source.model_dump() if c.source else None,
                      "items": [{"id": it.id, "text": it.text.model_dump(), "reverse": it.reverse,
                                 "source": it.source.model_dump() if it.source else None} for it in c.items]}
-                    for c in ins.constructs])
+                    for c in ins.constructs],
+        variables={r.id: {"label": r.label.model_dump(), "codes": {str(k): v.model_dump() for k, v in r.codes.items()}}
+                   for r in ins.respondent})
 
 
 def screening(spec: AnalysisSpec, data: SurveyData) -> tuple[ScreeningResult, Sample, rs.Screening]:
@@ -130,6 +133,12 @@ def reliabilities(sample: Sample) -> tuple[dict[str, ReliabilityResult], list[rs
         rel_rows.append(rs.Reliability.model_validate(rels[code].to_dict()))
         item_rows.append(rs.ItemAnalysis.model_validate(item_analysis(items, name=code).to_dict()))
     return rels, rel_rows, item_rows
+
+
+def normality_of_items(sample: Sample) -> rs.Normality:
+    """Skewness and kurtosis of every item analysed (keyed) and Mardia's multivariate tests."""
+    block = sample.keyed[[i for code in sample.codes for i in sample.data.item_ids(code)]]
+    return rs.Normality.model_validate(normality(block).to_dict())
 
 
 def psychometrics(spec: AnalysisSpec, sample: Sample, seed: int) -> rs.Psychometrics:
@@ -230,17 +239,28 @@ def _wlsmv_validity(fit: SEMResult) -> rs.Validity:
     return rs.Validity(table=rows)
 
 
+def estimation_info(fit: SEMResult) -> rs.Estimation:
+    """How ``fit`` was estimated, as its options resolved them (the report's methods text and fit table)."""
+    o = fit.options
+    return rs.Estimation(se=str(o.se), test=[str(t) for t in o.test], information=str(o.information[0]),
+                         missing=str(o.missing), ordered=bool(o.categorical),
+                         parameterization=str(o.parameterization) if o.categorical else None)
+
+
 def measurement(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Measurement]:
     """The CFA of the constructs analysed, their validity, and modification indices when it fits poorly."""
     syntax = sample.data.instrument.measurement_syntax(list(sample.codes))
     fit = sem(syntax, sample.keyed, **_sem_options(spec))
     est = spec.estimation
     val = validity(fit).to_dict() if est.estimator != "WLSMV" else _wlsmv_validity(fit)
-    poor = _judged_poor(fit.fit_measures(), spec.report.convention)
+    how = estimation_info(fit)
+    poor = _judged_poor(rs.FitMeasures.model_validate(fit.to_dict()["fit_measures"]).reported(how.indices),
+                        spec.report.convention)
     mi = None
     if poor and spec.report.modindices and est.estimator in ("ML", "MLR") and est.missing == "listwise":
         mi = fit.modindices().head(spec.report.modindices).to_dict(orient="records")
-    return fit, rs.Measurement(model=syntax, **fit.to_dict(), validity=val, poor_fit=poor, modindices=mi)
+    return fit, rs.Measurement(model=syntax, **fit.to_dict(), estimation=how, validity=val, poor_fit=poor,
+                                modindices=mi)
 
 
 def cmb(spec: AnalysisSpec, sample: Sample) -> rs.CMB:
@@ -279,7 +299,8 @@ def structural(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Struct
         raise ModelSpecificationError(re.sub(
             r"^Model syntax line (\d+)", lambda m: f"structural.model line {int(m[1]) - offset}"
             if int(m[1]) > offset else m[0], str(exc))) from None
-    return fit, rs.Structural(model=full, structural_model=spec.structural.model, **fit.to_dict())
+    return fit, rs.Structural(model=full, structural_model=spec.structural.model, **fit.to_dict(),
+                              estimation=estimation_info(fit))
 
 
 def mediation(spec: AnalysisSpec, fit: SEMResult, seed: int, sample: Sample) -> tuple[BootstrapResult, rs.Mediation]:

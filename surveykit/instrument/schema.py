@@ -211,6 +211,15 @@ class AttentionCheck(_Strict):
         return v
 
 
+class ChangelogEntry(_Strict):
+    """One revision of an instrument: its version, what changed and why, item by item."""
+
+    version: str
+    date: str | None = Field(default=None, description="ISO date of the revision, e.g. 2026-12-03")
+    summary: Text
+    items: dict[str, Text] = Field(default_factory=dict, description="item id -> what changed and why")
+
+
 class Instrument(_Strict):
     """A whole questionnaire: scales, constructs with items, respondent variables, attention checks.
 
@@ -233,6 +242,7 @@ class Instrument(_Strict):
     constructs: tuple[Construct, ...] = Field(min_length=1)
     respondent: tuple[RespondentVariable, ...] = ()
     attention_checks: tuple[AttentionCheck, ...] = ()
+    changelog: tuple[ChangelogEntry, ...] = Field(default=(), description="the revisions, newest first, with reasons")
 
     @model_validator(mode="after")
     def _check(self) -> Instrument:

@@ -34,7 +34,7 @@ _SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 _NAMES = {"cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR", "chisq_df": "χ²/df", "alpha": "α",
           "omega": "ω", "loading": "λ", "cr": "CR", "ave": "AVE", "fornell_larcker": "√AVE − max|r|",
           "htmt": "HTMT", "kmo": "KMO", "harman": "Harman", "delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA",
-          "delta_srmr": "ΔSRMR", "power": "power"}
+          "delta_srmr": "ΔSRMR", "power": "1 − β"}
 
 
 def _fmt(x: float) -> str:

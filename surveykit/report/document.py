@@ -232,6 +232,52 @@ class _Builder:
         n = self.names.get(code)
         return f"{code} {self.tx(n)}" if n else str(code)
 
+    def _chains(self, expr: str) -> list[list[str]] | None:
+        """The paths a defined parameter multiplies along, one per term of a sum of products of path
+        labels ('a1*b1' -> [[IDE, STY, EXE]]); None when a factor is not a labelled path."""
+        block = self.r.structural or self.r.measurement
+        labels = {p.label: (p.rhs, p.lhs) for p in block.rows("~") if p.label}
+        chains = []
+        for term in expr.replace(" ", "").split("+"):
+            edges = [labels.get(f) for f in term.split("*")]
+            if not term or None in edges:
+                return None
+            heads = {e[1] for e in edges}
+            start = [e for e in edges if e[0] not in heads]
+            if len(start) != 1:
+                return None
+            nodes, edges = list(start[0]), [e for e in edges if e is not start[0]]
+            while edges:
+                nxt = next((e for e in edges if e[0] == nodes[-1]), None)
+                if nxt is None:
+                    return None
+                nodes.append(nxt[1])
+                edges.remove(nxt)
+            chains.append(nodes)
+        return chains
+
+    def effect_kind(self, expr: str) -> tuple[str, str | None]:
+        """('indirect' | 'total' | 'direct' | 'other', the effect as arrows) of a defined parameter."""
+        chains = self._chains(expr)
+        if not chains:
+            return "other", None
+        if len(chains) == 1:
+            return ("indirect" if len(chains[0]) > 2 else "direct"), " → ".join(chains[0])
+        if len({(c[0], c[-1]) for c in chains}) == 1:
+            return "total", self.m["effects"]["total"].format(x=chains[0][0], y=chains[0][-1])
+        return "other", None
+
+    def effect_name(self, target: str) -> str:
+        """A hypothesis's target in words: 'EXE ~ IDE' -> 'IDE → EXE'; 'ind := a1*b1' -> 'IDE → STY → EXE'."""
+        name, op, expr = target.partition(":=") if ":=" in target else target.partition("~")
+        if op == "~":
+            return f"{expr.strip()} → {name.strip()}"
+        return self.effect_kind(expr)[1] or target
+
+    def b(self, x, digits=3) -> Cell:
+        """A quantity bounded by 1 (a correlation, reliability, share): no leading zero (APA)."""
+        return Cell(coef(x, digits), numeric=True)
+
     def n(self, x, digits=3) -> Cell:
         return Cell(num(x, digits), numeric=True)
 
@@ -269,7 +315,7 @@ class _Builder:
             rows.append([Cell(ms[key]), Cell(integer(value), numeric=True)])
         blocks: list = [Table("sample", ms["caption"], [ms["measure"], ms["value"]], rows)]
         if sc.rules:
-            rrows = [[Cell(x.rule),
+            rrows = [[Cell(m["screening_rule_names"].get(x.rule, x.rule)),
                       Cell(m["screening_rules"].get(x.rule, x.criterion).replace(
                           "{threshold}", thr(x.threshold) if x.threshold is not None else "")),
                       Cell(integer(x.flagged), numeric=True)] for x in sc.rules]
@@ -278,20 +324,21 @@ class _Builder:
         else:
             blocks.append(Paragraph(ms["none_excluded"]))
         if d.missing_codes:
-            parts = []
-            for item, codes in d.missing_codes.items():
-                parts.append(f"{item} ({', '.join(f'{c}: {k}' for c, k in codes.items())})")
-            blocks.append(Paragraph(f"{ms['missing_codes']}: {'; '.join(parts)}."))
+            parts = [ms["missing_item"].format(item=item, codes=m["list_sep"].join(
+                ms["missing_code"].format(code=c, k=k) for c, k in codes.items()))
+                for item, codes in d.missing_codes.items()]
+            blocks.append(Paragraph(ms["missing_codes"].format(items=ms["missing_sep"].join(parts))))
         return Section("sample", m["sections"]["sample"], blocks)
 
     def instrument(self) -> Section | None:
         ins = self.r.instrument
         m, mi = self.m, self.m["instrument"]
-        labels = "; ".join(f"{k} = {self.tx(v)}" for k, v in ins.scale.labels.items())
-        missing = "; ".join(f"{k} = {self.tx(v)}" for k, v in ins.scale.missing.items())
-        text = f"{self.tx(ins.title)}. {mi['scale']}: {labels}."
+        sep = self.m["semicolon"]
+        labels = sep.join(f"{k} = {self.tx(v)}" for k, v in ins.scale.labels.items())
+        missing = sep.join(f"{k} = {self.tx(v)}" for k, v in ins.scale.missing.items())
+        text = mi["scale_text"].format(title=self.tx(ins.title), labels=labels)
         if missing:
-            text += f" {mi['missing']}: {missing}."
+            text += mi["missing_text"].format(missing=missing)
         blocks: list = [Paragraph(text)]
         for c in ins.constructs:
             rows = []
@@ -313,27 +360,56 @@ class _Builder:
         if not ds:
             return None
         md = self.m["descriptives"]
+        shape = {x.item: x for x in self.r.normality.items} if self.r.normality is not None else {}
         rows = [[Cell(f"{d.item}{' (R)' if d.reverse else ''}"), Cell(d.code),
                  Cell(integer(d.n), numeric=True), Cell(integer(d.missing), numeric=True),
-                 self.n(d.mean, 2), self.n(d.sd, 2), self.n(d.mean_keyed, 2)] for d in ds]
-        blocks: list = [Table("descriptives", md["caption"],
-                              [md["item"], md["construct"], md["n"], md["missing"], md["mean"], md["sd"],
-                               md["mean_keyed"]], rows, notes=[md["note"]])]
+                 self.n(d.mean, 2), self.n(d.sd, 2), self.n(d.mean_keyed, 2)]
+                + ([self.n(shape[d.item].skew, 2) if d.item in shape else Cell("—", numeric=True),
+                    self.n(shape[d.item].kurtosis, 2) if d.item in shape else Cell("—", numeric=True)]
+                   if shape else []) for d in ds]
+        head = [md["item"], md["construct"], md["n"], md["missing"], md["mean"], md["sd"], md["mean_keyed"]]
+        blocks: list = [Table("descriptives", md["caption"], head + ([md["skew"], md["kurtosis"]] if shape else []),
+                              rows, notes=[md["note"]] + ([md["shape_note"]] if shape else []))]
         blocks += self.figures_with_prefix("likert-")
         return Section("descriptives", self.m["sections"]["descriptives"], blocks)
 
     def item_analysis(self) -> Section | None:
+        """Per item: keyed mean and SD, corrected item-total correlation, alpha if dropped, and the
+        critical ratio (the t test between the high and low total-score groups)."""
         rows = []
-        for x in self.r.reliability:
+        for x in self.r.item_analysis:
             for it in x.items:
-                rows.append([Cell(it.item), Cell(x.name), self.n(it.mean, 2), self.n(it.sd, 2), self.n(it.r_drop),
-                             self.n(it.alpha_if_dropped)])
+                rows.append([Cell(it.item), Cell(x.name), self.n(it.mean, 2), self.n(it.sd, 2),
+                             Cell(coef(it.r_drop, 3), numeric=True), Cell(coef(it.alpha_if_dropped, 3), numeric=True),
+                             self.n(it.cr_t, 2), Cell(pval(it.cr_pvalue), numeric=True)])
         if not rows:
             return None
         mi = self.m["item_analysis"]
+        cr = self.r.item_analysis[0].critical_ratio
+        notes = [mi["note"], mi["cr_note"].format(share=pct(cr.share, 0), test=mi["cr_tests"].get(cr.test, cr.test))]
         return Section("item_analysis", self.m["sections"]["item_analysis"], [
             Table("item-analysis", mi["caption"], [mi["item"], mi["construct"], mi["mean"], mi["sd"], mi["r_drop"],
-                                                   mi["alpha_if_dropped"]], rows, notes=[mi["note"]])])
+                                                   mi["alpha_if_dropped"], mi["cr"], mi["cr_p"]], rows, notes=notes)])
+
+    def normality(self) -> Section | None:
+        """Univariate skewness and kurtosis (their ranges over the items) and Mardia's tests."""
+        nm = self.r.normality
+        if nm is None:
+            return None
+        mn, m = self.m["normality"], nm.mardia
+        skews = [abs(x.skew) for x in nm.items if x.skew is not None]
+        kurts = [abs(x.kurtosis) for x in nm.items if x.kurtosis is not None]
+        rows = [[Cell(mn["skewness"]), self.n(m.b1p, 2), Cell(f"χ² = {num(m.skew, 2)}", numeric=True),
+                 Cell(integer(m.skew_df), numeric=True), Cell(pval(m.skew_pvalue), numeric=True)],
+                [Cell(mn["kurtosis"]), self.n(m.b2p, 2), Cell(f"z = {num(m.kurtosis, 2)}", numeric=True),
+                 Cell("—", numeric=True), Cell(pval(m.kurtosis_pvalue), numeric=True)]]
+        note = mn["note"].format(n=integer(m.n), p=integer(m.p), expected=num(m.p * (m.p + 2), 0))
+        blocks: list = [
+            Paragraph(mn["univariate"].format(k=len(nm.items), max_skew=num(max(skews), 2), max_kurt=num(max(kurts), 2),
+                                              type=integer(nm.skew_type))),
+            Table("mardia", mn["caption"], [mn["test"], mn["coefficient"], mn["statistic"], "df", "p"], rows,
+                  notes=[note, mn["advice"]])]
+        return Section("normality", self.m["sections"]["normality"], blocks)
 
     def reliability(self) -> Section | None:
         rel = self.r.reliability
@@ -341,9 +417,10 @@ class _Builder:
             return None
         mr = self.m["reliability"]
         self.judged_any = False
-        rows = [[Cell(self.cname(x.name)), Cell(integer(x.n_items), numeric=True), self.judged("alpha", x.alpha),
-                 Cell(f"[{num(x.alpha_ci[0])}, {num(x.alpha_ci[1])}]", numeric=True),
-                 self.n(x.std_alpha), self.n(x.average_r), self.n(x.omega_total)] for x in rel]
+        rows = [[Cell(self.cname(x.name)), Cell(integer(x.n_items), numeric=True),
+                 self.judged("alpha", x.alpha, coef(x.alpha, 3)),
+                 Cell(f"[{coef(x.alpha_ci[0], 3)}, {coef(x.alpha_ci[1], 3)}]", numeric=True),
+                 self.b(x.std_alpha), self.b(x.average_r), self.b(x.omega_total)] for x in rel]
         notes = [mr["note"]] + ([self.mark_note()] if self.judged_any else [])
         return Section("reliability", self.m["sections"]["reliability"], [
             Table("reliability", mr["caption"], [mr["construct"], mr["k"], mr["alpha"], mr["ci"], mr["std_alpha"],
@@ -356,21 +433,25 @@ class _Builder:
         kmo, bart, pa, efa = ps.kmo, ps.bartlett, ps.parallel_analysis, ps.efa
         ma = self.m["adequacy"]
         self.judged_any = False
-        rows = [[Cell(ma["kmo"]), self.judged("kmo", kmo.msa)],
+        rows = [[Cell(ma["kmo"]), self.judged("kmo", kmo.msa, coef(kmo.msa, 3))],
                 [Cell(ma["bartlett"]),
                  Cell(f"χ² = {num(bart.chisq, 2)}, df = {integer(bart.df)}, p {p_eq(bart.pvalue)}", numeric=True)],
                 [Cell(ma["pa_factors"]), Cell(integer(pa.n_factors), numeric=True)]]
         notes = [self.mark_note()] if self.judged_any else []
         blocks: list = [Table("adequacy", ma["caption"], [ma["measure"], ma["value"]], rows, notes=notes)]
-        prow = [[Cell(str(x.position)), self.n(x.observed), self.n(x.simulated_quantile)] for x in pa.table]
+        shown = pa.table[:max(pa.n_factors + PA_BEYOND, len(self.r.instrument.constructs) + 1)]
+        prow = [[Cell(str(x.position)), self.n(x.observed), self.n(x.simulated_quantile)] for x in shown]
         note = ma["pa_note"].format(n_iter=integer(pa.n_iter), percentile=thr(pa.quantile * 100))
+        if len(shown) < len(pa.table):
+            note += ma["pa_rest"].format(first=integer(len(shown) + 1), last=integer(len(pa.table)))
         blocks.append(Table("parallel-analysis", ma["pa_caption"], [ma["factor"], ma["observed"], ma["simulated"]],
                             prow, notes=[note]))
         blocks += self.figure("scree")
         factors = efa.factors
         erows = [[Cell(str(x["item"]))] + [Cell(coef(x[f]), numeric=True) for f in factors]
                  + [Cell(coef(efa.communalities.get(str(x["item"]))), numeric=True)] for x in efa.loadings]
-        note = ma["efa_note"].format(method=efa.method, rotation=str(efa.rotation or "none"),
+        note = ma["efa_note"].format(method=ma["efa_methods"].get(efa.method, efa.method),
+                                     rotation=ma["rotations"].get(str(efa.rotation or "none"), efa.rotation),
                                      n_factors=integer(efa.n_factors))
         blocks.append(Table("efa", ma["efa_caption"], [ma["item"]] + factors + [ma["h2"]], erows, notes=[note]))
         return Section("adequacy", self.m["sections"]["adequacy"], blocks)
@@ -393,10 +474,10 @@ class _Builder:
                 continue
             crow = [[Cell(self.tx(mc["models"].get(c.model, c.model))),
                      Cell(f"{num(c.chisq, 2)} ({integer(c.df)})", numeric=True),
-                     self.n(c.cfi), self.n(c.tli), self.n(c.rmsea), self.n(c.srmr)] for c in block.comparison]
+                     self.b(c.cfi), self.n(c.tli), self.b(c.rmsea), self.b(c.srmr)] for c in block.comparison]
             t = block.test
             tnote = mc["delta_note"].format(dchi=num(t.delta_chisq, 2), ddf=integer(t.delta_df), p=p_eq(t.pvalue),
-                                            dcfi=num(t.delta_cfi), drmsea=num(t.delta_rmsea))
+                                            dcfi=coef(t.delta_cfi, 3), drmsea=coef(t.delta_rmsea, 3))
             tnotes = [tnote]
             if key == "ulmc":
                 tnotes.append(mc["ulmc_note"].format(method=pct(block.mean_method_variance),
@@ -409,24 +490,39 @@ class _Builder:
         return Section("cmb", self.m["sections"]["cmb"], blocks)
 
     def fit_table(self, key: str, caption: str, block: SEMFit) -> Table:
-        f, mf = block.fit_measures, self.m["fit_names"]
+        """The fit of ``block`` with the statistics its estimator reports: the scaled chi-square and
+        robust indices under MLR, the scaled-shifted chi-square and scaled indices under WLSMV."""
+        f, mf, mt = block.fit_measures, self.m["fit_names"], self.m["fit_table"]
+        kind = block.estimation.indices
+        r = block.reported()
         self.judged_any = False
-        chisq, df = f.chisq, f.df
+        chisq, df = r["chisq"], r["df"]
         ratio = chisq / df if chisq is not None and df else None
         rows = [
             [Cell(mf["nobs"]), Cell(integer(block.nobs), numeric=True)],
             [Cell(f"{mf['chisq']} (df)"), Cell(f"{num(chisq, 2)} ({integer(df)})", numeric=True)],
-            [Cell(mf["pvalue"]), Cell(pval(f.pvalue), numeric=True)],
-            [Cell(mf["chisq_df"]), self.judged("chisq_df", ratio, num(ratio, 2))],
-            [Cell(mf["cfi"]), self.judged("cfi", f.cfi)],
-            [Cell(mf["tli"]), self.judged("tli", f.tli)],
-            [Cell(mf["rmsea"]), self.judged("rmsea", f.rmsea)],
-            [Cell(mf["rmsea_ci"]), Cell(f"[{num(f.rmsea_ci_lower)}, {num(f.rmsea_ci_upper)}]", numeric=True)],
-            [Cell(mf["srmr"]), self.judged("srmr", f.srmr)],
-            [Cell(mf["aic"]), self.n(f.aic, 1)],
-            [Cell(mf["bic"]), self.n(f.bic, 1)],
+            [Cell(mf["pvalue"]), Cell(pval(r["pvalue"]), numeric=True)],
         ]
-        notes = [self.mark_note()] if self.judged_any else []
+        if kind != "standard":
+            rows.append([Cell(mf["scaling"]), self.n(f.extra("chisq_scaling_factor"))])
+            if f.extra("chisq_shift_parameter") is not None:
+                rows.append([Cell(mf["shift"]), self.n(f.extra("chisq_shift_parameter"), 2)])
+        rows += [
+            [Cell(mf["chisq_df"]), self.judged("chisq_df", ratio, num(ratio, 2))],
+            [Cell(mf["cfi"]), self.judged("cfi", r["cfi"], coef(r["cfi"], 3))],
+            [Cell(mf["tli"]), self.judged("tli", r["tli"])],
+            [Cell(mf["rmsea"]), self.judged("rmsea", r["rmsea"], coef(r["rmsea"], 3))],
+            [Cell(mf["rmsea_ci"]), Cell(f"[{coef(r['rmsea_ci_lower'], 3)}, {coef(r['rmsea_ci_upper'], 3)}]",
+                                        numeric=True)],
+            [Cell(mf["srmr"]), self.judged("srmr", r["srmr"], coef(r["srmr"], 3))],
+        ]
+        if f.aic is not None:
+            rows += [[Cell(mf["aic"]), self.n(f.aic, 1)], [Cell(mf["bic"]), self.n(f.bic, 1)]]
+        est = block.estimator
+        notes = [mt[kind].format(estimator=est, chisq=num(f.chisq, 2), df=integer(f.df))] if mt[kind] else []
+        if block.estimation.missing == "ml":
+            notes.append(mt["fiml"])
+        notes += [self.mark_note()] if self.judged_any else []
         return Table(key, caption, [self.m["measurement"]["measure"], self.m["measurement"]["value"]], rows,
                      notes=notes)
 
@@ -436,7 +532,7 @@ class _Builder:
         blocks: list = [self.fit_table("measurement-fit", mm["fit"], meas)]
         self.judged_any = False
         rows = [[Cell(x.lhs), Cell(x.rhs), self.n(x.est), self.n(x.se), Cell(pval(x.pvalue), numeric=True),
-                 self.judged("loading", x.std_all)] for x in meas.rows("=~")]
+                 self.judged("loading", x.std_all, coef(x.std_all, 3))] for x in meas.rows("=~")]
         notes = [self.mark_note()] if self.judged_any else []
         blocks.append(Table("loadings", mm["loadings"], [mm["construct"], mm["item"], mm["est"], mm["se"], mm["p"],
                                                          mm["std"]], rows, notes=notes, row_header=False))
@@ -444,8 +540,8 @@ class _Builder:
         if val:
             self.judged_any = False
             extra = [k for k in ("sqrt_ave", "msv") if any(getattr(v, k) is not None for v in val)]
-            vrows = [[Cell(self.cname(v.factor)), self.judged("cr", v.cr), self.judged("ave", v.ave)]
-                     + [self.n(getattr(v, k)) for k in extra] for v in val]
+            vrows = [[Cell(self.cname(v.factor)), self.judged("cr", v.cr, coef(v.cr, 3)),
+                      self.judged("ave", v.ave, coef(v.ave, 3))] + [self.b(getattr(v, k)) for k in extra] for v in val]
             notes = [mm["validity_note"]] + ([self.mark_note()] if self.judged_any else [])
             blocks.append(Table("validity", mm["validity"], [mm["construct"], mm["cr"], mm["ave"]]
                                 + [mm[k] for k in extra], vrows, notes=notes))
@@ -514,6 +610,12 @@ class _Builder:
             return None
         ms = self.m["structural"]
         blocks: list = [self.fit_table("structural-fit", self.m["measurement"]["fit"], s)]
+        if s.nobs != self.r.measurement.nobs:
+            blocks.append(Paragraph(ms["samples_differ"].format(
+                n_sem=integer(s.nobs), n_cfa=integer(self.r.measurement.nobs),
+                k_sem=len(self._sem_constructs(s)),
+                k_cfa=len(self.r.measurement.validity.table),
+                missing=self.m["methods"]["missing"].get(s.estimation.missing, s.estimation.missing))))
         head = [ms["path"], ms["b"], ms["se"], ms["z"], ms["p"], ms["ci"], ms["beta"]]
 
         def row(p, first):
@@ -523,14 +625,23 @@ class _Builder:
         prows = [row(p, f"{p.rhs} → {p.lhs}") for p in s.rows("~")]
         blocks.append(Table("paths", ms["paths"], head, prows))
         if s.rows(":="):
-            drows = [[Cell(p.lhs, sub=p.rhs)] + row(p, "")[1:] for p in s.rows(":=")]
+            drows = [[self._effect_cell(p.lhs, p.rhs)] + row(p, "")[1:] for p in s.rows(":=")]
             blocks.append(Table("defined", ms["defined"], [ms["effect"]] + head[1:], drows, notes=[ms["defined_note"]]))
         r2 = construct_r_squared(self.r)
         if r2:
             blocks.append(Table("r-squared", ms["r2"], [ms["variable"], ms["r2"]],
-                                [[Cell(self.cname(k)), self.n(v)] for k, v in r2.items()]))
+                                [[Cell(self.cname(k)), self.b(v)] for k, v in r2.items()]))
         blocks += self.figure("path")
         return Section("structural", self.m["sections"]["structural"], blocks)
+
+    def _effect_cell(self, name: str, expr: str | None) -> Cell:
+        """A defined effect named by its path (IDE → STY → EXE), its definition on the second line."""
+        kind, arrows = self.effect_kind(expr or "")
+        label = self.m["effects"]["kinds"].get(kind, "")
+        return Cell(arrows or name, sub=f"{label}{self.m['effects']['sep']}{expr}" if label and expr else expr or None)
+
+    def _sem_constructs(self, s) -> list[str]:
+        return sorted({p.lhs for p in s.rows("=~")})
 
     def mediation(self) -> Section | None:
         med = self.r.mediation
@@ -541,21 +652,23 @@ class _Builder:
         rows = []
         for p, std, _ in effects:
             sig = p.ci_lower is not None and p.ci_upper is not None and (p.ci_lower > 0 or p.ci_upper < 0)
-            rows.append([Cell(p.lhs, sub=p.rhs or None), self.n(p.est), self.n(p.se),
+            kind = self.effect_kind(p.rhs or "")[0]
+            words = mm["excludes_zero" if sig else "includes_zero"]
+            rows.append([self._effect_cell(p.lhs, p.rhs), self.n(p.est), self.n(p.se),
                          Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True),
                          self.n(std.est_std if std is not None else None),
-                         Cell(mm["excludes_zero"] if sig else mm["includes_zero"])])
+                         Cell(words.get(kind, words["other"]))])
         note = mm["note"].format(n_boot=integer(med.n_boot), ci=self.m["ci_methods"].get(med.ci, med.ci),
                                  seed=integer(med.rng_seed))
         blocks: list = [Table("mediation", mm["caption"], [mm["effect"], mm["est"], mm["se"], mm["ci"], mm["beta"],
                                                             mm["decision"]], rows, notes=[note])]
         # the decision of the 温忠麟-叶宝娟 (2014) procedure, in the report's language
-        decided = [(p, d) for p, _, d in effects if d.get(f"decision_{self.lang}")]
+        decided = [(p, d) for p, _, d in effects if d.get("decision") in mm["decisions"]]
         for p, d in decided:
-            ratio = d.get("effect_ratio")
-            extra = mm["ratio"].format(ratio=pct(ratio)) if isinstance(ratio, (int, float)) and d.get(
-                "decision") == "partial" else ""
-            blocks.append(Paragraph(f"{p.lhs}: {d[f'decision_{self.lang}']}{extra}"))
+            text = mm["decisions"][d["decision"]].format(ratio=pct(d.get("effect_ratio")),
+                                                         dratio=pct(d.get("direct_ratio")))
+            name = self.effect_kind(p.rhs or "")[1] or p.lhs
+            blocks.append(Paragraph(f"{name}{self.m['colon']}{text}"))
         if decided:
             blocks.append(Paragraph(mm["procedure"], style="note"))
         return Section("mediation", self.m["sections"]["mediation"], blocks)
@@ -569,14 +682,32 @@ class _Builder:
         for h in hs:
             dec = Cell(mh["supported"] if h.supported else mh["not_supported"])
             dec.mark = "ok" if h.supported else "no"
-            rows.append([Cell(h.id), Cell(self.tx(h.text), sub=h.target), self.n(h.est), self.n(h.se),
+            rows.append([Cell(h.id), Cell(self.tx(h.text), sub=self.effect_name(h.target)),
+                         Cell(mh["expects"].get(h.expect, h.expect)), self.n(h.est), self.n(h.se),
                          self.n(h.std_all), Cell(pval(h.pvalue), numeric=True),
                          Cell(f"[{num(h.ci_lower)}, {num(h.ci_upper)}]", numeric=True), dec])
         alpha = self.r.analysis.alpha
         return Section("hypotheses", self.m["sections"]["hypotheses"], [
-            Table("hypotheses", mh["caption"], [mh["id"], mh["statement"], mh["est"], ms["se"], mh["beta"], mh["p"],
-                                                ms["ci"], mh["decision"]], rows,
-                  notes=[mh["rule"].replace("{alpha}", num(alpha, 2))])])
+            Table("hypotheses", mh["caption"], [mh["id"], mh["statement"], mh["expect"], mh["est"], ms["se"],
+                                                mh["beta"], mh["p"], ms["ci"], mh["decision"]], rows,
+                  notes=[mh["rule"].replace("{alpha}", coef(alpha, 2))])])
+
+    def released_text(self, name: str) -> str:
+        """A released constraint ('x3 ~1', 'f =~ x2') in words."""
+        parts = name.split()
+        lhs, op, rhs = parts[0], parts[1], parts[2] if len(parts) > 2 else ""
+        template = self.m["invariance"]["released"].get(op)
+        return template.format(lhs=lhs, rhs=rhs) if template else name
+
+    def _inv_chisq(self, x) -> Cell:
+        chisq, df = (x.chisq_scaled, x.df_scaled) if x.chisq_scaled is not None else (x.chisq, x.df)
+        return Cell(f"{num(chisq, 2)} ({integer(df)})", numeric=True)
+
+    def _inv_deltas(self, x) -> list[Cell]:
+        return [self.judged("delta_cfi", x.delta_cfi, coef(x.delta_cfi, 3)) if x.delta_cfi is not None
+                else Cell("—", numeric=True),
+                self.judged("delta_rmsea", x.delta_rmsea, coef(x.delta_rmsea, 3)) if x.delta_rmsea is not None
+                else Cell("—", numeric=True)]
 
     def invariance(self) -> Section | None:
         inv = self.r.invariance
@@ -586,21 +717,36 @@ class _Builder:
         self.judged_any = False
         rows = []
         names = {**mv["levels"], **(mv["ordinal_levels"] if inv.ordinal else {})}
+        partial_notes = []
         for lv in inv.table:
-            rows.append([Cell(names.get(lv.level, lv.level)),
-                         Cell(f"{num(lv.chisq, 2)} ({integer(lv.df)})", numeric=True),
-                         self.judged("cfi", lv.cfi), self.judged("rmsea", lv.rmsea), self.judged("srmr", lv.srmr),
-                         self.judged("delta_cfi", lv.delta_cfi) if lv.delta_cfi is not None
-                         else Cell("—", numeric=True),
-                         self.judged("delta_rmsea", lv.delta_rmsea) if lv.delta_rmsea is not None
-                         else Cell("—", numeric=True),
+            name = names.get(lv.level, lv.level)
+            full = inv.full_levels.get(lv.level)
+            freed = [self.released_text(x) for x in inv.released.get(lv.level, [])]
+            if full is not None:
+                rows.append([Cell(mv["full_level"].format(level=name)), self._inv_chisq(full),
+                             self.judged("cfi", full.cfi, coef(full.cfi, 3)),
+                             self.judged("rmsea", full.rmsea, coef(full.rmsea, 3)),
+                             self.judged("srmr", full.srmr, coef(full.srmr, 3)), *self._inv_deltas(full),
+                             Cell("—", numeric=True)])
+            label = mv["partial_level"].format(level=name) if freed else name
+            rows.append([Cell(label, sub=mv["freed"].format(what=self.m["list_sep"].join(freed)) if freed else None),
+                         self._inv_chisq(lv),
+                         self.judged("cfi", lv.cfi, coef(lv.cfi, 3)), self.judged("rmsea", lv.rmsea, coef(lv.rmsea, 3)),
+                         self.judged("srmr", lv.srmr, coef(lv.srmr, 3)), *self._inv_deltas(lv),
                          Cell(f"{num(lv.chisq_diff, 2)} ({integer(lv.df_diff)}), p {p_eq(lv.pvalue_diff)}"
                               if lv.chisq_diff is not None else "—", numeric=True)])
-        notes = [mv["note"].format(group=inv.group)]
+            if freed:
+                what = mv["partial_note"] if full is not None else mv["partial_note_nofull"]
+                partial_notes.append(what.format(
+                    level=name, n=len(freed), what=self.m["list_sep"].join(freed),
+                    dcfi=coef(full.delta_cfi, 3) if full else "", df_full=integer(full.df_scaled or full.df)
+                    if full else "", df=integer(lv.df_scaled if lv.chisq_scaled is not None else lv.df)))
+        notes = [mv["note"].format(group=self.group_label(inv.group))] + partial_notes
         if inv.fit_indices in mv["indices"]:
             notes.append(mv["indices"][inv.fit_indices].format(estimator=inv.estimator))
         if inv.difference_test:
-            notes.append(mv["difference"].format(method=inv.difference_test))
+            notes.append(mv["difference"].format(method=self.m["difference_tests"].get(inv.difference_test,
+                                                                                         inv.difference_test)))
         if inv.ordinal:
             notes.append(mv["ordinal"].format(parameterization=inv.parameterization, citation=inv.identification))
         notes += [self.mark_note()] if self.judged_any else []
@@ -674,14 +820,19 @@ class _Builder:
                              md["deff"]], rows, notes=[md["means_note"][means.deff].format(call=means.r_call)]))
         return Section("design", self.m["sections"]["design"], blocks)
 
+    def group_label(self, variable: str) -> str:
+        """A respondent variable's label in the report's language, else its name."""
+        label = self.r.instrument.variable_labels.get(variable)
+        return self.tx(label) if label is not None else variable
+
     def power(self) -> Section | None:
         pw = self.r.power
         if pw is None or not pw.table:
             return None
         mp = self.m["power"]
         self.judged_any = False
-        rows = [[Cell(c.parameter), Cell(integer(c.n), numeric=True), self.judged("power", c.power),
-                 Cell(f"[{num(c.power_ci_lower)}, {num(c.power_ci_upper)}]" if c.power_ci_lower is not None
+        rows = [[Cell(c.parameter), Cell(integer(c.n), numeric=True), self.judged("power", c.power, coef(c.power, 3)),
+                 Cell(f"[{coef(c.power_ci_lower, 3)}, {coef(c.power_ci_upper, 3)}]" if c.power_ci_lower is not None
                       else "—", numeric=True)] for c in pw.table]
         notes = [mp["note"].format(reps=integer(pw.reps), alpha=num(pw.alpha, 2), seed=integer(pw.rng_seed))] + (
             [self.mark_note()] if self.judged_any else [])
@@ -714,6 +865,21 @@ class _Builder:
         blocks += [Paragraph(ref, style="item") for ref in self.p.cited()]
         return Section("conventions", self.m["sections"]["conventions"], blocks)
 
+    def estimation_text(self, block: SEMFit) -> str:
+        """How ``block`` was estimated, in words true to its options: the estimator and the data it
+        rests on, missing data, the kind of standard errors and information, the test statistic."""
+        mm, how = self.m["methods"], block.estimation
+        est = block.estimator
+        key = f"{est}_fiml" if how.missing == "ml" and f"{est}_fiml" in mm["estimation"] else est
+        par = mm["parameterizations"].get(how.parameterization or "", how.parameterization or "")
+        parts = [mm["estimation"].get(key, est).format(parameterization=par),
+                 mm["missing"].get(how.missing, how.missing)]
+        se = f"{how.se}_{how.information}" if how.se == "standard" else how.se
+        parts.append(mm["se"].get(se, how.se))
+        test = how.test[-1]
+        parts.append(mm["test"].get(test, test))
+        return self.m["list_sep"].join(parts)
+
     def methods(self, versions: dict) -> Section:
         r, mm = self.r, self.m["methods"]
         d, sc = r.data, r.screening
@@ -721,10 +887,8 @@ class _Builder:
                                    n_after=integer(sc.n_after))]
         if r.reliability:
             parts.append(mm["reliability"])
-        est, missing = r.measurement.estimator, r.analysis.missing
         parts.append(mm["measurement"].format(n_constructs=len(r.measurement.validity.table),
-                                              estimator=self.m["estimators"].get(est, est),
-                                              missing=self.m["missing_methods"].get(missing, missing)))
+                                              how=self.estimation_text(r.measurement)))
         if r.structural is not None:
             parts.append(mm["structural"])
         if r.mediation is not None:
@@ -734,7 +898,7 @@ class _Builder:
                 parts.append(mm["mediation_cluster"].format(n=integer(r.mediation.n_clusters),
                                                             cluster=r.mediation.cluster))
         if r.invariance is not None:
-            parts.append(mm["invariance"].format(group=r.invariance.group))
+            parts.append(mm["invariance"].format(group=self.group_label(r.invariance.group)))
         if r.design is not None and r.design.models != "none":
             parts.append(mm["design"][r.design.models])
         if r.power is not None:
@@ -743,12 +907,16 @@ class _Builder:
             parts.append(mm["seed"].format(seed=r.analysis.seed))
         parts.append(mm["conventions"].format(profile=self.p.name))
         parts.append(mm["software"].format(version=versions.get("surveykit", ""), python=versions.get("python", "")))
-        return Section("methods", self.m["sections"]["methods"], [Paragraph(" ".join(p.strip() for p in parts))])
+        text = mm["sentence_sep"].join(p.strip() for p in parts)
+        return Section("methods", self.m["sections"]["methods"], [Paragraph(text)])
 
 
-SECTION_ORDER = ("sample", "design", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",
-                 "measurement", "structural", "mediation", "hypotheses", "invariance", "power", "warnings",
-                 "conventions", "methods")
+#: parallel analysis: the table shows the factors retained and this many beyond (the figure shows all)
+PA_BEYOND = 3
+
+SECTION_ORDER = ("sample", "design", "instrument", "descriptives", "item_analysis", "normality", "reliability",
+                 "adequacy", "cmb", "measurement", "structural", "mediation", "hypotheses", "invariance", "power",
+                 "warnings", "conventions", "methods")
 
 
 def construct_r_squared(r: ResultsRecord) -> dict[str, float | None]:

@@ -11,7 +11,9 @@ the previous report in one rename (:func:`surveykit.io.atomic_folder`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import os
 import platform
 from importlib import resources
 from pathlib import Path
@@ -96,6 +98,30 @@ def render_markdown(results: dict | ResultsRecord, lang: str = "zh", *, conventi
     return "\n".join(lines).strip() + "\n"
 
 
+def _relative(path: str, folder: Path) -> str:
+    """``path`` relative to ``folder`` (forward slashes); its name alone when there is no relative
+    path (another drive)."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def portable_manifest(manifest: dict, folder: Path) -> dict:
+    """The manifest as written into the report ``folder``: input files by their path relative to the
+    folder (a file shipped with surveykit by its shipped name), the command line without the
+    program's path, so that the folder can be moved or sent and reveals no home directory."""
+    man = copy.deepcopy(dict(manifest))
+    records = [man.get("spec") or {}] + list((man.get("inputs") or {}).values())
+    for rec in records:
+        if isinstance(rec, dict) and rec.get("file"):
+            rec["file"] = str(rec["shipped"]) if rec.get("shipped") else _relative(str(rec["file"]), folder)
+    if man.get("argv"):
+        argv = [str(a) for a in man["argv"]]
+        man["argv"] = [Path(argv[0]).name] + [_relative(a, folder) if os.path.isabs(a) else a for a in argv[1:]]
+    return man
+
+
 def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "zh",
                  formats: tuple[str, ...] = ("html", "md", "json"), table_style: str = "apa",
                  convention: str = DEFAULT_PROFILE, path_layout: str = "layered") -> list[Path]:
@@ -161,7 +187,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
         doc = render_document(record, lang, convention=convention, figures=[], manifest=manifest, inline=False)
         top.append(("tables.tex", render_latex(doc).encode("utf-8")))
 
-    man = dict(manifest)
+    man = portable_manifest(manifest, out_dir)
     man["outputs"] = {name: hashlib.sha256(data).hexdigest() for name, data in top + files}
     man["report"] = {"lang": lang, "formats": list(formats), "table_style": table_style, "convention": convention,
                      "path_layout": path_layout}

@@ -9,7 +9,9 @@ forbids keys it does not declare.
 
 Floats are written at :data:`surveykit.results.SIGNIFICANT_DIGITS`; a value that is not a number
 (NaN, an undefined statistic) is ``null``.  Version history: 1, the hand-flattened record;
-2, floats at a declared precision; 3, sections are the results' own ``to_dict()``.
+2, floats at a declared precision; 3, sections are the results' own ``to_dict()``; 4, the SEM
+sections record how they were estimated (standard errors, test, information), and the record has
+the items' normality.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from surveykit.errors import SpecError
 
 __all__ = ["SCHEMA_VERSION", "ResultsRecord", "validate_results", "read_results", "schema_json"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Num = float | None  # null: not a number (NaN), or a statistic that is undefined here
 Cell = str | float | int | bool | None
@@ -141,6 +143,13 @@ class ConstructInfo(_Model):
     items: list[ItemInfo]
 
 
+class VariableInfo(_Model):
+    """A respondent variable (region, role, ...): its label and the labels of its codes."""
+
+    label: Bilingual
+    codes: dict[str, Bilingual]
+
+
 class InstrumentInfo(_Model):
     id: str
     version: str
@@ -148,6 +157,11 @@ class InstrumentInfo(_Model):
     source: str | None
     scale: ScaleInfo
     constructs: list[ConstructInfo]
+    variables: dict[str, VariableInfo] = {}
+
+    @property
+    def variable_labels(self) -> dict[str, Bilingual]:
+        return {k: v.label for k, v in self.variables.items()}
 
 
 class RuleCount(_Model):
@@ -257,6 +271,44 @@ class ItemAnalysis(_Model):
     reversed_items: list[str]
     critical_ratio: CriticalRatio
     items: list[ItemRow]
+
+
+class Mardia(_Model):
+    n: int
+    p: int
+    b1p: Num
+    b2p: Num
+    skew: Num
+    skew_df: Num
+    skew_pvalue: Num
+    small_skew: Num
+    small_skew_pvalue: Num
+    kurtosis: Num
+    kurtosis_pvalue: Num
+
+
+class ItemShape(_Model):
+    item: str
+    n: int
+    mean: Num
+    sd: Num
+    skew: Num
+    se_skew: Num
+    z_skew: Num
+    kurtosis: Num
+    se_kurtosis: Num
+    z_kurtosis: Num
+
+
+class Normality(_Model):
+    """:meth:`surveykit.psychometrics.NormalityResult.to_dict` of every item analysed (keyed)."""
+
+    skew_type: int
+    n: int
+    n_complete: int
+    n_items: int
+    mardia: Mardia
+    items: list[ItemShape]
 
 
 class KMO(_Model):
@@ -405,6 +457,44 @@ class FitMeasures(_Model):
     aic: Num = None
     bic: Num = None
 
+    def extra(self, key: str) -> float | None:
+        """A measure beyond the required ones (``chisq_scaled``, ``cfi_robust``, ...), None when absent."""
+        return (self.model_extra or {}).get(key)
+
+    def reported(self, kind: str) -> dict[str, float | None]:
+        """The measures a report shows for a test of ``kind`` (:attr:`Estimation.indices`): 'standard',
+        'robust' (MLR: the scaled chi-square, robust CFI/TLI/RMSEA of Brosseau-Liard & Savalei) or
+        'scaled' (WLSMV: the scaled-shifted chi-square and the CFI/TLI/RMSEA computed from it, as
+        Mplus and lavaan's "scaled" column report them)."""
+        out = {k: getattr(self, k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                                             "rmsea_ci_upper", "srmr")}
+        if kind == "standard":
+            return out
+        out.update(chisq=self.extra("chisq_scaled"), df=self.extra("df_scaled"), pvalue=self.extra("pvalue_scaled"))
+        for k in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
+            out[k] = self.extra(f"{k}_{kind}")
+        return out
+
+
+class Estimation(_Model):
+    """How a model was estimated (lavaan's options as resolved): the kind of standard errors, the
+    test statistics, the information matrix, missing data, and the fit indices a report shows."""
+
+    se: str            # standard | robust.huber.white | robust.sem | ...
+    test: list[str]    # standard, and a robust test when there is one (yuan.bentler.mplus, scaled.shifted, ...)
+    information: str   # expected | observed | first.order
+    missing: str       # listwise | ml | pairwise ...
+    ordered: bool      # the indicators are ordinal (polychoric correlations, thresholds)
+    parameterization: str | None = None  # ordinal indicators: delta | theta
+
+    @property
+    def indices(self) -> str:
+        """The fit indices to report: 'scaled' with ordinal indicators and a robust test (WLSMV),
+        'robust' with a robust test otherwise (MLR), else 'standard'."""
+        if len(self.test) < 2:
+            return "standard"
+        return "scaled" if self.ordered else "robust"
+
 
 class ModIndex(_Row):
     group: int | None = None
@@ -455,6 +545,10 @@ class SEMFit(_Model):
     parameters: list[Parameter]
     r_squared: dict[str, Num]
     warnings: list[Warned]
+    estimation: Estimation
+
+    def reported(self) -> dict[str, float | None]:
+        return self.fit_measures.reported(self.estimation.indices)
 
     def rows(self, op: str) -> list[Parameter]:
         return [p for p in self.parameters if p.op == op]
@@ -609,6 +703,17 @@ class InvarianceLevel(_Fit):
     holds: bool
 
 
+class FullLevel(_Fit):
+    """A level with every constraint it adds, before constraints were released (partial invariance):
+    its fit and its change from the level before."""
+
+    chisq_scaled: Num = None
+    df_scaled: Num = None
+    pvalue_scaled: Num = None
+    delta_cfi: Num
+    delta_rmsea: Num
+
+
 class LatentMean(_Model):
     group: str
     factor: str
@@ -636,6 +741,7 @@ class Invariance(_Model):
     difference_test: str = ""
     identification: str = ""  # ordinal sequence: Wu & Estabrook (2016)
     syntax: dict[str, str] = {}  # ordinal sequence: the lavaan syntax of every level
+    full_levels: dict[str, FullLevel] = {}  # partial levels: the full level that failed
 
 
 class PowerRow(_Model):
@@ -844,7 +950,7 @@ class StageWarning(_Model):
 class ResultsRecord(_Model):
     """The whole record (``results.json``); sections a spec did not ask for are absent."""
 
-    surveykit_results: Literal[3]
+    surveykit_results: Literal[4]
     significant_digits: int
     analysis: AnalysisInfo
     data: DataInfo
@@ -853,6 +959,7 @@ class ResultsRecord(_Model):
     descriptives: list[Descriptive] = Field(default_factory=list)
     reliability: list[Reliability] = Field(default_factory=list)
     item_analysis: list[ItemAnalysis] = Field(default_factory=list)
+    normality: Normality | None = None
     psychometrics: Psychometrics | None = None
     measurement: Measurement
     cmb: CMB | None = None

@@ -89,6 +89,9 @@ class InvarianceResult(ResultMixin):
     fit_indices: str = "standard"  # which CFI/TLI/RMSEA the decisions compare: standard, robust, scaled
     difference_test: str = ""  # the method of the difference tests
     syntax: dict = field(repr=False, default_factory=dict)  # ordinal sequence: level -> lavaan syntax
+    # partial levels: the fit of the level with every constraint of the level (before any was released)
+    # and its change from the level before, the evidence that full invariance failed
+    full_levels: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -100,7 +103,7 @@ class InvarianceResult(ResultMixin):
             "ordinal": self.ordinal, "parameterization": self.parameterization, "fit_indices": self.fit_indices,
             "difference_test": self.difference_test, "identification": WU_ESTABROOK if self.ordinal else "",
             "table": self.table.reset_index(), "released": self.released, "latent_means": self.latent_means,
-            "syntax": self.syntax,
+            "syntax": self.syntax, "full_levels": self.full_levels,
         })
 
     def _repr_line(self) -> str:
@@ -264,13 +267,14 @@ def invariance(
                                                       parameterization)
     else:
         design = {k: v for k, v in (("cluster", cluster), ("sampling_weights", sampling_weights)) if v is not None}
-        fits, released, tried = _continuous_fits(model, data, group, levels, estimator, missing, conv, partial,
-                                                 max_released, design)
+        fits, released, tried, full = _continuous_fits(model, data, group, levels, estimator, missing, conv,
+                                                       partial, max_released, design)
         syntax = {}
     kind = _index_kind(fits["configural"], ordinal)
     table = pd.DataFrame.from_dict({lvl: _row(f, kind) for lvl, f in fits.items()}, orient="index")
     table.index.name = "level"
     method = _difference_tests(table, fits, conv)
+    full_levels = {} if ordinal else _full_levels(full, table, kind)
     ngroups = len(fits["configural"].partable.group_labels)
     latent = _latent_means(fits, table, ngroups)
     return InvarianceResult(
@@ -278,7 +282,7 @@ def invariance(
         group_labels=tuple(fits["configural"].partable.group_labels), released=released,
         latent_means=latent, fits=fits, score_tests=tried, estimator=fits["configural"].estimator,
         ordinal=ordinal, parameterization=parameterization if ordinal else "", fit_indices=kind,
-        difference_test=method, syntax=syntax,
+        difference_test=method, syntax=syntax, full_levels=full_levels,
     )
 
 
@@ -300,6 +304,7 @@ def _continuous_fits(model, data, group, levels, estimator, missing, conv, parti
     released: dict[str, list[str]] = {}
     tried: dict[str, pd.DataFrame] = {}
     all_released: list[str] = []
+    full: dict[str, SEMResult] = {}
     prev = None
 
     def fit_level(equal):
@@ -333,12 +338,25 @@ def _continuous_fits(model, data, group, levels, estimator, missing, conv, parti
                 best = max(scores, key=lambda x: (x[1] if np.isfinite(x[1]) else -1))
                 all_released.append(best[0])
                 released[lvl].append(best[0])
+                full.setdefault(lvl, fit)
                 fit = fit_level(equal)
             if steps:
                 tried[lvl] = pd.concat(steps, ignore_index=True)
         fits[lvl] = fit
         prev = lvl
-    return fits, released, tried
+    return fits, released, tried, full
+
+
+def _full_levels(full: dict, table: pd.DataFrame, kind: str) -> dict:
+    """Each partial level's full version (every constraint of the level): its fit and its change from
+    the level before, compared on the same indices as the decisions."""
+    out = {}
+    for lvl, fit in full.items():
+        before = table.index[list(table.index).index(lvl) - 1]
+        out[lvl] = row = _row(fit, kind)
+        out[lvl]["delta_cfi"] = row["cfi"] - table.loc[before, "cfi"]
+        out[lvl]["delta_rmsea"] = row["rmsea"] - table.loc[before, "rmsea"]
+    return out
 
 
 def _difference_tests(table: pd.DataFrame, fits: dict, conv: dict) -> str:

@@ -175,7 +175,7 @@ def test_report_folder_and_the_committed_demo_report(demo, tmp_path):
     md = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
     for text in (html, md):
         assert "思想建设" in text and "执行力" in text and "模拟数据" in text
-        assert "ind_IDE_STY_EXE" in text and "RMSEA" in text
+        assert "IDE → STY → EXE" in text and "ind_IDE_STY_EXE" not in text and "RMSEA" in text
     assert "<script" not in html and "http://" not in html and "https://" not in html
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
     data_path = sk.datasets.demo_path("sav")
@@ -186,6 +186,7 @@ def test_report_folder_and_the_committed_demo_report(demo, tmp_path):
     assert manifest["environment"]["cpu"] and {"library", "version", "kernel", "threads"} <= set(
         manifest["environment"]["blas"][0])
     assert manifest["inputs"]["data"]["shipped"] == "demo/demo_survey.sav"
+    assert str(ROOT) not in json.dumps(manifest) and manifest["inputs"]["data"]["file"] == "demo/demo_survey.sav"
 
 
 def test_english_report(demo, tmp_path):

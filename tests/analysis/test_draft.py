@@ -68,7 +68,7 @@ def test_declared_missing_codes_and_chinese_labels(tmp_path):
     assert (scale["min"], scale["max"]) == (1, 5) and scale["labels"][1] == "非常不同意"
     assert scale["missing"] == {8: "不清楚", 9: "拒答"}
     ide = draft.instrument["constructs"][0]
-    assert ide["code"] == "IDE" and ide["items"][0]["text"] == "我所在的党支部按照固定的计划开展政治理论学习。"
+    assert ide["code"] == "IDE" and ide["items"][0]["text"] == "我所在的党支部按照固定的计划开展政治理论学习。"  # v1.0
     assert {"id": "region", "label": "地区", "type": "categorical", "codes": {1: "城市", 2: "农村"}} in \
         draft.instrument["respondent"]
 

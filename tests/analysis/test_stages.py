@@ -74,7 +74,7 @@ def test_measurement_with_wlsmv_takes_cr_and_ave_from_standardized_loadings(ligh
 def test_hypothesis_naming_no_path_of_the_model(light, tmp_path):
     _, _, sample, _, _ = light
     spec = _spec(tmp_path, structural={"model": "EXE ~ IDE", "hypotheses": [
-        {"id": "H9", "kind": "path", "path": "EXE ~ ORG", "text": {"zh": "组织", "en": "org"}}]})
+        {"id": "H9", "kind": "path", "path": "EXE ~ ORG", "expect": "positive", "text": {"zh": "组织", "en": "org"}}]})
     small = st.Sample(sample.data, sample.keyed, ("IDE", "EXE"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurveykitWarning)
@@ -83,6 +83,36 @@ def test_hypothesis_naming_no_path_of_the_model(light, tmp_path):
     with pytest.raises(SpecError, match="Hypothesis H9 names 'EXE ~ ORG', which is not a path of the structural "
                                         "model; add it to structural.model or fix the hypothesis."):
         st.hypotheses(spec, fit, None)
+
+
+@pytest.mark.parametrize(("expect", "supported"), [("negative", True), ("positive", False), ("nonzero", True)])
+def test_a_negative_hypothesis_is_supported_by_a_negative_significant_estimate(light, tmp_path, expect, supported):
+    """IDE's items negated: IDE predicts EXE negatively (beta about -.3), as "尽责性负向预测神经质" would."""
+    _, _, sample, _, _ = light
+    keyed = sample.keyed.copy()
+    ide = sample.data.item_ids("IDE")
+    keyed[ide] = -keyed[ide]
+    spec = _spec(tmp_path, structural={"model": "EXE ~ IDE", "hypotheses": [
+        {"id": "H1", "kind": "path", "path": "EXE ~ IDE", "expect": expect, "text": "IDE 负向预测 EXE。"}]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)
+        fit, _ = st.structural(spec, st.Sample(sample.data, keyed, ("IDE", "EXE")))
+    (h,) = st.hypotheses(spec, fit, None)
+    assert h.est < 0 and h.std_all < -0.2 and h.pvalue < 0.001
+    assert h.expect == expect and h.supported is supported
+
+
+@pytest.mark.parametrize(("hypothesis", "message"), [
+    ({"id": "H1", "kind": "path", "path": "EXE ~ IDE", "text": "t"},
+     r"key 'structural.hypotheses\[0\].expect': Field required. Fix that key. Expected, for example: "
+     r"'expect: positive', 'expect: negative' or 'expect: nonzero'"),
+    ({"id": "H1", "kind": "path", "path": "EXE ~ IDE", "direction": "negative", "text": "t"},
+     r"key 'structural.hypotheses\[0\].direction': Extra inputs are not permitted; the keys allowed here are "
+     r"id, kind, path, parameter, expect, text. Fix that key."),
+])
+def test_a_hypothesis_needs_its_sign_and_unknown_keys_name_the_allowed_ones(tmp_path, hypothesis, message):
+    with pytest.raises(SpecError, match=message):
+        _spec(tmp_path, structural={"model": "EXE ~ IDE", "hypotheses": [hypothesis]})
 
 
 def test_bootstrap_needs_ml_with_listwise_deletion(light, tmp_path):

@@ -136,7 +136,7 @@ def test_simulate_writes_labelled_sav_and_csv(tmp_path):
     raw = read_file(out)
     md = raw.metadata
     assert "SIMULATED" in md.file_label
-    assert md.variables["ide_1"].label.startswith("我所在的党支部")
+    assert md.variables["ide_1"].label.startswith("本党组织")
     assert md.variables["ide_1"].value_labels[1] == "非常不同意"
     assert set(md.variables["ide_1"].missing_values) == {8, 9}
     assert len(raw.frame) == 180 and raw.frame["branch_id"].nunique() == 60

@@ -173,7 +173,7 @@ def test_codebook_formats(tmp_path):
     before = sha(path)
     md = invoke("codebook", path, "--instrument", INSTRUMENT)
     assert md.exit_code == 0 and md.stdout.startswith("# Codebook: wjx_text_gbk.csv")
-    assert "| 4、(我所在的党支部按照固定的计划开展政治理论学习。) |" in md.stdout
+    assert "| 4、(本党组织按照年度计划开展政治理论学习。) |" in md.stdout
     for fmt in ("html", "xlsx", "json"):
         out = tmp_path / f"book.{fmt}"
         result = invoke("codebook", path, "--format", fmt, "--out", out)

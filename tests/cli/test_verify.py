@@ -39,6 +39,14 @@ def test_verify_passes_on_a_fresh_report(fresh):
     assert env == "environment: the same CPU, BLAS kernels and versions as the recorded run"
 
 
+def _copy(fresh, tmp_path, name):
+    """A copy of the report folder beside it: manifest.json names the inputs relative to the report
+    folder, so a copy verifies where it keeps its place relative to the (not shipped) spec."""
+    dst = fresh.parent / f"{tmp_path.name}-{name}"
+    shutil.copytree(fresh, dst)
+    return dst
+
+
 def _rewrite_results(folder, change) -> None:
     """Change results.json as another run would write it: its manifest lists the new file's SHA-256."""
     res = json.loads((folder / "results.json").read_text(encoding="utf-8"))
@@ -51,8 +59,7 @@ def _rewrite_results(folder, change) -> None:
 
 def test_verify_calls_last_digit_differences_numerically_identical(fresh, tmp_path):
     """Another CPU's last digits: within the tolerances, named with the environment that differs."""
-    moved = tmp_path / "moved"
-    shutil.copytree(fresh, moved)
+    moved = _copy(fresh, tmp_path, "moved")
 
     def change(res):
         res["reliability"][0]["items"][0]["r_drop"] *= 1 + 2e-10
@@ -81,8 +88,7 @@ def _factor(res, j) -> str:
 
 
 def test_verify_names_every_difference_in_a_tampered_report(fresh, tmp_path):
-    bad = tmp_path / "bad"
-    shutil.copytree(fresh, bad)
+    bad = _copy(fresh, tmp_path, "bad")
     html = bad / "report.html"
     html.write_text(html.read_text(encoding="utf-8").replace("Hypotheses", "Hypothesen", 1), encoding="utf-8")
 
@@ -116,8 +122,7 @@ def test_verify_without_manifest_is_exit_2(tmp_path):
 
 
 def test_verify_with_missing_input_is_exit_2(fresh, tmp_path):
-    bad = tmp_path / "bad"
-    shutil.copytree(fresh, bad)
+    bad = _copy(fresh, tmp_path, "bad")
     man = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
     man["inputs"]["data"]["file"] = str(tmp_path / "gone.sav")
     del man["inputs"]["data"]["shipped"]
@@ -129,8 +134,7 @@ def test_verify_with_missing_input_is_exit_2(fresh, tmp_path):
 
 def test_verify_finds_shipped_inputs_in_this_installation(fresh, tmp_path):
     """A report of the shipped demo verifies on a machine where surveykit is installed elsewhere."""
-    moved = tmp_path / "moved"
-    shutil.copytree(fresh, moved)
+    moved = _copy(fresh, tmp_path, "moved")
     man = json.loads((moved / "manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"]["data"]["shipped"] == "demo/demo_survey.sav"
     man["inputs"]["data"]["file"] = "/elsewhere/site-packages/surveykit/datasets/demo/demo_survey.sav"

@@ -39,12 +39,12 @@ def test_demo_codebook_with_instrument(demo_book):
     v = {x["name"]: x for x in demo_book.variables}
     ide1 = v["ide_1"]
     assert list(ide1)[:7] == FIRST_KEYS
-    assert ide1["label"] == "我所在的党支部按照固定的计划开展政治理论学习。"
+    assert ide1["label"] == "本党组织按照年度计划开展政治理论学习。"
     assert ide1["value_labels"][1] == "非常不同意" and ide1["missing_values"] == [8, 9]
     assert (ide1["n_valid"], ide1["n_missing"]) == (599, 1) and ide1["missing_counts"] == {8: 1}
     assert sum(ide1["counts"].values()) == 599 and set(ide1["counts"]) == {1, 2, 3, 4, 5}
     assert (ide1["construct"], ide1["reverse"], ide1["role"], ide1["match"]) == ("IDE", False, "item", "name")
-    assert ide1["item_text_en"].startswith("My Party branch")
+    assert ide1["item_text_en"].startswith("Our Party organization")
     assert v["ide_2"]["reverse"] is True
     raw = pd.read_csv(sk.datasets.demo_path("csv"))
     assert v["duration_sec"]["counts"] is None and v["duration_sec"]["min"] == raw["duration_sec"].min()
@@ -137,7 +137,7 @@ def test_write_formats_atomically(tmp_path, demo_book):
     assert book.sheetnames == ["variables", "value_labels", "file"]
     header = [c.value for c in book["variables"][1]]
     assert header[:7] == FIRST_KEYS
-    assert book["variables"]["B4"].value == "我所在的党支部按照固定的计划开展政治理论学习。"
+    assert book["variables"]["B4"].value == "本党组织按照年度计划开展政治理论学习。"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.html", "cb.json", "cb.md", "cb.xlsx"]
     with pytest.raises(SpecError, match="Cannot tell the codebook format from the file name"):
         demo_book.write(tmp_path / "cb.txt")

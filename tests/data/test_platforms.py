@@ -68,7 +68,7 @@ def test_what_matched_what_is_reported(ins):
     assert any("Matched 42 of 42 instrument items to columns (42 by label)" in n for n in q.notes)
     w = read_survey(FIXTURES / "wjx_numeric.xlsx", instrument=ins)
     how = {m.variable: (m.column, m.how) for m in w.matches}
-    assert how["ide_1"] == ("4、(我所在的党支部按照固定的计划开展政治理论学习。)", "label")
+    assert how["ide_1"] == ("4、(本党组织按照年度计划开展政治理论学习。)", "label")
     assert how["role"] == ("2、在党组织中的角色：", "label")  # tolerant of the trailing colon
     assert how["duration_sec"] == ("所用时间", "platform")
     kinds = {p.kind for p in validate(w).problems}
@@ -104,7 +104,7 @@ def test_unknown_answer_text_names_column_row_and_text(tmp_path, ins):
 
 def test_plain_file_of_answer_texts_is_mapped(tmp_path, ins):
     raw = pd.read_csv(sk.datasets.demo_path("csv")).head(20)
-    labels = {1: "非常不同意", 2: "不同意", 3: "一般", 4: "同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
+    labels = {1: "非常不同意", 2: "不同意", 3: "既不同意也不反对", 4: "同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
     raw["ide_3"] = raw["ide_3"].map(labels)
     raw.loc[4, "ide_3"] = " 不清楚 "
     path = tmp_path / "t.csv"
@@ -119,7 +119,7 @@ def test_plain_file_of_answer_texts_is_mapped(tmp_path, ins):
 
 def test_plain_file_mixing_codes_and_texts_is_refused_platform_file_is_not(tmp_path, ins):
     raw = pd.read_csv(FIXTURES / "gbk_headers.csv", encoding="gbk")
-    col = "我所在的党支部按照固定的计划开展政治理论学习。"
+    col = "本党组织按照年度计划开展政治理论学习。"
     raw[col] = raw[col].astype(object)
     raw.loc[5, col] = "同意"
     path = tmp_path / "m.csv"
@@ -127,7 +127,7 @@ def test_plain_file_mixing_codes_and_texts_is_refused_platform_file_is_not(tmp_p
     with pytest.warns(sk.errors.DataQualityWarning):
         with pytest.raises(DataError, match=rf"item column '{col}' holds text such as '同意' \(data row 6\) among"):
             read_survey(path, instrument=ins)
-    rows = [["序号", "所用时间", "1、我所在的党支部按照固定的计划开展政治理论学习。"]]
+    rows = [["序号", "所用时间", "1、本党组织按照年度计划开展政治理论学习。"]]
     rows += [[i, "100秒", v] for i, v in enumerate([1, 2, "同意", "(跳过)", 5], start=1)]
     wjx = tmp_path / "w.csv"
     pd.DataFrame(rows[1:], columns=rows[0]).to_csv(wjx, index=False)
@@ -138,7 +138,7 @@ def test_plain_file_mixing_codes_and_texts_is_refused_platform_file_is_not(tmp_p
 
 def test_loose_text_matching_is_careful():
     same = [
-        ("我所在的党支部按照固定的计划开展政治理论学习。", "7、我所在的党支部按照固定的计划开展政治理论学习"),
+        ("本党组织按照年度计划开展政治理论学习。", "7、本党组织按照年度计划开展政治理论学习"),
         ("党龄（年）", "党龄(年)："),
         ("Region of the organization", "Q9. region of the organization?"),
         ("在党组织中的角色", " 在党组织中的 角色 ；"),

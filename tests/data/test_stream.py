@@ -131,7 +131,7 @@ def test_stream_errors_name_the_row(tmp_path, ins):
 
 def test_codes_and_texts_mixed_across_chunks_are_refused_like_the_whole_file(tmp_path, ins):
     raw = pd.read_csv(sk.datasets.demo_path("csv"))
-    labels = {1: "非常不同意", 2: "不同意", 3: "一般", 4: "同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
+    labels = {1: "非常不同意", 2: "不同意", 3: "既不同意也不反对", 4: "同意", 5: "非常同意", 8: "不清楚", 9: "拒答"}
     first = re.escape(labels[raw.loc[0, "ide_1"]])
     raw["ide_1"] = raw["ide_1"].astype(object)
     raw.loc[:299, "ide_1"] = raw.loc[:299, "ide_1"].map(labels)

@@ -158,3 +158,25 @@ def test_duplicate_keys_are_refused(tmp_path):
                                               r"'default_scale' appears twice in one mapping \(first at line \d+\); "
                                               r"keep one\."):
         load_instrument(_write(tmp_path, text))
+
+
+def test_the_execution_capacity_instrument_after_its_methodological_review():
+    """Version 2 (issue 18): one referent, agreement wording without frequency words, the items tied to
+    the paper's sentences (each quote is a phrase of the paper, tests/instrument/paper_zh.txt), and
+    a changelog that gives every item's reason; the shipped copy is the same file."""
+    root = Path(__file__).resolve().parents[2]
+    path = root / "instruments" / "execution_capacity.yaml"
+    assert path.read_bytes() == (root / "surveykit" / "datasets" / "demo" / "execution_capacity.yaml").read_bytes()
+    ins = load_instrument(path)
+    paper = re.sub(r"\s+", "", (Path(__file__).parent / "paper_zh.txt").read_text(encoding="utf-8"))
+    items = [it for c in ins.constructs for it in c.items]
+    assert len(items) == 42
+    for it in items:
+        zh = it.text.zh
+        assert re.sub(r"\s+", "", it.source.quote) in paper, it.id
+        assert "本党组织" in zh and "党支部" not in zh and "我所在" not in zh, it.id
+        assert not re.search("经常|往往|有时|常常|总是|时刻|定期", zh), it.id
+    assert ins.instructions and ins.anonymity and "不清楚" in ins.instructions.zh
+    assert ins.scales["agree5"].labels[3].zh == "既不同意也不反对"
+    latest = ins.changelog[0]
+    assert latest.version == ins.version == "2.0" and set(latest.items) == {it.id for it in items}

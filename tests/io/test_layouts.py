@@ -74,7 +74,7 @@ def test_qualtrics_fixture_recognised() -> None:
     assert md.platform.duration == "Duration (in seconds)" and md.platform.respondent_id == "ResponseId"
     assert md.platform.meta[:3] == ("StartDate", "EndDate", "Status") and len(md.platform.meta) == 17
     q = md.variables["Q1_1"]
-    assert q.label == "My Party branch holds political theory study according to a fixed schedule."
+    assert q.label == "Our Party organization holds political theory study according to an annual plan."
     assert q.question == f"{STEM} - {q.label}"
     assert md.variables["Q9"].label == "Region of the organization"
     assert md.variables["StartDate"].label == "Start Date"
@@ -159,8 +159,8 @@ def test_wjx_fixtures_recognised(name: str, encoding: str | None, took: str) -> 
     assert raw.frame.shape == (30, 52)
     assert md.platform.meta == ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP")
     assert (md.platform.duration, md.platform.respondent_id) == ("所用时间", "序号")
-    header = "4、(我所在的党支部按照固定的计划开展政治理论学习。)"
-    assert md.variables[header].label == "我所在的党支部按照固定的计划开展政治理论学习。"
+    header = "4、(本党组织按照年度计划开展政治理论学习。)"
+    assert md.variables[header].label == "本党组织按照年度计划开展政治理论学习。"
     assert md.variables[header].question == header
     assert md.variables["1、地区："].label == "地区："
     demo = pd.read_csv(DEMO).head(30)
@@ -174,7 +174,7 @@ def test_wjx_text_export_declares_skip_token_without_warning() -> None:
     col = "12、为确认您在认真作答，本题请选择“同意”。"
     assert raw.metadata.variables[col].missing_values == ("(跳过)",)
     assert raw.frame[col].iloc[22] == "(跳过)"  # kept as read
-    assert raw.metadata.variables["4、(我所在的党支部按照固定的计划开展政治理论学习。)"].missing_values == ()
+    assert raw.metadata.variables["4、(本党组织按照年度计划开展政治理论学习。)"].missing_values == ()
 
 
 def test_wjx_skip_token_in_numeric_column_is_no_typo(tmp_path: Path) -> None:

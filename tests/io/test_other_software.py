@@ -31,7 +31,7 @@ def test_pspp_sav(name: str, demo: pd.DataFrame) -> None:
     assert md.format == name.split(".")[1] and md.encoding == "UTF-8"
     assert md.file_label == "基层党组织执行力调查（PSPP 测试文件）"
     ide1 = md.variables["ide_1"]
-    assert ide1.label == "我所在的党支部按照固定的计划开展政治理论学习。"
+    assert ide1.label == "我所在的党支部按照固定的计划开展政治理论学习。"  # the PSPP file keeps version 1.0's text
     assert ide1.value_labels == AGREE
     assert ide1.missing_values == (8, 9) and ide1.measure == "ordinal"
     # only the scale poles (and the missing codes) are labelled
@@ -86,6 +86,6 @@ def test_gbk_csv_with_chinese_headers(demo: pd.DataFrame) -> None:
     raw = read_file(FIXTURES / "gbk_headers.csv")
     assert raw.metadata.encoding == "gb18030" and raw.metadata.encoding_detected
     assert raw.metadata.layout == "plain"
-    assert list(raw.frame.columns)[:2] == ["答卷编号", "我所在的党支部按照固定的计划开展政治理论学习。"]
-    assert raw.frame["我所在的党支部按照固定的计划开展政治理论学习。"].tolist() == demo["ide_1"].tolist()
+    assert list(raw.frame.columns)[:2] == ["答卷编号", "本党组织按照年度计划开展政治理论学习。"]
+    assert raw.frame["本党组织按照年度计划开展政治理论学习。"].tolist() == demo["ide_1"].tolist()
     assert raw.frame["答题用时（秒）"].tolist() == demo["duration_sec"].tolist()

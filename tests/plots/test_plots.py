@@ -176,3 +176,26 @@ def test_dollar_signs_are_drawn_literally():
     plots.figure_png(fig)
     texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
     assert texts and not any(t.get_parse_math() for t in texts)
+
+
+@pytest.mark.parametrize("labels", [
+    {"configural": "形态等值", "metric": "弱等值（载荷）", "scalar": "强等值（+ 截距）",
+     "strict": "严格等值（+ 残差）"},
+    {"configural": "Configural", "metric": "Metric (loadings)", "scalar": "Scalar (+ intercepts)",
+     "strict": "Strict (+ residuals)"}])
+def test_invariance_plot_tick_labels_do_not_overlap(labels):
+    """The x labels of each panel, measured as drawn: no two overlap, none leaves the figure."""
+    from surveykit.plots.invariance import invariance_plot
+
+    table = pd.DataFrame({"cfi": [.98, .981, .982, .981], "rmsea": [.019, .019, .018, .018],
+                          "tli": [.97, .97, .98, .98], "srmr": [.048, .05, .05, .051]}, index=list(labels))
+    fig = invariance_plot(table, level_labels=labels)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        assert len(boxes) == 4
+        for a, b in zip(boxes, boxes[1:]):
+            assert a.x1 < b.x0, (a, b)
+        assert boxes[0].x0 >= 0 and boxes[-1].x1 <= width

@@ -61,7 +61,7 @@ def test_wjx_text_import_numbers_questions_and_lists_options_in_code_order(instr
     assert blocks[0] == instrument.title.zh and blocks[1] == instrument.consent.zh
     first = blocks[4].splitlines()
     assert first[0] == f"1.{instrument.item('ide_1').text.zh}[单选题]"
-    assert first[1:] == ["非常不同意", "不同意", "一般", "同意", "非常同意", "不清楚", "拒答"]
+    assert first[1:] == ["非常不同意", "不同意", "既不同意也不反对", "同意", "非常同意", "不清楚", "拒答"]
     questions = [b for b in blocks if re.match(r"^\d+\.", b)]
     assert len(questions) == len(instrument.item_ids) + 1 + 3
     assert questions[-1] == "46.党龄（年）[填空题]"

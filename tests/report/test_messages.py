@@ -65,7 +65,7 @@ def test_every_warning_is_translated(text):
 
 def test_the_named_parts_are_carried_over():
     zh = code_message(EXAMPLES[0], "zh")
-    assert zh == "577 行中有 69 行在模型变量上有缺失值，已被删除（列表删除，missing='listwise'）。"
+    assert zh == "577 行中有 69 行在模型变量上有缺失值，已被删除（列表删除）。"
     assert "A1, C4" in code_message(EXAMPLES[16], "zh")
     assert code_message(EXAMPLES[4], "zh").endswith("“Fisher scoring could not decrease the discrepancy”。")
 

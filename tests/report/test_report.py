@@ -31,7 +31,7 @@ def test_every_section_and_figure_is_rendered(full_report):
     for k in keys:
         assert f"](figures/{k}.png)" in md and f"(figures/{k}.svg)" in md
     # judgements carry the profile and its citations
-    assert "cn-journal" in html and "Carmines &amp; McIver (1981)" in html and "周浩, 龙立荣 (2004)" in html
+    assert "中文期刊常用临界值" in html and "Carmines &amp; McIver (1981)" in html and "周浩, 龙立荣 (2004)" in html
     assert "Harman &lt; 40%" in html
     assert "置信区间不含 0：存在间接效应" in html and "置信区间包含 0：无间接效应证据" in html
     assert "随机种子为 20261126" in md and "2000 次 Bootstrap" in md
@@ -200,6 +200,7 @@ def test_ordinal_invariance_is_reported_with_its_identification_and_indices(full
                identification="Wu, H., & Estabrook, R. (2016). Identification ... Psychometrika, 81(4), 1014-1045.",
                syntax={n: f"# {n} model" for n in names})
     md = render_markdown(r, lang)
-    assert "Satorra (2000) scaled difference" in md and "Estabrook" in md and "WLSMV" in md
+    assert ("Satorra（2000）校正 χ² 差异检验" if lang == "zh" else "Satorra (2000) scaled difference") in md
+    assert "Estabrook" in md and "WLSMV" in md
     assert ("阈值等值" if lang == "zh" else "Thresholds") in md
-    assert ("校正（scaled）" if lang == "zh" else "scaled versions") in md
+    assert ("由校正 χ² 计算" if lang == "zh" else "computed from it") in md
