@@ -41,6 +41,7 @@ from surveykit.resampling import (
     load_population,
     population_model,
     power,
+    process,
     simulate,
     simulate_model,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "polychoric",
     "population_model",
     "power",
+    "process",
     "read_survey",
     "reliability",
     "scale_battery",
