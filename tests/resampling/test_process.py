@@ -4,6 +4,7 @@ Reference: tests/reference/lavaan/process.json from tests/reference/make_process
 tests/reference/data/process.csv (simulated, N = 300).  Closed forms (coefficients, SEs of every
 HC type, R2, F tests, conditional effects, Johnson-Neyman points, indirect effects and indices)
 agree to 1e-8 relative; the bootstrap agrees within Monte Carlo error (see the test for the bound).
+pyprocessmacro 2.2 (test extra) is a second opinion on the same data, to the same tolerances.
 """
 
 from __future__ import annotations
@@ -343,3 +344,125 @@ def test_simple_slopes_are_predictions_with_their_confidence_band():
     _close(rows["fit"], pred["mean"], "predicted values")
     _close(rows["se"], pred["mean_se"], "their SE")
     _close(rows["ci_lower"], pred["mean_ci_lower"], "lower band")
+
+
+# -- a second opinion: pyprocessmacro 2.2 (test extra; Python >= 3.11) ---------------------------------------
+# It agrees with us (and R) on every coefficient, SE (ordinary, HC0-HC3), R2, conditional (direct) effect,
+# (conditional) indirect effect and index of (partial, conditional) moderated mediation, and on the
+# bootstrap within Monte Carlo error.  Where it is wrong or lacks something, not compared:
+# - with cov_type="HC0".."HC3" its model F stays the ordinary F; PROCESS (and R's Wald F with
+#   sandwich::vcovHC, our reference) uses the HC matrix for it;
+# - it has no HC4.
+# PROCESS 2 names its roles differently: the moderator of model 1 is m, of models 14 and 15 v.
+PYPROCESS = [
+    (dict(model=1, w="INS"), dict(model=1, m="INS")),
+    (dict(model=2, w="INS", z="ORG"), dict(model=2, m="INS", w="ORG")),
+    (dict(model=3, w="INS", z="ORG"), dict(model=3, m="INS", w="ORG")),
+    (dict(model=4, m=["STY", "MEC"]), dict(model=4, m=["STY", "MEC"])),
+    (dict(model=5, m="STY", w="INS"), dict(model=5, m=["STY"], w="INS")),
+    (dict(model=6, m=["STY", "MEC"]), dict(model=6, m=["STY", "MEC"])),
+    (dict(model=7, m="STY", w="INS"), dict(model=7, m=["STY"], w="INS")),
+    (dict(model=8, m="STY", w="INS"), dict(model=8, m=["STY"], w="INS")),
+    (dict(model=9, m="STY", w="INS", z="ORG"), dict(model=9, m=["STY"], w="INS", z="ORG")),
+    (dict(model=14, m="STY", w="ORG"), dict(model=14, m=["STY"], v="ORG")),
+    (dict(model=15, m="STY", w="ORG"), dict(model=15, m=["STY"], v="ORG")),
+    (dict(model=21, m="STY", w="INS", z="ORG"), dict(model=21, m=["STY"], w="INS", v="ORG")),
+    (dict(model=58, m="STY", w="INS"), dict(model=58, m=["STY"], w="INS")),
+    (dict(model=59, m="STY", w="INS"), dict(model=59, m=["STY"], w="INS")),
+]
+_PP_IDS = [f"model{o['model']}" for o, _ in PYPROCESS]
+
+
+def _pyprocess(theirs: dict, **options):
+    pytest.importorskip("pyprocessmacro")
+    import warnings as _w
+
+    from pyprocessmacro import Process
+
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        return Process(data=DATA, x="IDE", y="EXE", suppr_init=True, **{"boot": 10, "seed": 1, **options}, **theirs)
+
+
+def _pp_canon(term: str) -> str:
+    return "constant" if term in ("Cons", "constant") else ":".join(sorted(term.replace("*", ":").split(":")))
+
+
+@pytest.mark.parametrize("hc", [None, "HC0", "HC1", "HC2", "HC3"])
+@pytest.mark.parametrize("ours, theirs", PYPROCESS, ids=_PP_IDS)
+def test_equations_and_conditional_effects_agree_with_pyprocessmacro(ours, theirs, hc):
+    p = _pyprocess(theirs, cov_type=hc or "standard")
+    res = sk.process(DATA, x="IDE", y="EXE", n_boot=0, hc=hc, **ours)
+    coef = res.coefficients()
+    coef = coef[coef["equation"] != "total"]
+    ms = res.model_summary().set_index("equation")
+    assert sorted(p.outcome_models) == sorted(coef["outcome"].unique())
+    for outcome, om in p.outcome_models.items():
+        theirs_c = om.coeff_summary().rename(index=_pp_canon)
+        mine = coef[coef["outcome"] == outcome].assign(key=lambda d: d["term"].map(_pp_canon)).set_index("key")
+        assert sorted(mine.index) == sorted(theirs_c.index), outcome
+        _close(mine.loc[theirs_c.index, "est"], theirs_c["coeff"], f"{outcome} coefficients")
+        _close(mine.loc[theirs_c.index, "se"], theirs_c["se"], f"{outcome} SEs ({hc})")
+        _close(ms.loc[outcome, "r_squared"], om.model_summary()["R²"].iloc[0], f"{outcome} R2")
+    # the effect of X on Y: conditional (models 1-3, and the direct effect of 5, 8, 15, 59) or not
+    direct = p.direct_model.coeff_summary()
+    mine = res.conditional_effects() if ours["model"] <= 3 else res.direct_effect()
+    mine = mine[mine["effect"] == "IDE -> EXE"]
+    mods = [c for c in direct.columns if c in DATA.columns]
+    if mods:
+        roles = {v: r for r, v in (("w", res.w), ("z", res.z)) if v}
+        key_t = direct.sort_values(mods[::-1]).reset_index(drop=True)
+        key_m = mine.sort_values([roles[v] for v in mods[::-1]]).reset_index(drop=True)
+        for v in mods:
+            _close(key_m[roles[v]], key_t[v], f"probe values of {v}")
+    else:
+        key_t, key_m = direct, mine
+    _close(key_m["est"], key_t["Effect"], "effect of X")
+    _close(key_m["se"], key_t["SE"], f"its SE ({hc})")
+    _close(key_m["ci_lower"], key_t["LLCI"], "its lower limit")
+
+
+@pytest.mark.parametrize("ours, theirs", [c for c in PYPROCESS if c[0].get("m")],
+                         ids=[i for (o, _), i in zip(PYPROCESS, _PP_IDS) if o.get("m")])
+def test_indirect_effects_and_indices_agree_with_pyprocessmacro(ours, theirs):
+    p = _pyprocess(theirs)
+    res = sk.process(DATA, x="IDE", y="EXE", n_boot=0, **ours)
+    theirs_ind = p.indirect_model.coeff_summary()
+    mine = res.indirect_effects()
+    mine = mine[mine["path"] != "total indirect"]
+    mods = [v for v in (res.w, res.z) if v and v in theirs_ind.columns]
+    roles = {v: r for r, v in (("w", res.w), ("z", res.z)) if v}
+    key_t = sorted(zip(*(theirs_ind[v].round(10) for v in mods), theirs_ind["Effect"]))
+    key_m = sorted(zip(*(mine[roles[v]].round(10) for v in mods), mine["est"]))
+    assert len(key_t) == len(key_m)
+    for a, b in zip(key_m, key_t):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    index = res.index_of_moderated_mediation()
+    summaries = {7: "MM_index_summary", 8: "MM_index_summary", 14: "MM_index_summary", 15: "MM_index_summary",
+                 9: "PMM_index_summary", 21: "CMM_index_summary"}
+    if ours["model"] in summaries:
+        theirs_x = getattr(p.indirect_model, summaries[ours["model"]])()
+        _close(sorted(index["index"]), sorted(theirs_x["Index"]), "index of moderated mediation")
+
+
+@pytest.mark.parametrize("ci, percent", [("percentile", True), ("bc", False)])
+@pytest.mark.parametrize("ours, theirs", [PYPROCESS[6], PYPROCESS[9]], ids=["model7", "model14"])
+def test_bootstrap_agrees_with_pyprocessmacro_within_monte_carlo_error(ours, theirs, ci, percent):
+    """2,000 draws each (other generators); the bounds of the R comparison above."""
+    b = 2000
+    p = _pyprocess(theirs, boot=b, seed=7, percent=percent)
+    res = sk.process(DATA, x="IDE", y="EXE", n_boot=b, rng=7, ci=ci, jobs=1, **ours)
+    theirs_ind = p.indirect_model.coeff_summary().sort_values(ours["w"]).reset_index(drop=True)
+    mine = res.indirect_effects().sort_values("w").reset_index(drop=True)
+    theirs_mm = p.indirect_model.MM_index_summary().iloc[0]
+    mine_mm = res.index_of_moderated_mediation().iloc[0]
+    pairs = [(mine.loc[k, ["boot_se", "boot_ci_lower", "boot_ci_upper"]].to_numpy(dtype=float),
+              theirs_ind.loc[k, ["Boot SE", "BootLLCI", "BootULCI"]].to_numpy(dtype=float), f"indirect {k}")
+             for k in range(len(mine))]
+    pairs.append((mine_mm[["boot_se", "boot_ci_lower", "boot_ci_upper"]].to_numpy(dtype=float),
+                  theirs_mm[["Boot SE", "LLCI", "ULCI"]].to_numpy(dtype=float), "index"))
+    for (se, lo, hi), (se_t, lo_t, hi_t), what in pairs:
+        assert abs(se - se_t) < 4 * se_t * np.sqrt(1 / (b - 1)), (what, se, se_t)
+        tol = 4 * 2.67 * se_t * np.sqrt(2 / b)
+        assert abs(lo - lo_t) < tol, (what, lo, lo_t)
+        assert abs(hi - hi_t) < tol, (what, hi, hi_t)
