@@ -49,11 +49,11 @@ REF = ROOT / "tests" / "reference"
 DEMO_CSV = REF / "data" / "demo_keyed.csv"
 
 # repetitions per case: (full run, --quick run); the median of these is reported
-REPS = {"ml": (5, 3), "boot": (3, 3), "wlsmv": (3, 3), "sav": (3, 3), "power": (3, 3)}
-CASES = ("ml", "boot", "wlsmv", "sav", "power")
+REPS = {"ml": (5, 3), "boot": (3, 3), "wlsmv": (3, 3), "sav": (3, 3), "power": (3, 3), "estimators": (3, 1)}
+CASES = ("ml", "boot", "wlsmv", "sav", "power", "estimators")
 # --budget: seconds one repetition of a case (all tools, data preparation included) is expected to take at most on
 # a loaded 2-core machine; kept free for the cases still to come when a heavy case plans its repetitions
-RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60}
+RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60, "estimators": 600}
 TOOLS = ("surveykit", "semopy", "lavaan", "pyreadstat")
 
 # workload sizes: (full, quick)
@@ -70,7 +70,15 @@ TARGETS = {
     "ml": ("single ML fit <= 1/4 of lavaan's time", "lavaan", 0.25),
     "boot": ("1,000-draw bootstrap >= 10x faster than lavaan", "lavaan", 0.10),
     "sav": ("reading + scoring 1M x 60 within 2x of pyreadstat's multiprocess read", "pyreadstat", 2.0),
+    "est_mlr": ("MLR fit <= 1/4 of lavaan's time", "lavaan", 0.25),
+    "est_fiml": ("FIML fit <= 1/10 of lavaan's time", "lavaan", 0.10),
+    "est_fiml_mlr": ("FIML + MLR fit <= 1/10 of lavaan's time", "lavaan", 0.10),
+    "est_wlsmv_groups": ("WLSMV fit with 2 groups <= 1/4 of lavaan's time", "lavaan", 0.25),
+    "est_invariance": ("4-step invariance sequence <= 1/4 of lavaan's time", "lavaan", 0.25),
 }
+# the estimator cases: 8 factors x 5 items, a structural part, N = 900 (issue 12)
+EST_N = 900
+EST_MCAR = 0.04  # per cell; about 80% of the rows are incomplete
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -316,6 +324,22 @@ for (job in jobs) {
           ncpus = job$ncpus, iseed = 1)
     } else if (job$kind == "wlsmv") {
       cfa(model, data = d, ordered = TRUE, estimator = "WLSMV")
+    } else if (job$kind == "mlr") {
+      sem(model, data = d, estimator = "MLR")
+    } else if (job$kind == "fiml") {
+      sem(model, data = d, missing = "ml")
+    } else if (job$kind == "fiml_mlr") {
+      sem(model, data = d, missing = "ml", estimator = "MLR")
+    } else if (job$kind == "wlsmv_groups") {
+      items <- setdiff(names(d), "g")
+      cfa(model, data = d, ordered = items, group = "g")
+    } else if (job$kind == "invariance") {
+      f1 <- cfa(model, data = d, group = "g")
+      f2 <- cfa(model, data = d, group = "g", group.equal = "loadings")
+      f3 <- cfa(model, data = d, group = "g", group.equal = c("loadings", "intercepts"))
+      f4 <- cfa(model, data = d, group = "g", group.equal = c("loadings", "intercepts", "residuals"))
+      invisible(lavTestLRT(f1, f2, f3, f4))
+      f4
     }
   }
   if (isTRUE(job$warmup)) invisible(run())
@@ -610,6 +634,80 @@ class Bench:
 # ---------------------------------------------------------------------------------------------------------------------
 # child processes (case 4): each repetition in its own process so peaks are separate
 # ---------------------------------------------------------------------------------------------------------------------
+    # -- 6 ---------------------------------------------------------------------------------------------------------
+    def case_estimators(self) -> None:
+        """MLR, FIML, FIML + MLR, WLSMV with two groups and a 4-step invariance sequence on one simulated
+        8-factor, 40-item data set (N = 900), each against lavaan in the same run (issue 12)."""
+        import surveykit as sk
+
+        model, cfa_model, frames = estimator_data()
+        items = [c for c in frames["ordinal"].columns if c != "g"]
+        reps = self.reps("estimators")
+        runs = [
+            ("est_mlr", "MLR fit: SEM (8 factors, 40 items)", "complete", model,
+             lambda: sk.sem(model, frames["complete"], estimator="MLR"), "mlr"),
+            ("est_fiml", "FIML fit: SEM (8 factors, 40 items)", "mcar", model,
+             lambda: sk.sem(model, frames["mcar"], missing="fiml"), "fiml"),
+            ("est_fiml_mlr", "FIML + MLR fit: SEM (8 factors, 40 items)", "mcar", model,
+             lambda: sk.sem(model, frames["mcar"], missing="fiml", estimator="MLR"), "fiml_mlr"),
+            ("est_wlsmv_groups", "WLSMV fit, 2 groups: CFA (8 factors, 40 ordinal items)", "ordinal", cfa_model,
+             lambda: _cold(lambda: sk.cfa(cfa_model, frames["ordinal"], ordered=items, group="g")), "wlsmv_groups"),
+            ("est_invariance", "invariance sequence (configural .. strict, LRTs), 2 groups", "groups", cfa_model,
+             lambda: sk.invariance(cfa_model, frames["groups"], group="g", partial=False), "invariance"),
+        ]
+        size = f"N={EST_N:,} (simulated)"
+        jobs = []
+        for case, label, kind, m, fn, r_kind in runs:
+            row = Row(case, label, size + (f", {frames['mcar'].isna().any(axis=1).mean():.0%} rows incomplete"
+                                           if kind == "mcar" else ""), reps, load_before=_load())
+            print(f"  {case} ...", flush=True)
+            row.times["surveykit"], fit = _time(fn, reps)
+            fm = fit.fits["strict"].fit_measures() if case == "est_invariance" else fit.fit_measures()
+            row.checks.update(surveykit_chisq=fm.get("chisq"), surveykit_chisq_scaled=fm.get("chisq_scaled"))
+            row.skipped["semopy"] = "semopy has no robust, FIML, multi-group WLSMV or invariance routines"
+            path = self.tmp / f"{case}.csv"
+            frames[kind].to_csv(path, index=False, na_rep="NA")
+            jobs.append((row, {"id": case, "kind": r_kind, "data": str(path), "model": m, "reps": reps}))
+            row.load_after = _load()
+            self.rows.append(row)
+        self._lavaan(jobs)
+
+
+def _cold(fn):
+    """A first fit of the data set: surveykit keeps polychoric matrices for the next model of the same
+    items (issue 8); lavaan computes them anew in every fit."""
+    from surveykit._core.memo import clear_caches
+
+    clear_caches()
+    return fn()
+
+
+def estimator_data():
+    """The model, its measurement part and the data sets of the estimator cases: 8 correlated factors with
+    5 items each (loadings .5 to .82), two structural paths, N = 900; the complete data, the same with 4%
+    of the cells missing completely at random, ordinal items (5 categories), and two groups."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(20261203)
+    k, m = 8, 5
+    phi = 0.3 * np.ones((k, k)) + 0.7 * np.eye(k)
+    eta = rng.multivariate_normal(np.zeros(k), phi, size=EST_N)
+    cols = {}
+    for f in range(k):
+        for j in range(m):
+            lam = 0.5 + 0.08 * j
+            cols[f"y{f}_{j}"] = lam * eta[:, f] + np.sqrt(1 - lam**2) * rng.standard_normal(EST_N)
+    complete = pd.DataFrame(cols)
+    mcar = complete.mask(rng.random(complete.shape) < EST_MCAR)
+    ordinal = complete.apply(lambda c: np.digitize(c, [-1.0, -0.3, 0.3, 1.0]) + 1)
+    ordinal["g"] = np.where(np.arange(EST_N) % 2 == 0, "a", "b")
+    groups = complete.assign(g=ordinal["g"])
+    cfa_model = "\n".join(f"f{f} =~ " + " + ".join(f"y{f}_{j}" for j in range(m)) for f in range(k))
+    model = cfa_model + "\nf7 ~ f0 + f1 + f2\nf6 ~ f3 + f4"
+    return model, cfa_model, {"complete": complete, "mcar": mcar, "ordinal": ordinal, "groups": groups}
+
+
 def _child(args: list[str]) -> dict:
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *args], capture_output=True,
                           text=True, cwd=ROOT)
@@ -865,6 +963,7 @@ def markdown(result: dict, rows: list[Row]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     num = {c: i + 1 for i, c in enumerate(CASES)}
+    num.update({c: len(CASES) for c in TARGETS if c.startswith("est_")})
     for r in rows:
         cells = [_s(r.median(t)) for t in TOOLS]
         ratios = [_r(r.ratio(t)) for t in ("lavaan", "semopy", "pyreadstat")]
@@ -906,6 +1005,9 @@ def markdown(result: dict, rows: list[Row]) -> str:
                 f"surveykit {c.get('surveykit_rows'):,}, pyreadstat {c.get('pyreadstat_rows'):,}; peak RSS: "
                 f"surveykit {c.get('surveykit_peak_rss_mib', 0):.0f} MiB{_workers_rss(c, 'surveykit')}, pyreadstat "
                 f"{c.get('pyreadstat_peak_rss_mib', 0):.0f} MiB{_workers_rss(c, 'pyreadstat')}")
+        elif r.case.startswith("est_") and "lavaan_chisq" in c:
+            lines.append(f"- {r.label}: chi-square surveykit {c.get('surveykit_chisq', float('nan')):.4f}, lavaan "
+                         f"{c.get('lavaan_chisq', float('nan')):.4f}")
         elif r.case == "power":
             lines.append(f"- power: convergence rate by n {c.get('surveykit_conv_rate')}; power of ind_IDE_STY_EXE "
                          f"by n {c.get('surveykit_power_ind_IDE_STY_EXE')}")
@@ -971,6 +1073,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     order = {c: i for i, c in enumerate(CASES)}
+    order.update({c: len(CASES) for c in TARGETS if c.startswith("est_")})
     rows = sorted(bench.rows, key=lambda r: order[r.case])
     result = {
         "schema": 1,

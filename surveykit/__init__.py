@@ -35,6 +35,7 @@ from surveykit.psychometrics import (
     reliability,
     scale_battery,
 )
+from surveykit.questionnaire import questionnaire
 from surveykit.resampling import (
     bootstrap,
     invariance,
@@ -45,7 +46,7 @@ from surveykit.resampling import (
     simulate,
     simulate_model,
 )
-from surveykit.sem import cfa, sem, single_factor_test, ulmc, validity
+from surveykit.sem import cfa, growth, sem, single_factor_test, ulmc, validity
 
 __all__ = [
     "__version__",
@@ -67,6 +68,7 @@ __all__ = [
     "datasets",
     "efa",
     "factor_battery",
+    "growth",
     "harman",
     "invariance",
     "item_analysis",
@@ -80,6 +82,7 @@ __all__ = [
     "population_model",
     "power",
     "process",
+    "questionnaire",
     "read_survey",
     "reliability",
     "scale_battery",

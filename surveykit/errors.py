@@ -67,13 +67,22 @@ class DataQualityWarning(SurveykitWarning):
     """The data were read, but something about them deserves attention."""
 
 
+class OptionWarning(SurveykitWarning):
+    """An option was changed to what the method requires (as lavaan changes it, with a warning)."""
+
+
+class IdentificationWarning(SurveykitWarning):
+    """The model is not identified (negative degrees of freedom or a singular information matrix)."""
+
+
 def check_option(name: str, value, options, *, error: type[Exception] = SpecError) -> None:
     """The one check of a value against its allowed options, with one message template:
     ``method='uls' is not one of 'ml', 'minres'.`` for a Python argument, ``--lang 'fr' is not one
-    of zh, en.`` for a command-line option (``name`` starting with ``-``)."""
+    of zh, en.`` for a command-line option or argument (``name`` starting with ``-``, or in capitals
+    as a command's help names its arguments: ``NAME``)."""
     options = tuple(options)
     if value in options:
         return
-    if name.startswith("-"):
+    if name.startswith("-") or name.isupper():
         raise error(f"{name} {value!r} is not one of {', '.join(map(str, options))}.")
     raise error(f"{name}={value!r} is not one of {', '.join(map(repr, options))}.")

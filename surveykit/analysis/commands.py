@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from surveykit.analysis.draft import draft_files
+from surveykit.analysis.schemas import schema_path, schema_text
 from surveykit.data import read_survey, score_file, validate, write_survey
 from surveykit.data.codebook import Codebook, check_format, codebook
 from surveykit.data.stream import StreamSummary
@@ -21,7 +23,7 @@ from surveykit.resampling import PowerResult, load_population, power, simulate
 from surveykit.resampling.power_spec import load_power_spec
 
 __all__ = ["check_data", "describe_data", "codebook_format", "scale_tables", "factor_tables", "power_study",
-           "score_data", "simulate_survey", "write_text"]
+           "score_data", "simulate_survey", "write_text", "draft_from_data", "schema_uri", "schema_text"]
 
 
 def check_data(data: Path, instrument: Path, **read) -> ValidationReport:
@@ -88,3 +90,21 @@ def write_text(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
     return path
+
+
+def draft_from_data(data: Path, instrument_out: Path, spec_out: Path, **read) -> list[Path]:
+    """``surveykit init``: an instrument and an analysis spec drafted from ``data``
+    (:mod:`surveykit.analysis.draft`), written atomically; existing files are not overwritten."""
+    for path, what in ((instrument_out, "--instrument-out"), (spec_out, "--spec-out")):
+        if path.exists():
+            raise SpecError(f"{what} {path} exists; choose another file or remove it (init never overwrites).")
+    if instrument_out.resolve() == spec_out.resolve():
+        raise SpecError(f"--instrument-out and --spec-out are the same file {spec_out}; give two files.")
+    draft = draft_files(data, instrument_out, spec_out, **read)
+    return [write_text(instrument_out, draft.instrument_yaml(schema_uri("instrument"))),
+            write_text(spec_out, draft.spec_yaml(schema_uri("analysis")))]
+
+
+def schema_uri(name: str) -> str:
+    """The file URI of the JSON Schema of ``name`` (instrument, analysis, results) shipped with surveykit."""
+    return schema_path(name).resolve().as_uri()

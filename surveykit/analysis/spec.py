@@ -7,7 +7,7 @@ hypotheses and the report options.  Relative paths are resolved against the spec
     data:
       file: exports/wave1.csv
       encoding: gb18030      # a csv/tsv file's text encoding (default: detected)
-      layout: wjx            # auto | plain | qualtrics | wjx (default: detected)
+      layout: wjx            # auto | plain | qualtrics | wjx | kobo (default: detected)
       sheet: 答卷数据         # an .xlsx sheet (default: the first)
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from surveykit._yaml import read_yaml, validate_as
 from surveykit.data import ScreeningRule
@@ -37,6 +38,20 @@ def _nonempty_path(v: str) -> str:
 
 
 _FilePath = Annotated[str, AfterValidator(_nonempty_path)]
+
+EXAMPLES = {
+    # the expected form of a key, shown with the first problem of a spec file
+    "": "'name: bfi', 'title: Big Five', 'data: bfi.sav', 'instrument: bfi_instrument.yaml'",
+    "data": "'data: wave1.sav' or 'data: {file: wave1.csv, encoding: gb18030, layout: wjx}'",
+    "file": "'file: wave1.csv'",
+    "title": "'title: Big Five' (one language) or 'title: {zh: 大五人格, en: Big Five}'",
+    "text": "'text: X raises Y.' (one language) or 'text: {zh: X 提升 Y。, en: X raises Y.}'",
+    "structural": ("'structural: {model: \"Y ~ a*X\", hypotheses: [{id: H1, kind: path, path: Y ~ X, "
+                   "text: X raises Y.}]}'"),
+    "hypotheses": "'hypotheses: [{id: H1, kind: path, path: Y ~ X, text: X raises Y.}]'",
+    "screening": "'screening: [{rule: longstring}, {rule: speed, min_seconds: 180}]'",
+    "constructs": "'constructs: all' or 'constructs: [A, C, E]'",
+}
 
 
 class _M(BaseModel):
@@ -79,7 +94,7 @@ class DataSource(_M):
 
     file: _FilePath
     encoding: str | None = None
-    layout: Literal["auto", "plain", "qualtrics", "wjx"] | None = None
+    layout: Literal["auto", "plain", "qualtrics", "wjx", "kobo"] | None = None
     sheet: str | int | None = None
 
     @property
@@ -141,10 +156,13 @@ class InvarianceSpec(_M):
     """Measurement invariance of the measurement model across a grouping variable."""
 
     group: str
-    levels: tuple[Literal["configural", "metric", "scalar", "strict"], ...] = (
-        "configural", "metric", "scalar", "strict")
+    # None: the sequence of the items' kind (continuous: configural, metric, scalar, strict; ordinal, i.e.
+    # estimation.estimator WLSMV: configural, thresholds, metric, scalar, and strict in the theta parameterization)
+    levels: tuple[Literal["configural", "thresholds", "metric", "scalar", "strict"], ...] | None = None
     convention: Literal["cheung-rensvold-2002", "chen-2007"] = "cheung-rensvold-2002"
-    partial: bool = True
+    partial: bool | None = Field(None, description="search for constraints to release (continuous items only); "
+                                                   "default: true for continuous items")
+    parameterization: Literal["delta", "theta"] = "delta"
 
 
 class PowerSpec(_M):
@@ -161,7 +179,8 @@ class PowerSpec(_M):
 
 class ReportSpec(_M):
     lang: Literal["zh", "en"] = "zh"
-    formats: tuple[Literal["html", "md", "json", "docx", "tex"], ...] = ("html", "md", "json", "docx")
+    # pdf: the Word report converted by LibreOffice (needs `soffice` on the PATH)
+    formats: tuple[Literal["html", "md", "json", "docx", "pdf", "tex"], ...] = ("html", "md", "json", "docx")
     alpha: float = Field(0.05, gt=0, lt=1)
     table_style: Literal["apa", "cn"] = "apa"
     convention: str = "hu-bentler-1999"
@@ -185,7 +204,7 @@ class AnalysisSpec(_M):
     invariance: InvarianceSpec | None = None
     power: PowerSpec | None = None
     report: ReportSpec = ReportSpec()
-    base_dir: str = Field(default=".", exclude=True)
+    base_dir: SkipJsonSchema[str] = Field(default=".", exclude=True)
 
     @field_validator("data", mode="before")
     @classmethod
@@ -223,5 +242,5 @@ def load_spec(path: str | Path, **overrides) -> tuple[AnalysisSpec, str]:
             data["data"] = {**data["data"], "file": str(Path(val).resolve())}
         else:
             data[key] = str(Path(val).resolve())
-    spec = validate_as(AnalysisSpec, data, what="Spec file", path=p, error=SpecError)
+    spec = validate_as(AnalysisSpec, data, what="Spec file", path=p, error=SpecError, examples=EXAMPLES)
     return spec, hashlib.sha256(raw).hexdigest()

@@ -82,10 +82,11 @@ def instrument_info(ins: Instrument) -> rs.InstrumentInfo:
         scale={"min": scale.min, "max": scale.max,
                "labels": {str(k): v.model_dump() for k, v in scale.labels.items()},
                "missing": {str(k): v.model_dump() for k, v in scale.missing.items()}},
-        constructs=[{"code": c.code, "name": c.name.model_dump(), "definition": c.definition.model_dump(),
-                     "source": c.source.model_dump(),
+        constructs=[{"code": c.code, "name": c.name.model_dump(),
+                     "definition": c.definition.model_dump() if c.definition else None,
+                     "source": c.source.model_dump() if c.source else None,
                      "items": [{"id": it.id, "text": it.text.model_dump(), "reverse": it.reverse,
-                                "source": it.source.model_dump()} for it in c.items]}
+                                "source": it.source.model_dump() if it.source else None} for it in c.items]}
                     for c in ins.constructs])
 
 
@@ -242,8 +243,16 @@ def measurement_invariance(spec: AnalysisSpec, sample: Sample) -> rs.Invariance:
     if iv.group not in sample.keyed.columns:
         raise SpecError(f"invariance.group {iv.group!r} is not a column of the data.")
     syntax = sample.data.instrument.measurement_syntax(list(sample.codes))
-    res = invariance(syntax, sample.keyed, group=iv.group, levels=iv.levels, convention=iv.convention,
-                     partial=iv.partial)
+    est = spec.estimation
+    if est.estimator == "WLSMV":  # the items are ordinal: the ordinal sequence (Wu & Estabrook 2016)
+        res = invariance(syntax, sample.keyed, group=iv.group, levels=iv.levels, ordered=True, estimator="WLSMV",
+                         parameterization=iv.parameterization, convention=iv.convention, partial=iv.partial)
+    else:
+        if iv.parameterization != "delta" or (iv.levels and "thresholds" in iv.levels):
+            raise SpecError("invariance.parameterization and the 'thresholds' level apply to ordinal items; set "
+                            "estimation.estimator to WLSMV or remove them.")
+        res = invariance(syntax, sample.keyed, group=iv.group, levels=iv.levels, estimator=est.estimator,
+                         missing=est.missing, convention=iv.convention, partial=iv.partial)
     return rs.Invariance.model_validate(res.to_dict())
 
 

@@ -55,8 +55,8 @@ def encoding_option(default: str = "detected") -> Any:
 
 def layout_option(default: str = "detected") -> Any:
     """``--layout``: the survey-platform layout of a csv/tsv/xlsx export."""
-    return typer.Option(None, "--layout", help=f"Layout of the data file: auto, plain, qualtrics or wjx. Default: "
-                        f"{default}.")
+    return typer.Option(None, "--layout", help="Layout of the data file: auto, plain, qualtrics, wjx or kobo. "
+                        f"Default: {default}.")
 
 
 def sheet_option(default: str = "the first") -> Any:

@@ -9,8 +9,11 @@ from surveykit.cli._common import STATE
 from surveykit.cli.analyze import analyze
 from surveykit.cli.codebook import codebook
 from surveykit.cli.efa import efa
+from surveykit.cli.init import init
 from surveykit.cli.power import power
+from surveykit.cli.questionnaire import questionnaire
 from surveykit.cli.reliability import reliability
+from surveykit.cli.schema import schema
 from surveykit.cli.score import score
 from surveykit.cli.simulate import simulate
 from surveykit.cli.validate import validate
@@ -48,6 +51,9 @@ app.command()(verify)
 app.command()(codebook)
 app.command()(power)
 app.command()(score)
+app.command()(questionnaire)
+app.command()(init)
+app.command()(schema)
 
 
 def run() -> None:  # console-script entry point

@@ -392,7 +392,7 @@ def _build(path: str, frame: pd.DataFrame, md: FileMetadata, ins: Instrument | N
         plan = plan_columns(columns, ins, md, path)
         state = TextState(allow_mixed=md.layout != "plain")
         clean, counts = clean_frame(frame, md, ins, plan, state, source=path)
-        notes += list(reading_notes(plan, ins, state.mappings(), md))
+        notes += list(reading_notes(plan, ins, state.mappings(), md, state.positions))
         not_in_file = tuple(m.variable for m in plan.matches if m.column is None)
         scaled = {it.id for it in ins.items} | set(ins.attention_ids)
         categorical = {r.id for r in ins.respondent if r.type == "categorical"}

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit.errors import DataError
-from surveykit.instrument import Instrument, Text, load_instrument
+from surveykit.instrument import Instrument, Scale, Text, load_instrument
 from surveykit.io import FileMetadata, read_file
 
 __all__ = ["SurveyData", "read_survey", "match_columns", "ColumnMatch", "TextMapping"]
@@ -286,6 +286,7 @@ class TextState:
     numbers_at: dict[str, int] = field(default_factory=dict)  # column -> first data row with a number
     text_at: dict[str, tuple[str, int]] = field(default_factory=dict)  # column -> (first text, its row)
     counts: dict[tuple[str, str, str], list] = field(default_factory=dict)  # (var, col, text) -> [code, n, miss]
+    positions: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (column, position, code) -> cells
 
     def check(self, source: str, column: str, what: str = "item") -> None:
         """Raise DataError if a plain file's `column` has shown both codes and texts."""
@@ -365,6 +366,33 @@ def _decode(
     return numbers, is_token
 
 
+def _option_positions(vals: pd.Series, scale: Scale, column: str, state: TextState) -> pd.Series:
+    """A 问卷星 numeric download's option positions as the instrument's codes.
+
+    问卷星 numbers the options of a question 1, 2, ... in the order the questionnaire lists
+    them, and its numeric download ("按选项序号") holds that number.  The questionnaires
+    surveykit writes list a scale's points first, then its declared missing codes
+    (:attr:`Scale.options`), so for a scale starting at 1 a point's position is its code and
+    only the missing options differ: positions after the last point that are no code of the
+    scale (6 and 7 for a 1-5 scale with missing codes 8 and 9) are read as the missing codes at
+    those positions.  A value that is a code of the scale is never changed; nothing is done
+    for a scale that does not start at 1 (its positions and codes differ everywhere and
+    cannot be told apart).
+    """
+    points = scale.points
+    if points[0] != 1:
+        return vals
+    valid = {*points, *scale.missing}
+    remap = {float(p): float(code) for p, code in enumerate(scale.options, start=1) if p not in valid}
+    hit = vals.isin(list(remap))
+    if not hit.any():
+        return vals
+    for position, n in vals[hit].value_counts().sort_index().items():
+        key = (column, int(position), int(remap[position]))
+        state.positions[key] = state.positions.get(key, 0) + int(n)
+    return vals.where(~hit, vals.map(remap))
+
+
 def _tidy(code: float) -> int | float:
     return int(code) if float(code).is_integer() else float(code)
 
@@ -442,6 +470,8 @@ def clean_frame(
                     what="attention-check" if m.variable in ins.attention_ids else "item",
                 )
             vals = col.astype(float)
+            if metadata is not None and metadata.layout == "wjx":
+                vals = _option_positions(vals, sc, m.column, state)
             is_missing = vals.isin(list(codes))
             for lo, hi in ranges:
                 is_missing |= (vals >= lo) & (vals <= hi)
@@ -472,8 +502,8 @@ def merge_counts(total: dict[str, dict], part: dict[str, dict]) -> None:
 
 
 def reading_notes(plan: ColumnPlan, ins: Instrument, mappings: tuple[TextMapping, ...],
-                  metadata: FileMetadata | None) -> tuple[str, ...]:
-    """Sentences on what matching and text mapping did."""
+                  metadata: FileMetadata | None, positions: dict | None = None) -> tuple[str, ...]:
+    """Sentences on what matching, text mapping and option positions (``TextState.positions``) did."""
     notes: list[str] = []
     items = [m for m in plan.matches if m.variable in set(ins.item_ids)]
     found = [m for m in items if m.column is not None]
@@ -498,6 +528,13 @@ def reading_notes(plan: ColumnPlan, ins: Instrument, mappings: tuple[TextMapping
         )
         notes.append(
             f"Mapped answer texts to codes through the instrument's labels in {len(columns)} column(s): {shown}."
+        )
+    if positions:
+        pairs = sorted({(p, c) for _, p, c in positions})
+        columns = sorted({col for col, _, _ in positions})
+        notes.append(
+            f"Read the 问卷星 option positions {', '.join(f'{p} as code {c}' for p, c in pairs)} (the declared missing "
+            f"options, listed after the scale points) in {len(columns)} column(s): {sum(positions.values())} cell(s)."
         )
     if plan.unknown:
         more = " ..." if len(plan.unknown) > 10 else ""
@@ -560,5 +597,5 @@ def read_survey(
     return SurveyData(
         frame=frame, metadata=raw.metadata, instrument=ins, matches=plan.matches,
         unknown_columns=plan.unknown, missing_code_counts=counts, source=str(path),
-        text_mappings=mappings, notes=reading_notes(plan, ins, mappings, raw.metadata),
+        text_mappings=mappings, notes=reading_notes(plan, ins, mappings, raw.metadata, state.positions),
     )

@@ -10,6 +10,7 @@ import pandas as pd
 
 from surveykit.data.survey import SurveyData
 from surveykit.errors import DataError
+from surveykit.io.layouts import layout_name
 from surveykit.results import ResultMixin, Summary, to_jsonable
 
 __all__ = ["Problem", "ValidationReport", "validate"]
@@ -28,9 +29,19 @@ class Problem:
 
 @dataclass(frozen=True, repr=False, eq=False)
 class ValidationReport(ResultMixin):
+    """What :func:`validate` found, and how the file's columns matched the instrument.
+
+    ``matches`` has one row per instrument variable (item, attention check, respondent
+    variable): its kind, the column it was found in (None: missing) and how it was matched
+    (see :class:`~surveykit.data.survey.ColumnMatch`); ``extra_columns`` are the columns
+    the instrument does not know.
+    """
+
     source: str | None
     n_rows: int
     problems: tuple[Problem, ...]
+    matches: tuple[dict, ...] = ()
+    extra_columns: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -52,8 +63,19 @@ class ValidationReport(ResultMixin):
         return pd.DataFrame([{"severity": p.severity, "kind": p.kind, "column": p.column, "message": p.message}
                              for p in self.problems], columns=["severity", "kind", "column", "message"])
 
+    def match_frame(self) -> pd.DataFrame:
+        """One row per instrument variable: kind, variable, column (None when missing), how matched."""
+        return pd.DataFrame(list(self.matches), columns=["kind", "variable", "column", "how"])
+
     def to_dict(self) -> dict:
-        return to_jsonable({"source": self.source, "n_rows": self.n_rows, "ok": self.ok,
+        items = [m for m in self.matches if m["kind"] == "item"]
+        match = {
+            "items_present": [m["variable"] for m in items if m["column"] is not None],
+            "items_missing": [m["variable"] for m in items if m["column"] is None],
+            "extra_columns": list(self.extra_columns),
+            "columns": list(self.matches),
+        }
+        return to_jsonable({"source": self.source, "n_rows": self.n_rows, "ok": self.ok, "match": match,
                             "problems": [p.__dict__ for p in self.problems]})
 
     def _repr_line(self) -> str:
@@ -62,7 +84,8 @@ class ValidationReport(ResultMixin):
     def summary(self) -> Summary:
         return Summary(title=f"Validation of {self.source} ({self.n_rows} rows): "
                              f"{'can be analysed' if self.ok else 'BLOCKING PROBLEMS'}",
-                       tables=(("Findings", self.to_frame()),))
+                       tables=(("Findings", self.to_frame()), ("Columns matched to the instrument",
+                                                                   self.match_frame().fillna("(missing)"))))
 
 
 def _rows(mask: pd.Series, limit: int = 10) -> tuple[int, ...]:
@@ -90,10 +113,11 @@ def validate(data: SurveyData) -> ValidationReport:
         extra = f"; completion time in column '{platform.duration}'" if platform and platform.duration else ""
         meta = f"; {len(platform.meta)} platform meta column(s) kept" if platform and platform.meta else ""
         probs.append(Problem("info", "layout",
-                             f"Read as a {'Qualtrics' if md.layout == 'qualtrics' else 'Wenjuanxin (问卷星)'} export "
+                             f"Read as a {layout_name(md.layout)} export "
                              f"({'recognised' if md.layout_detected else 'layout given'}){meta}{extra}."))
     source_column = {m.variable: m.column for m in data.matches}
     attention = set(ins.attention_ids)
+    probs.append(_match_problem(data, ins))
     for m in data.matches:
         if m.column is None:
             is_item = m.variable in ins.item_ids
@@ -171,4 +195,26 @@ def validate(data: SurveyData) -> ValidationReport:
                              f"{len(data.unknown_columns)} column(s) are not in the instrument and were kept "
                              f"as they are: {', '.join(data.unknown_columns[:10])}"
                              f"{' ...' if len(data.unknown_columns) > 10 else ''}."))
-    return ValidationReport(source=data.source, n_rows=len(frame), problems=tuple(probs))
+    kinds = {**{i: "item" for i in ins.item_ids}, **{a: "attention_check" for a in attention}}
+    matches = tuple({"kind": kinds.get(m.variable, "respondent"), "variable": m.variable, "column": m.column,
+                     "how": m.how} for m in data.matches)
+    return ValidationReport(source=data.source, n_rows=len(frame), problems=tuple(probs), matches=matches,
+                            extra_columns=tuple(data.unknown_columns))
+
+
+def _match_problem(data: SurveyData, ins) -> Problem:
+    """One sentence on the match: items present and missing, the other variables, the extra columns."""
+    items = set(ins.item_ids)
+    found = [m for m in data.matches if m.variable in items and m.column is not None]
+    how: dict[str, int] = {}
+    for m in found:
+        how[m.how] = how.get(m.how, 0) + 1
+    others = [m for m in data.matches if m.variable not in items]
+    missing = [m.variable for m in data.matches if m.column is None]
+    text = (f"Matched {len(found)} of {len(items)} items ({', '.join(f'{n} by {k}' for k, n in how.items()) or 'none'})"
+            f" and {sum(m.column is not None for m in others)} of {len(others)} other instrument variables")
+    text += f"; not in the file: {', '.join(missing)}" if missing else "; none is missing"
+    extra = data.unknown_columns
+    text += (f"; {len(extra)} extra column(s) not in the instrument: {', '.join(extra[:10])}"
+             f"{' ...' if len(extra) > 10 else ''}." if extra else "; no extra column.")
+    return Problem("info", "match", text)

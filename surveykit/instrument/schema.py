@@ -12,9 +12,18 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
 
-from surveykit._yaml import read_yaml
+from surveykit._yaml import read_yaml, validation_message
 from surveykit.errors import InstrumentError
 
 __all__ = [
@@ -37,10 +46,27 @@ class _Strict(BaseModel):
 
 
 class Text(_Strict):
-    """A text in Chinese (primary) and English."""
+    """A text in Chinese (primary) and English, or one plain string where one language suffices
+    (it then stands for both: ``text: Am indifferent to the feelings of others.``)."""
 
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_language(cls, value: object) -> object:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # YAML reads "name: 2024" as a number
+        if isinstance(value, str):
+            return {"zh": value, "en": value}
+        if not isinstance(value, (dict, Text)):
+            raise ValueError("must be a text: one string, or a mapping {zh: ..., en: ...}")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        return {"anyOf": [{"type": "string", "minLength": 1}, handler(schema)],
+                "description": "one text, or the text in Chinese (zh) and English (en)"}
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -80,6 +106,15 @@ class Scale(_Strict):
     def points(self) -> list[int]:
         return list(range(self.min, self.max + 1))
 
+    @property
+    def options(self) -> list[int]:
+        """The codes in the order a questionnaire lists them: the scale points, then the missing codes.
+
+        Every questionnaire surveykit writes (printed, XLSForm, 问卷星, Qualtrics) uses this
+        order, so an option's position (what a 问卷星 numeric download holds) names its code.
+        """
+        return [*self.points, *sorted(self.missing)]
+
     def reverse(self, value: float) -> float:
         """The reverse-keyed value: ``min + max - value``."""
         return self.min + self.max - value
@@ -93,7 +128,7 @@ class Item(_Strict):
     reverse: bool = False
     scale: str | None = Field(default=None, description="scale key; default: the instrument's default_scale")
     aliases: tuple[str, ...] = ()
-    source: Source
+    source: Source | None = Field(default=None, description="where in the source paper the item comes from")
 
     @field_validator("id")
     @classmethod
@@ -108,8 +143,8 @@ class Construct(_Strict):
 
     code: str
     name: Text
-    definition: Text
-    source: Source
+    definition: Text | None = None
+    source: Source | None = None
     items: tuple[Item, ...] = Field(min_length=3)
 
     @field_validator("code")
@@ -164,13 +199,22 @@ class AttentionCheck(_Strict):
 
 
 class Instrument(_Strict):
-    """A whole questionnaire: scales, constructs with items, respondent variables, attention checks."""
+    """A whole questionnaire: scales, constructs with items, respondent variables, attention checks.
+
+    ``instructions`` (指导语), ``consent`` (知情同意) and ``anonymity`` (匿名与保密声明) are the
+    texts a respondent reads before the first question; they are optional (an instrument
+    without them still loads) and are printed by :func:`surveykit.questionnaire.questionnaire`.
+    """
 
     id: str
     version: str
     title: Text
-    description: Text
-    source: str = Field(description="bibliographic reference of the paper the instrument operationalizes")
+    description: Text | None = None
+    instructions: Text | None = Field(default=None, description="指导语: how to answer, shown before the items")
+    consent: Text | None = Field(default=None, description="informed-consent statement shown to respondents")
+    anonymity: Text | None = Field(default=None, description="anonymity and confidentiality statement")
+    source: str | None = Field(default=None,
+                               description="bibliographic reference of the paper the instrument operationalizes")
     default_scale: str
     scales: dict[str, Scale]
     constructs: tuple[Construct, ...] = Field(min_length=1)
@@ -278,22 +322,28 @@ class Instrument(_Strict):
         return "\n".join(f"{c.code} =~ " + " + ".join(it.id for it in c.items) for c in chosen)
 
 
-def _loc(err: dict) -> str:
-    parts = []
-    for p in err["loc"]:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts) or "(top level)"
-
-
-def _format_validation_error(exc: ValidationError, where: str) -> str:
-    errs = exc.errors()
-    first = errs[0]
-    msg = first["msg"].removeprefix("Value error, ")
-    more = f" ({len(errs) - 1} more problem(s) after this one)" if len(errs) > 1 else ""
-    return f"{where}: key '{_loc(first)}': {msg}. Fix that key in the instrument file{more}."
+_TEXT = "'text: Am indifferent to the feelings of others.' (one language) or 'text: {zh: 我…, en: I…}'"
+EXAMPLES = {
+    # the expected form of a key, shown with the first problem of an instrument file
+    "": ("'constructs: [{code: A, name: Agreeableness, items: [{id: A1, text: Am indifferent to the feelings "
+         "of others., reverse: true}, {id: A2, text: ...}, {id: A3, text: ...}]}]'"),
+    "title": "'title: Big Five Inventory' (one language) or 'title: {zh: 大五人格问卷, en: Big Five Inventory}'",
+    "name": "'name: Agreeableness' (one language) or 'name: {zh: 宜人性, en: Agreeableness}'",
+    "text": _TEXT, "label": _TEXT, "definition": _TEXT, "description": _TEXT,
+    "scales": ("'scales: {agree6: {min: 1, max: 6, labels: {1: Very Inaccurate, 6: Very Accurate}, "
+               "missing: {9: refused}}}'"),
+    "labels": "'labels: {1: Very Inaccurate, 6: Very Accurate}'",
+    "missing": "'missing: {8: do not know, 9: refused}' (codes outside the scale)",
+    "constructs": "'constructs: [{code: A, name: Agreeableness, items: [...]}]' (three or more items each)",
+    "items": "'items: [{id: A1, text: Am indifferent to the feelings of others., reverse: true}, ...]'",
+    "source": "'source: {section: \"2.1\", quote: the sentence the item measures}'",
+    ".source": "'source: Author (year). Title. Journal.'",
+    "default_scale": "'default_scale: agree6' (a key of scales)",
+    "min": "'min: 1' (the lowest point of the scale; 'max: 6' the highest)",
+    "max": "'max: 6' (the highest point of the scale; 'min: 1' the lowest)",
+    "id": "'id: A1' (a letter or _, then letters, digits or _)",
+    "code": "'code: A' (a letter or _, then letters, digits or _)",
+}
 
 
 def instrument_from_dict(data: object, *, where: str = "instrument") -> Instrument:
@@ -306,7 +356,7 @@ def instrument_from_dict(data: object, *, where: str = "instrument") -> Instrume
     try:
         return Instrument.model_validate(data)
     except ValidationError as exc:
-        raise InstrumentError(_format_validation_error(exc, where)) from None
+        raise InstrumentError(validation_message(exc, where, EXAMPLES)) from None
 
 
 def load_instrument(path: str | Path) -> Instrument:

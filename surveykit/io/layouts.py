@@ -35,8 +35,20 @@ declared missing by guess: a numeric download's codes are whatever the survey's 
 numbers or scores were.
 
 The export is recognised when the header has Wenjuanxin's time columns (提交答卷时间
-or 所用时间) and numbered question headers.  ``layout=`` names a layout instead of
-detecting it (``'plain'`` reads the file as an ordinary table).
+or 所用时间) and numbered question headers.
+
+**KoboToolbox** (.xlsx or CSV, usually ``;``-separated; "XML values and headers"):
+the header names each question by its XLSForm ``name``, prefixed with the names of the
+groups it sits in (``block_1/ide_1``, or with another group separator such as ``.``);
+the prefixes are removed, so that the column is named by the question's name, and the
+full header is kept in :attr:`VariableMeta.question` (a name that two groups share keeps
+its prefix).  Kobo's meta columns (start, end, today, deviceid, ``_id``, ``_uuid``,
+``_submission_time``, ``_validation_status``, ``_index``, ...) are kept and listed in
+:attr:`FileMetadata.platform`; ``_id`` is the response id.  The export is recognised by
+its ``_uuid`` and ``_submission_time`` columns.
+
+``layout=`` names a layout instead of detecting it (``'plain'`` reads the file as an
+ordinary table).
 """
 
 from __future__ import annotations
@@ -54,11 +66,11 @@ from surveykit.errors import ReadError
 from surveykit.io.metadata import FileMetadata, PlatformColumns, RawData, VariableMeta
 
 #: Layout names accepted by ``layout=`` (None or ``'auto'`` detects).
-LAYOUTS: tuple[str, ...] = ("plain", "qualtrics", "wjx")
+LAYOUTS: tuple[str, ...] = ("plain", "qualtrics", "wjx", "kobo")
 #: Formats a platform layout applies to.
 LAYOUT_FORMATS: frozenset[str] = frozenset({"csv", "tsv", "xlsx"})
 
-_DISPLAY = {"qualtrics": "Qualtrics", "wjx": "Wenjuanxin (问卷星)"}
+_DISPLAY = {"qualtrics": "Qualtrics", "wjx": "Wenjuanxin (问卷星)", "kobo": "KoboToolbox"}
 
 # -- Qualtrics ----------------------------------------------------------------------------
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:')
@@ -115,6 +127,18 @@ _WJX_QUESTION = re.compile(rf"^\s*(\d+)\s*(?:{_DOT}|(?={_OPEN}))\s*(.*?)\s*$", r
 _WJX_SUBNUMBERED = re.compile(rf"^{_OPEN}\s*\d+\s*{_DOT}\s*(.+?)\s*{_CLOSE}$", re.DOTALL)
 _WJX_BRACKETED = re.compile(rf"^{_OPEN}(.+){_CLOSE}$", re.DOTALL)
 _DASHES = "—－–-"
+# -- KoboToolbox -------------------------------------------------------------------------
+_KOBO_META = (
+    "start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid", "audit",
+    "meta/instanceID", "meta/rootUuid", "meta/deprecatedID", "_id", "_uuid", "_submission_time",
+    "_validation_status", "_notes", "_status", "_submitted_by", "__version__", "_tags", "_index",
+    "_attachments", "_geolocation", "_xform_id_string",
+)
+_KOBO_SIGNATURE = ("_uuid", "_submission_time")
+_KOBO_ID = "_id"
+#: Group separators Kobo offers for the headers of grouped questions.
+_KOBO_SEPARATORS = ("/", ".", ":")
+
 _DURATION = re.compile(
     r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*(?:小时|时))?\s*(?:(?P<m>\d+(?:\.\d+)?)\s*(?:分钟|分))?"
     r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*秒)?\s*$"
@@ -127,7 +151,7 @@ class LayoutPlan:
 
     Parameters
     ----------
-    name : {'plain', 'qualtrics', 'wjx'}
+    name : {'plain', 'qualtrics', 'wjx', 'kobo'}
     detected : bool
         True if recognised from the file, False if given.
     extra_rows : tuple of tuple of str
@@ -213,12 +237,23 @@ def plan_layout(
     rows = [[_cell_text(c) for c in row] for row in following[:2]]
     is_qualtrics = len(rows) == 2 and _looks_like_import_ids(rows[1])
     is_wjx = _looks_like_wjx(header)
+    is_kobo = all(name in header for name in _KOBO_SIGNATURE)
     if layout is None:
         if is_qualtrics:
             return LayoutPlan("qualtrics", True, _aligned(header, rows))
         if is_wjx:
             return LayoutPlan("wjx", True)
+        if is_kobo:
+            return LayoutPlan("kobo", True)
         return PLAIN
+    if layout == "kobo":
+        if not is_kobo:
+            raise ReadError(
+                f"'{path}' does not look like a KoboToolbox export: it has no {' and '.join(_KOBO_SIGNATURE)} "
+                "columns. Export it again from KoboToolbox (\"XML values and headers\", with the meta columns), "
+                "or leave layout= out."
+            )
+        return LayoutPlan("kobo", False)
     if layout == "qualtrics":
         if not is_qualtrics:
             shown = repr(rows[1][:3]) if len(rows) == 2 else "missing"
@@ -304,6 +339,8 @@ def apply_layout(raw: RawData, plan: LayoutPlan, header: Sequence[str], *, first
         return _apply_qualtrics(raw, plan, header)
     if plan.name == "wjx":
         return _apply_wjx(raw, plan, first_row)
+    if plan.name == "kobo":
+        return _apply_kobo(raw, plan)
     return raw
 
 
@@ -535,6 +572,41 @@ def _parse_seconds(text: str) -> float | None:
         return None
     h, m, s = (float(match.group(k) or 0) for k in ("h", "m", "s"))
     return h * 3600 + m * 60 + s
+
+
+# -- KoboToolbox --------------------------------------------------------------------------
+def _kobo_name(header: str) -> str:
+    """A Kobo header without its group prefixes: ``block_1/ide_1`` -> ``ide_1``."""
+    cut = max(header.rfind(sep) for sep in _KOBO_SEPARATORS)
+    return header[cut + 1 :] if cut >= 0 else header
+
+
+def _apply_kobo(raw: RawData, plan: LayoutPlan) -> RawData:
+    columns = [str(c) for c in raw.frame.columns]
+    meta = [c for c in columns if c in _KOBO_META]
+    short = {c: _kobo_name(c) for c in columns if c not in meta}
+    taken = [short[c] for c in short] + meta
+    rename = {c: s for c, s in short.items() if s != c and s and taken.count(s) == 1}
+    kept = sorted(c for c, s in short.items() if s != c and c not in rename)
+    variables = {}
+    for c in columns:
+        vm = raw.metadata.variables[c]
+        name = rename.get(c, c)
+        variables[name] = replace(vm, name=name, question=c if c in rename else vm.question)
+    frame = raw.frame.rename(columns=rename)
+    how = "recognised from its _uuid and _submission_time columns" if plan.detected else "layout='kobo'"
+    notes = [f"Read as a KoboToolbox export ({how})."]
+    if rename:
+        notes.append(
+            f"Removed the group prefixes of {len(rename)} column(s), e.g. '{next(iter(rename))}' is "
+            f"'{next(iter(rename.values()))}'; the full header is kept as the question."
+        )
+    if kept:
+        notes.append(f"Kept the group prefix of {_shown(kept)}: the name without it is used twice.")
+    if meta:
+        notes.append(f"Kept the KoboToolbox meta columns {', '.join(meta)}.")
+    platform = PlatformColumns(tuple(meta), None, _KOBO_ID if _KOBO_ID in columns else None, header_rows=1)
+    return _finish(raw, plan, frame, variables, platform, notes)
 
 
 def _shown(names: list[str], limit: int = 8) -> str:

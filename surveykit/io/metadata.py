@@ -125,7 +125,7 @@ class FileMetadata:
         One entry per column, in column order.
     notes : tuple of str
         What the reader did, in plain sentences (e.g. ``"Detected encoding GB18030."``).
-    layout : {'plain', 'qualtrics', 'wjx'}
+    layout : {'plain', 'qualtrics', 'wjx', 'kobo'}
         The survey-platform layout the file was read with (:mod:`surveykit.io.layouts`);
         ``'plain'``: one header row, every other row a respondent.
     layout_detected : bool

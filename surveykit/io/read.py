@@ -49,10 +49,10 @@ def read_file(
         Sheet name or 0-based position in an .xlsx workbook; the first sheet by default.
     columns : sequence of str, optional
         Read only these columns, in this order.
-    layout : {None, 'auto', 'plain', 'qualtrics', 'wjx'}, optional
+    layout : {None, 'auto', 'plain', 'qualtrics', 'wjx', 'kobo'}, optional
         Survey-platform layout of a .csv/.tsv/.xlsx export (:mod:`surveykit.io.layouts`):
-        None or ``'auto'`` recognises Qualtrics exports (three header rows) and Wenjuanxin
-        (问卷星) exports; ``'plain'`` reads the file as an ordinary table.  The layout
+        None or ``'auto'`` recognises Qualtrics exports (three header rows), Wenjuanxin
+        (问卷星) and KoboToolbox exports; ``'plain'`` reads the file as an ordinary table.  The layout
         used is ``metadata.layout``, its meta columns ``metadata.platform``.
 
     Returns

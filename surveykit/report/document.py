@@ -296,8 +296,8 @@ class _Builder:
         for c in ins.constructs:
             rows = []
             for it in c.items:
-                source = it.source.section
-                if it.source.quote:
+                source = it.source.section if it.source else ""
+                if it.source and it.source.quote:
                     source += f"{mi['quote_sep']}“{it.source.quote}”"
                 rows.append([Cell(it.id), Cell(self.tx(it.text), sub=self.other(it.text)),
                              Cell(mi["mark_reverse"] if it.reverse else mi["mark_forward"]), Cell(source)])
@@ -585,8 +585,9 @@ class _Builder:
         mv, mf = self.m["invariance"], self.m["fit_names"]
         self.judged_any = False
         rows = []
+        names = {**mv["levels"], **(mv["ordinal_levels"] if inv.ordinal else {})}
         for lv in inv.table:
-            rows.append([Cell(mv["levels"].get(lv.level, lv.level)),
+            rows.append([Cell(names.get(lv.level, lv.level)),
                          Cell(f"{num(lv.chisq, 2)} ({integer(lv.df)})", numeric=True),
                          self.judged("cfi", lv.cfi), self.judged("rmsea", lv.rmsea), self.judged("srmr", lv.srmr),
                          self.judged("delta_cfi", lv.delta_cfi) if lv.delta_cfi is not None
@@ -595,7 +596,14 @@ class _Builder:
                          else Cell("—", numeric=True),
                          Cell(f"{num(lv.chisq_diff, 2)} ({integer(lv.df_diff)}), p {p_eq(lv.pvalue_diff)}"
                               if lv.chisq_diff is not None else "—", numeric=True)])
-        notes = [mv["note"].format(group=inv.group)] + ([self.mark_note()] if self.judged_any else [])
+        notes = [mv["note"].format(group=inv.group)]
+        if inv.fit_indices in mv["indices"]:
+            notes.append(mv["indices"][inv.fit_indices].format(estimator=inv.estimator))
+        if inv.difference_test:
+            notes.append(mv["difference"].format(method=inv.difference_test))
+        if inv.ordinal:
+            notes.append(mv["ordinal"].format(parameterization=inv.parameterization, citation=inv.identification))
+        notes += [self.mark_note()] if self.judged_any else []
         return Section("invariance", self.m["sections"]["invariance"], [
             Table("invariance", mv["caption"], [mv["level"], f"{mf['chisq']} (df)", mf["cfi"], mf["rmsea"], mf["srmr"],
                                                 "ΔCFI", "ΔRMSEA", mv["chisq_diff"]], rows, notes=notes),

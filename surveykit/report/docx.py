@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from surveykit.errors import check_option
 from surveykit.report.document import Document, Table
 
-__all__ = ["render_docx", "normalize_zip", "FIXED_TIME"]
+__all__ = ["render_docx", "normalize_zip", "set_fonts", "FIXED_TIME", "LATIN_FONT", "EAST_ASIA_FONT"]
 
 FIXED_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -47,7 +47,7 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _set_fonts(rpr_owner, size_pt: float | None = None, lang: str = "zh") -> None:
+def set_fonts(rpr_owner, size_pt: float | None = None, lang: str = "zh") -> None:
     """Latin and East Asian font names (and language tags) on a style's or run's rPr."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -292,7 +292,7 @@ def render_docx(doc: Document, images: dict[str, bytes], *, table_style: str = "
         setattr(sec, side, Cm(2.5))
     normal = d.styles["Normal"]
     normal.font.size = Pt(10.5)
-    _set_fonts(normal.element, lang=doc.lang)
+    set_fonts(normal.element, lang=doc.lang)
     from docx.enum.style import WD_STYLE_TYPE
 
     tstyle = d.styles.add_style(TABLE_STYLE_NAME, WD_STYLE_TYPE.PARAGRAPH)
@@ -303,7 +303,7 @@ def render_docx(doc: Document, images: dict[str, bytes], *, table_style: str = "
     tstyle.paragraph_format.line_spacing = 1.0
     for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
         st = d.styles[name]
-        _set_fonts(st.element, lang=doc.lang)
+        set_fonts(st.element, lang=doc.lang)
         st.font.color.rgb = None
     # the document defaults too, so that text in any style gets the East Asian font
     from docx.oxml.ns import qn
@@ -312,7 +312,7 @@ def render_docx(doc: Document, images: dict[str, bytes], *, table_style: str = "
     if defaults is not None:
         rpr_default = defaults.find(qn("w:rPrDefault"))
         if rpr_default is not None:
-            _set_fonts(rpr_default, lang=doc.lang)
+            set_fonts(rpr_default, lang=doc.lang)
 
     cp = d.core_properties
     cp.title = doc.title

@@ -30,7 +30,7 @@ __all__ = ["write_report", "render_html", "render_markdown", "render_document", 
            "TABLE_STYLES", "PATH_LAYOUTS"]
 
 SECTIONS = SECTION_ORDER
-FORMATS = ("html", "md", "json", "docx", "tex")
+FORMATS = ("html", "md", "json", "docx", "tex", "pdf")
 TABLE_STYLES = ("apa", "cn")
 PATH_LAYOUTS = ("layered", "graphviz", "auto")
 
@@ -109,7 +109,9 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     """Write the report files into ``out_dir`` (created if needed).
 
     ``results.json`` and ``manifest.json`` are always written; ``formats`` chooses the readable
-    reports (html, md, docx).  When any of them is asked for, the figures are written to
+    reports (html, md, docx, and pdf: the Word report converted by LibreOffice, see
+    :mod:`surveykit.report.pdf`; its dates and ID are fixed, so the same report gives the same PDF
+    on one LibreOffice installation).  When any of them is asked for, the figures are written to
     ``figures/`` as SVG and 300-dpi PNG (the HTML embeds the SVG, Markdown links the files,
     Word embeds the PNG).  ``table_style`` ('apa' or 'cn', the Chinese three-line table) styles
     the Word tables; ``convention`` names the profile of cut-offs (``conventions.yaml``);
@@ -139,7 +141,7 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
         ) from None
 
     figures: list[RenderedFigure] = []
-    if any(f in formats for f in ("html", "md", "docx")):
+    if any(f in formats for f in ("html", "md", "docx", "pdf")):
         figures = render_figures(record, lang, profile, path_layout=path_layout)
     files: list[tuple[str, bytes]] = []
     for f in figures:
@@ -151,12 +153,18 @@ def write_report(results: dict, manifest: dict, out_dir: Path, *, lang: str = "z
     if "md" in formats:
         md = render_markdown(record, lang, convention=convention, figures=figures, manifest=manifest)
         top.append(("report.md", md.encode("utf-8")))
-    if "docx" in formats:
+    if "docx" in formats or "pdf" in formats:
         from surveykit.report.docx import render_docx
 
         doc = render_document(record, lang, convention=convention, figures=figures, manifest=manifest,
                               inline=False)
-        top.append(("report.docx", render_docx(doc, {f.png_name: f.png for f in figures}, table_style=table_style)))
+        word = render_docx(doc, {f.png_name: f.png for f in figures}, table_style=table_style)
+        if "docx" in formats:
+            top.append(("report.docx", word))
+        if "pdf" in formats:
+            from surveykit.report.pdf import docx_to_pdf
+
+            top.append(("report.pdf", docx_to_pdf(word, name="report")))
     if "tex" in formats:
         from surveykit.report.latex import render_latex
 

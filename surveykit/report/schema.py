@@ -73,12 +73,31 @@ class Problem(_Model):
     rows: list[int] = Field(default_factory=list)
 
 
+class VariableMatch(_Model):
+    """One instrument variable and the data column it was found in (None: not found)."""
+
+    kind: str
+    variable: str
+    column: str | None
+    how: str | None
+
+
+class ColumnMatch(_Model):
+    """How the instrument's variables were matched to the data's columns."""
+
+    items_present: list[str]
+    items_missing: list[str]
+    extra_columns: list[str]
+    columns: list[VariableMatch]
+
+
 class Validation(_Model):
     """:meth:`surveykit.data.ValidationReport.to_dict`."""
 
     source: str | None
     n_rows: int
     ok: bool
+    match: ColumnMatch | None = None
     problems: list[Problem]
 
 
@@ -109,14 +128,14 @@ class ItemInfo(_Model):
     id: str
     text: Bilingual
     reverse: bool
-    source: Source
+    source: Source | None
 
 
 class ConstructInfo(_Model):
     code: str
     name: Bilingual
-    definition: Bilingual
-    source: Source
+    definition: Bilingual | None
+    source: Source | None
     items: list[ItemInfo]
 
 
@@ -124,7 +143,7 @@ class InstrumentInfo(_Model):
     id: str
     version: str
     title: Bilingual
-    source: str
+    source: str | None
     scale: ScaleInfo
     constructs: list[ConstructInfo]
 
@@ -362,6 +381,7 @@ class Parameter(_Row):
     ci_upper: Num = None
     std_lv: Num = None
     std_all: Num = None
+    std_nox: Num = None  # lavaan's std.nox: as std_all, the exogenous covariates in their own scale
 
 
 class FitMeasures(_Model):
@@ -385,10 +405,12 @@ class FitMeasures(_Model):
 
 
 class ModIndex(_Row):
+    group: int | None = None
     mi: Num
     epc: Num
     sepc_lv: Num = None
     sepc_all: Num = None
+    sepc_nox: Num = None
 
 
 class ValidityRow(_Model):
@@ -569,6 +591,9 @@ class Hypothesis(_Model):
 
 class InvarianceLevel(_Fit):
     level: str
+    chisq_scaled: Num = None  # robust estimators: the scaled statistic of the level
+    df_scaled: Num = None
+    pvalue_scaled: Num = None
     chisq_diff: Num
     df_diff: Num
     pvalue_diff: Num
@@ -598,6 +623,13 @@ class Invariance(_Model):
     table: list[InvarianceLevel]
     released: dict[str, list[str]]
     latent_means: list[LatentMean]
+    estimator: str = "ML"
+    ordinal: bool = False
+    parameterization: str = ""  # ordinal sequence: delta or theta
+    fit_indices: str = "standard"  # the CFI/TLI/RMSEA the decisions compare: standard, robust or scaled
+    difference_test: str = ""
+    identification: str = ""  # ordinal sequence: Wu & Estabrook (2016)
+    syntax: dict[str, str] = {}  # ordinal sequence: the lavaan syntax of every level
 
 
 class PowerRow(_Model):

@@ -21,137 +21,23 @@ values hang with std.lv, and its cost grows steeply with model size; see issue n
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import optimize as sp_optimize
 from scipy.linalg.lapack import dpotrf as _potrf
 from scipy.linalg.lapack import dpotrs as _potrs
 from scipy.linalg.lapack import dtrtri as _trtri
 
-from surveykit.errors import (
-    ConvergenceWarning,
-    DataError,
-    EstimationError,
-    MissingDataWarning,
-    NonPositiveDefiniteWarning,
-)
+from surveykit.errors import ConvergenceWarning, EstimationError, NonPositiveDefiniteWarning
 from surveykit.sem.partable import ParTable
-from surveykit.sem.ram import EntryDerivatives, RamModel, ml_discrepancy
+from surveykit.sem.ram import EntryDerivatives, RamModel
+from surveykit.sem.samplestats import GroupMoments, SampleMoments
 
-__all__ = ["GroupMoments", "SampleMoments", "sample_moments", "starting_values", "optimize", "optimize_ml",
-           "information", "standard_vcov", "expected_vcov", "Optimum"]
-
-
-@dataclass(frozen=True)
-class GroupMoments:
-    cov: np.ndarray  # N divisor
-    mean: np.ndarray
-    nobs: int
-    data: np.ndarray | None = None  # the complete rows used (n, p), for resampling
-
-
-@dataclass(frozen=True)
-class SampleMoments:
-    names: tuple[str, ...]
-    groups: tuple[GroupMoments, ...]
-    n_total: int
-    group_labels: tuple[str, ...] = ("1",)
-
-    # single-group shorthands (group 1)
-    @property
-    def cov(self) -> np.ndarray:
-        return self.groups[0].cov
-
-    @property
-    def mean(self) -> np.ndarray:
-        return self.groups[0].mean
-
-    @property
-    def data(self) -> np.ndarray | None:
-        return self.groups[0].data
-
-    @property
-    def nobs(self) -> int:
-        return int(sum(g.nobs for g in self.groups))
-
-
-def _group_stats(x: np.ndarray, names: tuple[str, ...], where: str) -> GroupMoments:
-    n = x.shape[0]
-    if n <= len(names):
-        raise DataError(
-            f"Only {n} complete rows{where} for {len(names)} model variables; the covariance matrix "
-            "cannot be estimated. Collect more data or use fewer variables."
-        )
-    mean = x.mean(axis=0)
-    xc = x - mean
-    cov = xc.T @ xc / n
-    const = [names[i] for i in np.flatnonzero(np.diag(cov) <= 0)]
-    if const:
-        raise DataError(f"Model variable(s) {', '.join(const)} have zero variance{where}; remove them.")
-    eig = np.linalg.eigvalsh(cov)
-    if eig.min() <= 1e-12 * eig.max():
-        raise DataError(
-            f"The sample covariance matrix of the model variables{where} is not positive definite "
-            f"(smallest eigenvalue {eig.min():.3g}); some variables are linear combinations of others. "
-            "Remove redundant variables."
-        )
-    return GroupMoments(cov=cov, mean=mean, nobs=n, data=x)
-
-
-def sample_moments(frame: pd.DataFrame, names: tuple[str, ...], group: str | None = None,
-                   *, unbiased: bool = False) -> SampleMoments:
-    """Listwise-complete sample moments (covariance with divisor N, or N - 1 when ``unbiased``,
-    as lavaan uses for GLS and ULS; means) per group."""
-    missing = [n for n in names if n not in frame.columns]
-    if missing:
-        raise DataError(
-            f"The model uses variable(s) {', '.join(missing)} that are not columns of the data; "
-            "check the spelling in the model or the data."
-        )
-    sub = frame[list(names)]
-    non_numeric = [c for c, dt in zip(names, sub.dtypes) if not pd.api.types.is_numeric_dtype(dt)]
-    if non_numeric:
-        raise DataError(
-            f"Model variable(s) {', '.join(non_numeric)} are not numeric; recode them to numbers."
-        )
-    x = sub.to_numpy(dtype=float)
-    n_total = x.shape[0]
-    ok = ~np.isnan(x).any(axis=1)
-    if group is not None:
-        if group not in frame.columns:
-            raise DataError(f"The group variable {group!r} is not a column of the data.")
-        gcol = frame[group]
-        ok &= gcol.notna().to_numpy()
-    n = int(ok.sum())
-    if n < n_total:
-        warnings.warn(
-            f"{n_total - n} of {n_total} rows had missing values on model variables"
-            f"{' or the group variable' if group is not None else ''} and were dropped (missing='listwise').",
-            MissingDataWarning,
-            stacklevel=4,
-        )
-    if group is None:
-        out = SampleMoments(names=tuple(names), groups=(_group_stats(x[ok], names, ""),), n_total=n_total)
-        return _unbias(out) if unbiased else out
-    gvals = gcol.to_numpy()
-    # groups in order of first appearance, as lavaan
-    labels = list(dict.fromkeys(gvals[ok].tolist()))
-    if len(labels) < 2:
-        raise DataError(f"The group variable {group!r} has fewer than two groups in the complete rows.")
-    stats_ = tuple(_group_stats(x[ok & (gvals == g)], names, f" in group {g!r}") for g in labels)
-    out = SampleMoments(names=tuple(names), groups=stats_, n_total=n_total,
-                        group_labels=tuple(str(g) for g in labels))
-    return _unbias(out) if unbiased else out
-
-
-def _unbias(sm: SampleMoments) -> SampleMoments:
-    groups = tuple(dataclasses.replace(g, cov=g.cov * g.nobs / (g.nobs - 1)) for g in sm.groups)
-    return dataclasses.replace(sm, groups=groups)
+__all__ = ["starting_values", "optimize", "optimize_ml", "minimize_scoring", "expected_vcov", "Optimum",
+           "ml_hessian_total"]
 
 
 def _lv_starts(pt: ParTable, names: tuple[str, ...], n_obs: int, rows: list[tuple], s: np.ndarray):
@@ -169,30 +55,39 @@ def _lv_starts(pt: ParTable, names: tuple[str, ...], n_obs: int, rows: list[tupl
         inds = [r[2] for r in lv_rows if r[2] in idx and idx[r[2]] < n_obs]
         fixed_rows = [r for r in lv_rows if r[3] == 0]
         marker = fixed_rows[0][2] if fixed_rows else None
-        if marker is None or marker not in inds:
-            # std.lv: loadings about 0.7 SD, variance 1
-            for r in inds:
-                lam[(lv, r)] = 0.7 * np.sqrt(s[idx[r], idx[r]])
-            lv_var[lv] = 1.0
+        std_lv = marker is None or marker not in inds
+        if not inds:
+            lv_var[lv] = 1.0 if std_lv else 0.05
             continue
-        m = idx[marker]
-        others = [idx[r] for r in inds if r != marker]
+        # std.lv: the first indicator serves as the reference, and the loadings are rescaled by the
+        # factor's standard deviation below, so their signs follow the first indicator (lavaan)
+        ref = inds[0] if std_lv else marker
+        ref_value = 1.0 if std_lv else float(fixed_rows[0][4])
+        m = idx[ref]
+        others = [idx[r] for r in inds if r != ref]
         for r in inds:
             j = idx[r]
-            if r == marker:
-                lam[(lv, r)] = float(fixed_rows[0][4])
+            if r == ref:
+                lam[(lv, r)] = ref_value
                 continue
             ratios = [s[j, k] / s[m, k] for k in others if k != j and abs(s[m, k]) > 1e-8]
             lam[(lv, r)] = (float(statistics.median(ratios)) if ratios
                             else float(np.sign(s[j, m]) * np.sqrt(s[j, j] / s[m, m])))
         covs = [s[m, k] / lam[(lv, names[k])] for k in others if abs(lam[(lv, names[k])]) > 1e-8]
         v = float(statistics.median(covs)) if covs else 0.5 * s[m, m]
-        lv_var[lv] = max(v, 0.05)
+        v = max(v, 0.05)
+        if std_lv:
+            for r in inds:
+                lam[(lv, r)] *= np.sqrt(v)
+            v = 1.0
+        lv_var[lv] = v
     return lam, lv_var
 
 
-def starting_values(pt: ParTable, model: RamModel, s: np.ndarray | SampleMoments) -> np.ndarray:
-    """Starting values in the spirit of lavaan's defaults (see module docstring).
+def starting_values(pt: ParTable, model: RamModel, s: np.ndarray | SampleMoments, *,
+                    user_starts: bool = True) -> np.ndarray:
+    """Starting values in the spirit of lavaan's defaults (see module docstring), with the user's
+    ``start()`` values unless ``user_starts`` is False.
 
     ``s`` is the group-1 covariance matrix or the SampleMoments of all groups.
     """
@@ -212,8 +107,12 @@ def starting_values(pt: ParTable, model: RamModel, s: np.ndarray | SampleMoments
             k = int(free) - 1
             if k < 0 or have[k]:
                 continue
-            if np.isfinite(start):
+            if user_starts and np.isfinite(start):
                 val = float(start)
+            elif op == "|":
+                val = float(gm.thresholds[idx[lhs]][int(rhs[1:]) - 1]) if gm.thresholds else 0.0
+            elif op == "~*~":
+                val = 1.0
             elif op == "=~":
                 val = lam.get((lhs, rhs), 1.0)
             elif op == "~":
@@ -240,43 +139,20 @@ class Optimum:
     message: str
 
 
-Estimator = str  # "ML" | "GLS" | "ULS"
-
-
-def group_discrepancy(model: RamModel, theta: np.ndarray, gm: GroupMoments, estimator: str,
-                      logdet_s: float, s_inv: np.ndarray | None) -> float:
-    """One group's discrepancy F_g (inf when Sigma is not positive definite for ML)."""
-    sigma, _, _ = model.implied(theta)
-    if estimator == "ML":
-        dev = (gm.mean - model.implied_means(theta)[: model.n_obs_vars]) if model.meanstructure else None
-        return ml_discrepancy(sigma, gm.cov, logdet_s, dev)
-    r = gm.cov - sigma
-    v = s_inv @ r if estimator == "GLS" else r
-    return float(0.5 * np.einsum("ij,ji->", v, v))
-
-
-def group_pieces(model: RamModel, theta: np.ndarray, gm: GroupMoments, estimator: str,
-                 s_inv: np.ndarray | None, *, hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-    """Gradient of F_g and its Gauss-Newton (expected) Hessian ``H_g`` (None unless ``hessian``).
-
-    ML: ``g = tr(W dSigma) - 2 d' Sigma^-1 dmu`` with ``W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1``,
-    ``H = tr(Sigma^-1 dS_i Sigma^-1 dS_j) + 2 dmu_i' Sigma^-1 dmu_j``.
-    GLS/ULS: ``F = 1/2 tr((V (S - Sigma))^2)`` with ``V = S^-1`` or ``I``;
-    ``g = -tr(V (S - Sigma) V dSigma)``, ``H = tr(V dS_i V dS_j)``.
-
-    Both come from the factored derivatives (:meth:`RamModel.entry_derivatives`): the cost is
+def group_pieces(model: RamModel, theta: np.ndarray, gm: GroupMoments, *,
+                 hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient of the ML discrepancy F_g and its Gauss-Newton (expected) Hessian ``H_g`` (None
+    unless ``hessian``): ``g = tr(W dSigma) - 2 d' Sigma^-1 dmu`` with
+    ``W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1``, ``H = tr(Sigma^-1 dS_i Sigma^-1 dS_j) +
+    2 dmu_i' Sigma^-1 dmu_j``, from the factored derivatives (:meth:`RamModel.entry_derivatives`):
     O(p x entries^2), not the O(p^2 x n_par^2) of traces over a stack of dSigma matrices.
     """
     sigma, _, _ = model.implied(theta)
     ed = model.entry_derivatives(theta)
-    if estimator == "ML":
-        sinv = np.linalg.inv(sigma)
-        dev = (gm.mean - model.implied_means(theta)[: model.n_obs_vars]) if model.meanstructure else None
-        g, _ = _ml_gradient(ed, sinv, gm.cov, dev)
-        return g, (ed.information(sinv, sinv if dev is not None else None) if hessian else None)
-    vm = s_inv if estimator == "GLS" else np.eye(len(sigma))
-    r = vm @ (gm.cov - sigma) @ vm
-    return -ed.gradient(r), (ed.information(vm) if hessian else None)
+    sinv = np.linalg.inv(sigma)
+    dev = (gm.mean - model.implied_means(theta)[: model.n_obs_vars]) if model.meanstructure else None
+    g, _ = _ml_gradient(ed, sinv, gm.cov, dev)
+    return g, (ed.information(sinv, sinv if dev is not None else None) if hessian else None)
 
 
 def _ml_gradient(ed: EntryDerivatives, sinv: np.ndarray, cov: np.ndarray,
@@ -381,7 +257,8 @@ def optimize(
     hessian0: np.ndarray | None = None,
     start_point: _MLPoint | None = None,
 ) -> Optimum:
-    """Minimize ``sum_g (n_g/N) F_g`` by Fisher scoring with step halving (L-BFGS-B fallback).
+    """Minimize the ML discrepancy ``sum_g (n_g/N) F_g`` by Fisher scoring with step halving and
+    Newton steps near the optimum (L-BFGS-B fallback).
     ``xtol`` > 0 also stops when no parameter moved by more than ``xtol`` in the last step
     (the refits of resampling use it).  ``start_point`` (single-group ML without a mean
     structure): :func:`ml_point` at ``theta0`` computed once for many refits from it."""
@@ -425,27 +302,7 @@ def optimize(
                                 partial_hessian=True, observed=not any(m.meanstructure for m in models),
                                 hessian0=hessian0)
 
-    s_invs = [np.linalg.inv(gm.cov) if estimator == "GLS" else None for gm in sm.groups]
-
-    def f_ls(th: np.ndarray) -> float:
-        total = 0.0
-        for wg, model, gm, ld, si in zip(w, models, sm.groups, logdets, s_invs):
-            val = group_discrepancy(model, th, gm, estimator, ld, si)
-            if not np.isfinite(val):
-                return np.inf
-            total += wg * val
-        return total
-
-    def pieces_ls(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        g_tot = np.zeros(len(th))
-        h_tot = np.zeros((len(th), len(th)))
-        for wg, model, gm, si in zip(w, models, sm.groups, s_invs):
-            g, h = group_pieces(model, th, gm, estimator, si)
-            g_tot += wg * g
-            h_tot += wg * h
-        return g_tot, h_tot
-
-    return minimize_scoring(f_ls, pieces_ls, theta0, max_iter=max_iter, gtol=gtol, xtol=xtol, fallback=fallback)
+    raise ValueError(f"optimize() is the maximum-likelihood fast path, not {estimator!r}; see sem.discrepancy")
 
 
 def _solve_pd(h: np.ndarray, g: np.ndarray, ridge: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -614,7 +471,7 @@ def expected_hessian_factor(model: RamModel, theta: np.ndarray) -> np.ndarray | 
     positive definite."""
     sigma, _, _ = model.implied(theta)
     gm = GroupMoments(cov=sigma, mean=np.zeros(len(sigma)), nobs=1)
-    _, h = group_pieces(model, theta, gm, "ML", None)
+    _, h = group_pieces(model, theta, gm)
     c, info = _potrf(h, lower=False, clean=False)
     return c if info == 0 else None
 
@@ -639,48 +496,33 @@ def optimize_ml(model: RamModel, theta0: np.ndarray, s: np.ndarray, **kwargs) ->
     return optimize([model], theta0, SampleMoments(names=(), groups=(gm,), n_total=1), **kwargs)
 
 
-def information(models, theta: np.ndarray, sm: SampleMoments, estimator: str = "ML") -> np.ndarray:
-    """Total expected (Gauss-Newton) information.
+def ml_hessian_total(models, theta: np.ndarray, sm: SampleMoments) -> np.ndarray:
+    """The Hessian of lavaan's ML objective ``sum_g (n_g/N) F_g / 2`` (the observed information per
+    observation): analytic (:meth:`RamModel.ml_hessian`) without a mean structure, else the
+    Jacobian of the analytic gradient by central differences."""
+    n_all = sm.nobs
+    k = len(theta)
+    if not any(m.meanstructure for m in models):
+        total = np.zeros((k, k))
+        for model, gm in zip(models, sm.groups):
+            A, S = model.matrices(theta)
+            B = model.inverse(A)
+            sigma = (B @ S @ B.T)[: model.n_obs_vars, : model.n_obs_vars]
+            sinv = np.linalg.inv(sigma)
+            ed = model.entry_derivatives(theta, B, S)
+            _, w = _ml_gradient(ed, sinv, gm.cov, None)
+            total += gm.nobs / n_all * 0.5 * model.ml_hessian(ed, B, S, sinv, w)
+        return (total + total.T) / 2.0
 
-    ML: ``sum_g n_g/2 H_g``; GLS: ``sum_g (n_g - 1)/2 H_g`` (Wishart, as lavaan); ULS:
-    lavaan's "standard" information ``sum_g (n_g - 1) Delta' Delta`` over the non-duplicated
-    covariance elements (weight matrix I).
-    """
-    total = np.zeros((len(theta), len(theta)))
-    for model, gm in zip(models, sm.groups):
-        if estimator == "ULS":
-            d_sigma, _ = model.derivatives(theta)
-            iu = np.triu_indices(model.n_obs_vars)
-            delta = d_sigma[:, iu[0], iu[1]]
-            total += (gm.nobs - 1) * delta @ delta.T
-            continue
-        si = np.linalg.inv(gm.cov) if estimator == "GLS" else None
-        _, h = group_pieces(model, theta, gm, estimator, si)
-        total += (gm.nobs - (1 if estimator == "GLS" else 0)) / 2.0 * h
-    return total
+    def gradient(th: np.ndarray) -> np.ndarray:
+        g = np.zeros(k)
+        for model, gm in zip(models, sm.groups):
+            g += gm.nobs / n_all * 0.5 * group_pieces(model, th, gm, hessian=False)[0]
+        return g
 
+    from surveykit.sem.discrepancy import numerical_hessian
 
-def _check_singular(info: np.ndarray) -> bool:
-    eig = np.linalg.eigvalsh(info)
-    if eig.size and eig.min() <= 1e-10 * max(eig.max(), 1e-300):
-        warnings.warn(
-            "The information matrix is singular (smallest eigenvalue "
-            f"{eig.min():.3g}): the model may not be identified; standard errors are not available.",
-            NonPositiveDefiniteWarning,
-            stacklevel=4,
-        )
-        return True
-    return False
-
-
-def standard_vcov(models, theta: np.ndarray, sm: SampleMoments, estimator: str = "ML") -> np.ndarray:
-    """Standard (non-robust) covariance matrix of the estimates: the inverse of
-    :func:`information` (for ULS this reproduces lavaan's "standard" standard errors, which
-    treat the identity weight matrix as if it were optimal)."""
-    info = information(models, theta, sm, estimator)
-    if _check_singular(info):
-        return np.full_like(info, np.nan)
-    return np.linalg.inv(info)
+    return numerical_hessian(gradient, theta)
 
 
 def expected_vcov(model: RamModel, theta: np.ndarray, nobs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -691,9 +533,13 @@ def expected_vcov(model: RamModel, theta: np.ndarray, nobs: int) -> tuple[np.nda
     """
     sigma, _, _ = model.implied(theta)
     gm = GroupMoments(cov=sigma, mean=np.zeros(len(sigma)), nobs=nobs)
-    sm = SampleMoments(names=(), groups=(gm,), n_total=nobs)
-    info = information([model], theta, sm, "ML")
-    h = info * 2.0 / nobs
-    if _check_singular(info):
+    _, h = group_pieces(model, theta, gm)
+    info = nobs / 2.0 * h
+    eig = np.linalg.eigvalsh(info)
+    if eig.size and eig.min() <= 1e-10 * max(eig.max(), 1e-300):
+        warnings.warn(
+            "The information matrix is singular (smallest eigenvalue "
+            f"{eig.min():.3g}): the model may not be identified; standard errors are not available.",
+            NonPositiveDefiniteWarning, stacklevel=3)
         return np.full_like(info, np.nan), h
     return np.linalg.inv(info), h

@@ -1,15 +1,31 @@
-"""The parameter table: one row per model parameter, free or fixed (lavaan's central structure).
+"""Step 2 of a fit: the parameter table, one row per model parameter, free or fixed (lavaan's
+``lavaanify`` with the defaults of ``cfa()``/``sem()``/``growth()``).
 
-Model syntax compiles to this table with lavaan's defaults for ``cfa()``/``sem()``
-(``auto.fix.first``, ``auto.var``, ``auto.cov.lv.x``, ``auto.cov.y``, ``fixed.x``); the
-instrument's measurement model and structural paths are rows of it, and it prints before
-anything is estimated.  Columns: ``id, lhs, op, rhs, user, free, ustart, start, label, exo,
-line``.  ``free`` is the 1-based index of the free parameter (shared labels share an index,
-which is how equality constraints are expressed), 0 for fixed rows.
+Rows: the user's rows in syntax order, then lavaan's defaults (``lav_partable_flat``):
+thresholds of ordinal indicators (``auto.th``), residual variances of the observed
+variables that are not fixed covariates and variances of the latent variables
+(``auto.var``), covariances among exogenous latent variables (``auto.cov.lv.x``) and among
+pure outcomes (``auto.cov.y``), the (co)variances of observed exogenous covariates
+(fixed at their sample values under ``fixed.x``, free otherwise), scaling factors of ordinal
+indicators (``~*~``, ``auto.delta``), and with a mean structure the intercepts and latent
+means; then the same for every other group.  The marker loading of every factor is fixed
+at 1 (``auto.fix.first``) unless ``std_lv``, the residual variance of a single indicator is
+fixed at 0 (``auto.fix.single``), intercepts follow ``int.ov.free``/``int.lv.free``.
+
+Equality constraints are equality classes of lavaan's parameter labels
+(``lav_partable_labels``): a user label, shared by rows, a ``c(...)`` vector of per-group
+labels, ``equal("f=~x1")``, a simple ``a == b`` constraint, and ``group_equal`` (every row of
+a kind in groups 2.. labelled like its group-1 row, except those named in
+``group_partial``).  A class with a fixed member is fixed; otherwise its rows share one free
+index (column ``free``, 1-based; 0 for fixed rows).  Columns: ``id, lhs, op, rhs, group,
+user, free, ustart, start, label, exo, line``; ``ustart`` is the fixed value of a fixed row
+(NaN for free rows and for fixed.x rows until the sample statistics fill them).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -18,9 +34,67 @@ import numpy as np
 import pandas as pd
 
 from surveykit.errors import ModelSpecificationError
+from surveykit.sem.options import GROUP_EQUAL, Options, resolve_options
 from surveykit.sem.syntax import SyntaxRow, parse_syntax
 
-__all__ = ["ParTable", "build_partable", "observed_names"]
+__all__ = ["ParTable", "VarNames", "build_partable", "lavaanify", "observed_names", "variable_names"]
+
+
+@dataclass(frozen=True)
+class VarNames:
+    """lavaan's variable classification (``lav_partable_vnames``) of a model's rows."""
+
+    ov: tuple[str, ...]  # observed: indicators, then outcomes, then covariates, then the rest
+    lv: tuple[str, ...]
+    ov_ind: tuple[str, ...]
+    ov_x: tuple[str, ...]  # exogenous observed covariates (candidates for fixed.x)
+    ov_y: tuple[str, ...]  # pure observed outcomes
+    lv_x: tuple[str, ...]  # exogenous latent variables
+    lv_y: tuple[str, ...]  # pure latent outcomes
+    ov_ord: tuple[str, ...]  # observed with user thresholds (|)
+    eqs_y: tuple[str, ...]
+    demoted_x: tuple[str, ...] = ()  # covariates with user (co)variance/intercept rows: treated as random
+
+    @property
+    def ov_nox(self) -> tuple[str, ...]:
+        return tuple(v for v in self.ov if v not in self.ov_x)
+
+
+def _unique(seq) -> list[str]:
+    return list(dict.fromkeys(x for x in seq if x))
+
+
+def variable_names(rows: list[SyntaxRow]) -> VarNames:
+    """Classify the variables of ``rows`` (without ``:=`` and ``==`` rows) as lavaan does."""
+    lv = _unique(r.lhs for r in rows if r.op == "=~")
+    eqs_y = _unique(r.lhs for r in rows if r.op == "~")
+    eqs_x = _unique(r.rhs for r in rows if r.op == "~")
+    v_ind = _unique(r.rhs for r in rows if r.op == "=~")
+    ov_ind = [v for v in v_ind if v not in lv]
+    ov_y_eq = [v for v in eqs_y if v not in lv and v not in ov_ind]
+    ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y_eq]
+    ov_cov = [r.lhs for r in rows if r.op == "~~" and r.lhs not in lv] + [
+        r.rhs for r in rows if r.op == "~~" and r.rhs not in lv]
+    ov_int = [r.lhs for r in rows if r.op in ("~1", "|") and r.lhs not in lv]
+    tmp = _unique(ov_ind + ov_y_eq + ov_x)
+    ov = tmp + [v for v in _unique(ov_cov + ov_int) if v not in tmp]
+    user_vars = {r.lhs for r in rows if r.op in ("~1", "~~")} | {r.rhs for r in rows if r.op == "~~"}
+    demoted = tuple(v for v in ov_x if v in user_vars)
+    ov_x = [v for v in ov_x if v not in user_vars]
+    lv_x = [v for v in lv if v not in v_ind and v not in eqs_y]
+    ov_y = [v for v in ov if v in eqs_y and v not in v_ind and v not in eqs_x and v not in lv]
+    lv_y = [v for v in lv if v in eqs_y and v not in v_ind and v not in eqs_x]
+    ov_ord = [v for v in ov if v in {r.lhs for r in rows if r.op == "|"}]
+    return VarNames(ov=tuple(ov), lv=tuple(lv), ov_ind=tuple(ov_ind), ov_x=tuple(ov_x), ov_y=tuple(ov_y),
+                    lv_x=tuple(lv_x), lv_y=tuple(lv_y), ov_ord=tuple(ov_ord), eqs_y=tuple(eqs_y),
+                    demoted_x=demoted)
+
+
+def observed_names(model: str) -> tuple[str, ...]:
+    """The observed variables of lavaan syntax, in lavaan's order (indicators, outcomes,
+    covariates, others), without building the table (syntax errors are raised as there)."""
+    rows = [r for r in parse_syntax(model) if r.op not in (":=", "==")]
+    return variable_names(rows).ov
 
 
 @dataclass(frozen=True)
@@ -37,10 +111,17 @@ class ParTable:
     meanstructure: bool = False
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    ov_ord: tuple[str, ...] = ()
+    parameterization: str = "delta"
+    ov_exo: tuple[str, ...] = ()  # exogenous observed covariates whatever fixed.x (lavaan's vnames "ov.x")
 
     @cached_property
     def n_free(self) -> int:
-        return int(self.table["free"].max()) if len(self.table) else 0
+        return int(self.table["free"].max()) if len(self.table) and self.table["free"].max() > 0 else 0
+
+    @property
+    def categorical(self) -> bool:
+        return bool(self.ov_ord)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -51,88 +132,335 @@ class ParTable:
         return self.table[cols].to_string(index=False)
 
 
-def _classify(rows: list[SyntaxRow]) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
-    """Return (ov_names, lv_names, ov_x, lv_x, y_pure) following lavaan's vnames()."""
-    lv_names: list[str] = []
-    for r in rows:
-        if r.op == "=~" and r.lhs not in lv_names:
-            lv_names.append(r.lhs)
-    indicators = {r.rhs for r in rows if r.op == "=~"}
-    eqs_y = [r.lhs for r in rows if r.op == "~"]
-    eqs_x = [r.rhs for r in rows if r.op == "~"]
-    ov_names: list[str] = []
-
-    def add(name: str) -> None:
-        if name and name not in lv_names and name not in ov_names:
-            ov_names.append(name)
-
-    for r in rows:
-        if r.op == "=~":
-            add(r.rhs)
-    for r in rows:
-        if r.op in ("~", "~~"):
-            add(r.lhs)
-            add(r.rhs)
-        elif r.op in ("~1", "|"):
-            add(r.lhs)
-    ov_x = [v for v in ov_names if v in eqs_x and v not in eqs_y and v not in indicators]
-    # a variable with a user-specified (co)variance is not treated as fixed.x (lavaan warns)
-    user_cov = {r.lhs for r in rows if r.op == "~~"} | {r.rhs for r in rows if r.op == "~~"}
-    ov_x = [v for v in ov_x if v not in user_cov]
-    lv_x = [v for v in lv_names if v not in indicators and v not in eqs_y]
-    y_pure = [v for v in lv_names + ov_names if v in eqs_y and v not in indicators and v not in eqs_x]
-    # lavaan orders lv.y then ov.y
-    y_pure = [v for v in lv_names if v in y_pure] + [v for v in ov_names if v in y_pure]
-    return ov_names, lv_names, ov_x, lv_x, y_pure
+def _auto_label(lhs: str, op: str, rhs: str, group: int) -> str:
+    """lavaan's automatic label of a row: ``lhs op rhs`` without spaces, ``.gK`` in group K > 1."""
+    base = f"{lhs}{op}{rhs}"
+    return base if group == 1 else f"{base}.g{group}"
 
 
-class _GroupRows:
-    """The rows of one group, with lavaan's rule that a default never duplicates a user row."""
-
-    def __init__(self, group: int) -> None:
-        self.group = group
-        self.rows: list[dict] = []
-        self.seen: dict[tuple[str, str, str], int] = {}
-
-    def add(self, lhs, op, rhs, *, user, fixed=None, label="", start=None, line=0, exo=0, free_forced=False):
-        k = (rhs, op, lhs) if op == "~~" and (rhs, op, lhs) in self.seen else (lhs, op, rhs)
-        if k in self.seen:
-            if user:
-                raise ModelSpecificationError(
-                    f"Model syntax line {line}: '{lhs} {op} {rhs}' is specified twice; keep one."
-                )
-            return
-        self.seen[k] = len(self.rows)
-        self.rows.append(
-            dict(lhs=k[0], op=op, rhs=k[2], user=user, fixed=fixed, label=label, start=start,
-                 line=line, exo=exo, free_forced=free_forced, group=self.group)
-        )
+_KIND_OF_EQUAL = {"=~": "loadings", "~": "regressions", "|": "thresholds"}
 
 
-GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances", "lv.variances",
-               "lv.covariances", "regressions")
-
-
-def _equal_kind(op: str, lhs: str, rhs: str, lv: set[str]) -> str | None:
-    """Which ``group_equal`` keyword constrains a row (lavaan's categories)."""
-    if op == "=~":
-        return "loadings"
-    if op == "~":
-        return "regressions"
+def _equal_kind(op: str, lhs: str, rhs: str, lv: set[str], ov_nox: set[str], ov_ord: set[str]) -> str | None:
+    """Which ``group_equal`` keyword constrains a row (``lav_partable_labels``)."""
+    if op in _KIND_OF_EQUAL:
+        return _KIND_OF_EQUAL[op] if (op != "|" or lhs in ov_ord) else None
     if op == "~1":
-        return "means" if lhs in lv else "intercepts"
+        if lhs in lv:
+            return "means"
+        return "intercepts" if lhs in ov_nox else None
     if op == "~~":
         if lhs in lv:
             return "lv.variances" if lhs == rhs else "lv.covariances"
-        return "residuals" if lhs == rhs else "residual.covariances"
+        if lhs in ov_nox:
+            return "residuals" if lhs == rhs else "residual.covariances"
     return None
 
 
-def observed_names(model: str) -> tuple[str, ...]:
-    """The observed variables of lavaan syntax, in the order :func:`build_partable` gives them
-    (``ov_names``), without building the table (syntax errors are raised as there)."""
-    rows = [r for r in parse_syntax(model) if r.op != ":="]
-    return tuple(_classify(rows)[0])
+def lavaanify(
+    rows: list[SyntaxRow],
+    options: Options,
+    *,
+    ngroups: int = 1,
+    group_labels: tuple[str, ...] | None = None,
+    nthresholds: dict[str, int] | None = None,
+) -> ParTable:
+    """Compile parsed syntax rows into the full parameter table (see the module docstring).
+
+    ``nthresholds`` gives the number of thresholds (categories - 1) of every ordinal
+    indicator (``options.ordered``), from the data.
+    """
+    defined = tuple(r for r in rows if r.op == ":=")
+    constraints = tuple(r for r in rows if r.op == "==")
+    rows = [r for r in rows if r.op not in (":=", "==")]
+    if not rows:
+        raise ModelSpecificationError("The model has no '=~', '~' or '~~' line: there is nothing to estimate.")
+    for r in rows:
+        if r.op in ("=~", "~") and r.lhs == r.rhs:
+            raise ModelSpecificationError(
+                f"Model syntax line {r.line}: '{r.lhs} {r.op} {r.rhs}' relates a variable to itself; remove it.")
+    vn = variable_names(rows)
+    lv_set = set(vn.lv)
+    ordered = tuple(v for v in options.ordered if v in vn.ov)
+    not_in_model = [v for v in options.ordered if v not in vn.ov]
+    if not_in_model:
+        raise ModelSpecificationError(
+            f"ordered= names {', '.join(not_in_model)}, which the model does not use; remove them from ordered=.")
+    ov_ord = tuple(v for v in vn.ov if v in set(ordered) | set(vn.ov_ord))
+    x_ord = [v for v in ov_ord if v in vn.ov_x]
+    if x_ord:
+        raise ModelSpecificationError(
+            f"{', '.join(x_ord)} are exogenous covariates and cannot be ordered; remove them from ordered=.")
+    if ov_ord and not options.categorical:
+        raise ModelSpecificationError(
+            f"The model gives thresholds (|) for {', '.join(ov_ord)}; declare them with ordered= and use "
+            "estimator='WLSMV'.")
+    ov_x = vn.ov_x if options.fixed_x else ()
+    ov_x_all = vn.ov_x  # covariates whatever fixed.x: their (co)variances are default rows
+    ov_nox = tuple(v for v in vn.ov if v not in ov_x_all)
+    nthresholds = dict(nthresholds or {})
+
+    # -- the default rows of one group (lav_partable_flat), in lavaan's order ---------------------
+    default: list[tuple[str, str, str]] = []
+    for v in ov_ord:
+        n_th = nthresholds.get(v)
+        if n_th is None:
+            raise ModelSpecificationError(f"The number of categories of the ordinal indicator {v!r} is unknown.")
+        default += [(v, "|", f"t{k}") for k in range(1, n_th + 1)]
+    default += [(v, "~~", v) for v in ov_nox] + [(v, "~~", v) for v in vn.lv]
+    if options.auto_cov_lv_x:
+        default += [(a, "~~", b) for a, b in combinations(vn.lv_x, 2)]
+    if options.auto_cov_y:
+        default += [(a, "~~", b) for a, b in combinations(list(vn.lv_y) + list(vn.ov_y), 2)]
+    for j, a in enumerate(ov_x_all):
+        default += [(a, "~~", b) for b in ov_x_all[j:]]
+    default += [(v, "~*~", v) for v in ov_ord]
+    if options.meanstructure:
+        default += [(v, "~1", "") for v in vn.ov] + [(v, "~1", "") for v in vn.lv]
+
+    # user rows: lavaan ignores exact duplicates with a warning; surveykit refuses them
+    seen: dict[tuple[str, str, str], SyntaxRow] = {}
+    for r in rows:
+        key = (r.lhs, r.op, r.rhs)
+        alt = (r.rhs, r.op, r.lhs) if r.op == "~~" else key
+        if key in seen or alt in seen:
+            raise ModelSpecificationError(
+                f"Model syntax line {r.line}: '{r.lhs} {r.op} {r.rhs}' is specified twice (also line "
+                f"{(seen.get(key) or seen.get(alt)).line}); keep one.")
+        seen[key] = r
+        if r.op == "~*~" and r.lhs not in ov_ord:
+            raise ModelSpecificationError(
+                f"Model syntax line {r.line}: '{r.lhs} ~*~ {r.rhs}' sets the scaling factor of an ordinal indicator, "
+                f"and {r.lhs} is not ordinal; declare it with ordered= or remove the line.")
+        if r.op == "|":
+            n_th = nthresholds.get(r.lhs)
+            k = int(r.rhs[1:])
+            if n_th is not None and k > n_th:
+                raise ModelSpecificationError(
+                    f"Model syntax line {r.line}: {r.lhs} has {n_th + 1} categories in the data, so {n_th} "
+                    f"thresholds; '{r.lhs} | {r.rhs}' does not exist.")
+    user_keys = set(seen) | {(b, o, a) for (a, o, b) in seen if o == "~~"}
+    default = [d for d in default if d not in user_keys]
+    template = [(r.lhs, r.op, r.rhs, 1, r) for r in rows] + [(a, o, b, 0, None) for a, o, b in default]
+
+    # -- free / fixed defaults of the template -----------------------------------------------------------
+    n = len(template)
+    free = np.ones(n, dtype=bool)
+    ustart = np.full(n, np.nan)
+    exo = np.zeros(n, dtype=int)
+    lhs = [t[0] for t in template]
+    op = [t[1] for t in template]
+    rhs = [t[2] for t in template]
+    user = np.array([t[3] for t in template])
+
+    def where(pred) -> list[int]:
+        return [i for i in range(n) if pred(i)]
+
+    if not options.auto_th:
+        for i in where(lambda i: op[i] == "|" and not user[i]):
+            free[i] = False
+    if not options.auto_var:
+        for i in where(lambda i: op[i] == "~~" and lhs[i] == rhs[i] and not user[i]):
+            free[i], ustart[i] = False, 0.0
+    if options.std_lv:
+        for i in where(lambda i: op[i] == "~~" and lhs[i] in lv_set and lhs[i] == rhs[i]):
+            free[i], ustart[i] = False, 1.0
+    if options.auto_fix_first:
+        firsts: dict[str, int] = {}
+        for i in where(lambda i: op[i] == "=~"):
+            firsts.setdefault(lhs[i], i)
+        for i in firsts.values():
+            free[i], ustart[i] = False, 1.0
+    if options.auto_var and options.auto_fix_single:
+        mm = where(lambda i: op[i] == "=~")
+        counts: dict[str, int] = {}
+        for i in mm:
+            counts[lhs[i]] = counts.get(lhs[i], 0) + 1
+        rhs_count: dict[str, int] = {}
+        for i in mm:
+            rhs_count[rhs[i]] = rhs_count.get(rhs[i], 0) + 1
+        single = {rhs[i] for i in mm if counts[lhs[i]] == 1 and lhs[i] != rhs[i] and rhs_count[rhs[i]] == 1}
+        for i in where(lambda i: op[i] == "~~" and lhs[i] == rhs[i] and lhs[i] in single and not user[i]):
+            free[i], ustart[i] = False, 0.0
+    if options.orthogonal:
+        for i in where(lambda i: op[i] == "~~" and lhs[i] in lv_set and rhs[i] in lv_set and lhs[i] != rhs[i]
+                       and not user[i]):
+            free[i], ustart[i] = False, 0.0
+    ord_set = set(ov_ord)
+    if options.meanstructure:
+        for i in where(lambda i: op[i] == "~1" and not user[i]):
+            if lhs[i] in ord_set or (lhs[i] not in lv_set and not options.int_ov_free) or (
+                    lhs[i] in lv_set and not options.int_lv_free):
+                free[i], ustart[i] = False, 0.0
+    if options.fixed_x and ov_x:
+        xs = set(ov_x)
+        for i in where(lambda i: not user[i] and ((op[i] == "~~" and lhs[i] in xs and rhs[i] in xs)
+                                                  or (op[i] == "~1" and lhs[i] in xs))):
+            free[i], ustart[i], exo[i] = False, np.nan, 1
+    for i in where(lambda i: op[i] == "~~" and lhs[i] == rhs[i] and lhs[i] in ord_set and not user[i]):
+        free[i], ustart[i] = False, 1.0
+    for i in where(lambda i: op[i] == "~*~" and not user[i]):
+        free[i], ustart[i] = False, 1.0
+
+    # -- every group, group-specific defaults and the user's modifiers --------------------------------
+    labels_g = tuple(group_labels) if group_labels else tuple(str(g) for g in range(1, ngroups + 1))
+    recs: list[dict] = []
+    for g in range(1, ngroups + 1):
+        for i, (a, o, b, u, srow) in enumerate(template):
+            rec = {"lhs": a, "op": o, "rhs": b, "group": g, "user": int(u), "free": bool(free[i]),
+                   "ustart": float(ustart[i]), "start": np.nan, "label": "", "exo": int(exo[i]),
+                   "line": srow.line if srow is not None else 0}
+            if g > 1 and not u:
+                if (o == "~1" and a in lv_set and options.meanstructure and not options.int_lv_free
+                        and ("intercepts" in options.group_equal or "thresholds" in options.group_equal)
+                        and "means" not in options.group_equal):
+                    rec["free"], rec["ustart"] = True, np.nan
+                if (options.std_lv and o == "~~" and a == b and a in lv_set and "loadings" in options.group_equal
+                        and "lv.variances" not in options.group_equal):
+                    rec["free"], rec["ustart"] = True, np.nan
+                if o == "~*~" and "thresholds" in options.group_equal and options.parameterization == "delta" \
+                        and options.auto_delta:
+                    rec["free"], rec["ustart"] = True, np.nan
+                if (options.parameterization == "theta" and o == "~~" and a == b and a in ord_set
+                        and "thresholds" in options.group_equal):
+                    rec["free"], rec["ustart"] = True, np.nan
+            if srow is not None:
+                label, fixed, start, free_forced = srow.in_group(g, ngroups)
+                if fixed is not None:
+                    rec["free"], rec["ustart"] = False, float(fixed)
+                elif free_forced:
+                    rec["free"], rec["ustart"] = True, np.nan
+                if start is not None:
+                    rec["start"] = float(start)
+                rec["label"] = label
+            recs.append(rec)
+
+    # -- labels, equality classes and free indices (lav_partable_labels) ----------------------------------
+    partial = set(options.group_partial)
+    partial_known = {_auto_label(r["lhs"], r["op"], r["rhs"], 1) for r in recs if r["group"] == 1}
+    unknown_partial = [p for p in partial if p not in partial_known]
+    if unknown_partial:
+        raise ModelSpecificationError(
+            f"group_partial names {', '.join(map(repr, sorted(unknown_partial)))}, which is not a parameter of the "
+            "model; write it as lavaan does, e.g. 'visual=~x2' or 'x3~1'.")
+    ov_nox_set = set(ov_nox)
+    eq_label: list[str] = []
+    g1_label: dict[tuple[str, str, str], str] = {}
+    for r in recs:
+        auto = _auto_label(r["lhs"], r["op"], r["rhs"], r["group"])
+        key = (r["lhs"], r["op"], r["rhs"])
+        if r["group"] == 1:
+            g1_label[key] = auto
+        elif ngroups > 1 and key in g1_label:
+            kind = _equal_kind(r["op"], r["lhs"], r["rhs"], lv_set, ov_nox_set, ord_set)
+            if kind in options.group_equal and g1_label[key] not in partial:
+                auto = g1_label[key]
+        eq_label.append(r["label"] or auto)
+    all_labels = set(eq_label)
+    user_labels = {r["label"] for r in recs if r["label"]}
+    for r, lab in zip(recs, eq_label):
+        if r["label"] and ("=" in lab or "~" in lab) and lab not in {
+                _auto_label(x["lhs"], x["op"], x["rhs"], x["group"]) for x in recs}:
+            raise ModelSpecificationError(
+                f"Model syntax line {r['line']}: equal({lab!r}) does not name a parameter of the model; write it "
+                "as lavaan labels parameters, e.g. equal(\"visual=~x1\").")
+    # simple equality constraints: label == label, label == number
+    parent: dict[str, str] = {lab: lab for lab in all_labels}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    fixed_by_constraint: dict[str, float] = {}
+    for c in constraints:
+        num = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", c.rhs)
+        if c.lhs in user_labels and c.rhs in user_labels:
+            a, b = find(c.lhs), find(c.rhs)
+            if a != b:
+                parent[b] = a
+        elif c.lhs in user_labels and num:
+            fixed_by_constraint[c.lhs] = float(c.rhs)
+        else:
+            raise ModelSpecificationError(
+                f"Model syntax line {c.line}: only simple equality constraints between two parameter labels "
+                f"('a == b') or a label and a number are supported, not '{c.lhs} == {c.rhs}'; "
+                "give both parameters the same label instead.")
+    classes: dict[str, list[int]] = {}
+    for i, lab in enumerate(eq_label):
+        classes.setdefault(find(lab), []).append(i)
+    for lab, val in fixed_by_constraint.items():
+        for i in classes[find(lab)]:
+            recs[i]["free"], recs[i]["ustart"] = False, val
+    for members in classes.values():
+        fixed_members = [i for i in members if not recs[i]["free"]]
+        if fixed_members and len(members) > 1:
+            val = recs[fixed_members[0]]["ustart"]
+            for i in members:
+                recs[i]["free"], recs[i]["ustart"] = False, val
+    free_idx: dict[str, int] = {}
+    n_free = 0
+    for i, r in enumerate(recs):
+        if not r["free"]:
+            r["free"] = 0
+            continue
+        cls = find(eq_label[i])
+        if cls not in free_idx:
+            n_free += 1
+            free_idx[cls] = n_free
+        r["free"] = free_idx[cls]
+        r["ustart"] = np.nan
+
+    labels_all = {r["label"] for r in recs if r["label"]}
+    for d in defined:
+        if d.lhs in labels_all:
+            raise ModelSpecificationError(
+                f"Model syntax line {d.line}: defined parameter {d.lhs!r} has the name of a label.")
+    names_d = [d.lhs for d in defined]
+    dup = sorted({x for x in names_d if names_d.count(x) > 1})
+    if dup:
+        raise ModelSpecificationError(f"The defined parameter {dup[0]!r} is defined twice (:=); keep one definition.")
+    table = pd.DataFrame({
+        "id": np.arange(1, len(recs) + 1),
+        "lhs": [r["lhs"] for r in recs], "op": [r["op"] for r in recs], "rhs": [r["rhs"] for r in recs],
+        "group": np.array([r["group"] for r in recs], dtype=np.int64),
+        "user": np.array([r["user"] for r in recs], dtype=np.int64),
+        "free": np.array([r["free"] for r in recs], dtype=np.int64),
+        "ustart": np.array([r["ustart"] for r in recs], dtype=float),
+        "start": np.array([r["start"] for r in recs], dtype=float),
+        "label": [r["label"] for r in recs],
+        "exo": np.array([r["exo"] for r in recs], dtype=np.int64),
+        "line": np.array([r["line"] for r in recs], dtype=np.int64),
+    })
+    return ParTable(
+        table=table, ov_names=vn.ov, lv_names=vn.lv, ov_x=tuple(ov_x), defined=defined, ngroups=ngroups,
+        group_labels=labels_g, meanstructure=options.meanstructure, group_equal=options.group_equal,
+        group_partial=tuple(sorted(partial)), ov_ord=ov_ord, parameterization=options.parameterization,
+        ov_exo=vn.ov_x,
+    )
+
+
+def with_exogenous_values(pt: ParTable, covs: list[np.ndarray], means: list[np.ndarray],
+                          names: tuple[str, ...]) -> ParTable:
+    """The table with its fixed.x rows (``exo == 1``, fixed) set to the sample (co)variances and
+    means of the covariates in each group (``covs``/``means`` in the order of ``names``)."""
+    t = pt.table
+    mask = (t["exo"] == 1) & (t["free"] == 0)
+    if not mask.any():
+        return pt
+    idx = {v: i for i, v in enumerate(names)}
+    ustart = t["ustart"].to_numpy(dtype=float).copy()
+    for i in np.flatnonzero(mask.to_numpy()):
+        g = int(t["group"].iat[i]) - 1
+        a = idx[t["lhs"].iat[i]]
+        if t["op"].iat[i] == "~~":
+            ustart[i] = covs[g][a, idx[t["rhs"].iat[i]]]
+        else:
+            ustart[i] = means[g][a]
+    new = t.copy()
+    new["ustart"] = ustart
+    return dataclasses.replace(pt, table=new)
 
 
 def build_partable(
@@ -150,150 +478,89 @@ def build_partable(
     group_equal: tuple[str, ...] | list[str] = (),
     group_partial: tuple[str, ...] | list[str] = (),
 ) -> ParTable:
-    """Compile lavaan syntax into a full parameter table with lavaan's ``sem()`` defaults.
+    """The parameter table of lavaan syntax with ``sem()``'s defaults (continuous indicators).
 
-    ``sample_cov`` (observed covariance with variable names; one per group) supplies the fixed
-    values of exogenous observed covariates under ``fixed_x`` (their variances and covariances
-    are fixed to the sample values, as lavaan does); ``sample_mean`` likewise their means when
-    there is a mean structure.
-
-    With several groups every row is repeated per group (column ``group``); a user label
-    shared by rows constrains them equal, in and across groups; ``group_equal`` constrains
-    whole kinds of parameters equal across groups ("loadings", "intercepts", "means",
-    "residuals", "residual.covariances", "lv.variances", "lv.covariances", "regressions").
-    With constrained intercepts, latent means are freed in every group but the first, as
-    lavaan does.  ``group_partial`` names parameters ("f =~ x2", "x3 ~1") exempted from
-    ``group_equal`` (lavaan's ``group.partial``).
+    A convenience over :func:`lavaanify` for callers that build tables without data
+    (simulation, tests): ``sample_cov``/``sample_mean`` (DataFrames/Series with variable
+    names, one per group) fill the fixed.x rows when given.
     """
     rows = parse_syntax(model) if isinstance(model, str) else list(model)
-    defined = tuple(r for r in rows if r.op == ":=")
-    rows = [r for r in rows if r.op != ":="]
-    if any(r.op == "|" for r in rows):
-        raise ModelSpecificationError(
-            "Thresholds (|) need ordered data (estimator='WLSMV'), which this estimator does not support; "
-            "remove those lines."
-        )
+    plain = [r for r in rows if r.op not in (":=", "==")]
+    vn = variable_names(plain)
     unknown = [g for g in group_equal if g not in GROUP_EQUAL]
     if unknown:
         raise ModelSpecificationError(
-            f"group_equal has {', '.join(map(repr, unknown))}; choose from {', '.join(GROUP_EQUAL)}."
-        )
-    if any(r.op == "~1" for r in rows):
-        meanstructure = True
-    if ngroups > 1 and "intercepts" in group_equal:
-        meanstructure = True
-    ov_names, lv_names, ov_x, lv_x, y_pure = _classify(rows)
-    if not fixed_x:
-        ov_x = []
-    lv = set(lv_names)
-    for r in rows:
-        if r.op == "=~" and r.rhs in lv_names and r.rhs == r.lhs:
-            raise ModelSpecificationError(f"Model syntax line {r.line}: {r.lhs} cannot measure itself.")
-    covs = sample_cov if isinstance(sample_cov, list) else [sample_cov] * ngroups
-    means = sample_mean if isinstance(sample_mean, list) else [sample_mean] * ngroups
+            f"group_equal has {', '.join(map(repr, unknown))}; choose from {', '.join(GROUP_EQUAL)}.")
+    opts = resolve_options(
+        std_lv=std_lv, fixed_x=fixed_x, auto_cov_y=auto_cov_y, orthogonal=orthogonal,
+        meanstructure=meanstructure or None, group="g" if ngroups > 1 else None, group_equal=tuple(group_equal),
+        group_partial=tuple(group_partial), has_exogenous_x=bool(vn.ov_x),
+        has_intercept_rows=any(r.op == "~1" for r in plain),
+    )
+    pt = lavaanify(rows, opts, ngroups=ngroups, group_labels=group_labels)
+    if sample_cov is not None and pt.ov_x:
+        covs = sample_cov if isinstance(sample_cov, list) else [sample_cov] * ngroups
+        means = sample_mean if isinstance(sample_mean, list) else [sample_mean] * ngroups
+        names = tuple(covs[0].index)
+        pt = with_exogenous_values(
+            pt, [c.loc[list(names), list(names)].to_numpy() for c in covs],
+            [m.loc[list(names)].to_numpy() if m is not None else np.full(len(names), np.nan) for m in means], names)
+    return pt
 
-    records: list[dict] = []
-    for g in range(1, ngroups + 1):
-        grp = _GroupRows(g)
-        add = grp.add
-        for r in rows:
-            add(r.lhs, r.op, r.rhs, user=1, fixed=r.fixed, label=r.label, start=r.start, line=r.line,
-                free_forced=r.free_forced)
-        # marker-variable (auto.fix.first) or std.lv identification
-        for lvn in lv_names:
-            loading = [rec for rec in grp.rows if rec["op"] == "=~" and rec["lhs"] == lvn]
-            if not std_lv:
-                first = loading[0]
-                if first["fixed"] is None and not first["free_forced"]:
-                    first["fixed"] = 1.0
-        for v in ov_names:
-            if v not in ov_x:
-                add(v, "~~", v, user=0)
-        for v in lv_names:
-            add(v, "~~", v, user=0, fixed=1.0 if std_lv else None)
-        for a, b in combinations(lv_x, 2):
-            add(a, "~~", b, user=0, fixed=0.0 if orthogonal else None)
-        if auto_cov_y:
-            for a, b in combinations(y_pure, 2):
-                add(a, "~~", b, user=0)
-        cov_g = covs[g - 1] if g - 1 < len(covs) else None
-        mean_g = means[g - 1] if g - 1 < len(means) else None
-        for i, a in enumerate(ov_x):
-            for b in ov_x[i:]:
-                val = float(cov_g.loc[a, b]) if cov_g is not None else np.nan
-                add(a, "~~", b, user=0, fixed=val, exo=1)
-        if meanstructure:
-            for v in ov_names:
-                if v in ov_x:
-                    add(v, "~1", "", user=0, fixed=float(mean_g[v]) if mean_g is not None else np.nan, exo=1)
-                else:
-                    add(v, "~1", "", user=0)
-            free_means = ngroups > 1 and g > 1 and "intercepts" in group_equal and "means" not in group_equal
-            for v in lv_names:
-                add(v, "~1", "", user=0, fixed=None if free_means else 0.0)
-        records.extend(grp.rows)
 
-    partial = {" ".join(s.replace("~1", " ~1 ").split()) for s in group_partial}
-    partial = {p.replace("= ~", "=~").replace("~ ~", "~~") for p in partial}
-    # number the free parameters: shared labels share one index; group_equal shares across groups
-    free_of_label: dict[str, int] = {}
-    free_of_eq: dict[tuple[str, str, str], int] = {}
+def independence_table(pt: ParTable) -> ParTable:
+    """The baseline (independence) model of ``pt`` (lavaan's ``lav_partable_independence``): in
+    every group the variances of the observed variables (fixed at 1 for ordinal indicators, whose
+    thresholds are free), the means with a mean structure (0 for ordinal indicators, whose
+    scaling factors are 1), and under fixed.x the covariates' (co)variances and means fixed at
+    their sample values; no covariances otherwise and no constraints across groups."""
+    recs: list[dict] = []
+    ordset = set(pt.ov_ord)
+    xs = set(pt.ov_x)  # fixed covariates
+    exo_all = set(pt.ov_exo)  # every exogenous covariate: its block is saturated in the baseline
+    t = pt.table
+    for g in range(1, pt.ngroups + 1):
+        rows: list[tuple] = []
+        for v in pt.ov_names:
+            if v in ordset:
+                rows.append((v, "~~", v, False, 1.0, 0))
+            elif v in xs:
+                rows.append((v, "~~", v, False, np.nan, 1))
+            else:
+                rows.append((v, "~~", v, True, np.nan, 0))
+        for v in pt.ov_ord:
+            th = t[(t["group"] == g) & (t["op"] == "|") & (t["lhs"] == v)]
+            rows += [(v, "|", r, True, np.nan, 0) for r in th["rhs"]]
+        if pt.ov_ord:
+            rows += [(v, "~1", "", False, 0.0, 0) for v in pt.ov_ord]
+            rows += [(v, "~*~", v, False, 1.0, 0) for v in pt.ov_ord]
+            # conditional on the covariates (lavaan's conditional.x): the slopes are free
+            rows += [(v, "~", x, True, np.nan, 0) for x in pt.ov_names if x in xs for v in pt.ov_ord]
+        if pt.meanstructure:
+            rows += [(v, "~1", "", v not in xs, np.nan, int(v in xs)) for v in pt.ov_names if v not in ordset]
+        xl = [v for v in pt.ov_names if v in exo_all]
+        for i, a in enumerate(xl):
+            rows += [(a, "~~", b, a not in xs, np.nan, int(a in xs)) for b in xl[i + 1:]]
+        for lhs, op, rhs, free, ustart, exo in rows:
+            recs.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g, "user": 0, "free": free, "ustart": ustart,
+                         "exo": exo})
     n_free = 0
-    for rec in records:
-        if rec["fixed"] is not None:
-            rec["free"] = 0
-            continue
-        lab = rec["label"]
-        if lab and lab in free_of_label:
-            rec["free"] = free_of_label[lab]
-            continue
-        eq_key = (rec["lhs"], rec["op"], rec["rhs"])
-        kind = _equal_kind(rec["op"], rec["lhs"], rec["rhs"], lv)
-        exempt = f"{rec['lhs']} {rec['op']} {rec['rhs']}".strip() in partial
-        if ngroups > 1 and kind in group_equal and not exempt and rec["group"] > 1 and eq_key in free_of_eq:
-            rec["free"] = free_of_eq[eq_key]
-            continue
-        n_free += 1
-        rec["free"] = n_free
-        if lab:
-            free_of_label[lab] = n_free
-        if rec["group"] == 1:
-            free_of_eq[eq_key] = n_free
-
-    labels_all = [rec["label"] for rec in records if rec["label"]]
-    for d in defined:
-        if d.lhs in labels_all:
-            raise ModelSpecificationError(
-                f"Model syntax line {d.line}: defined parameter {d.lhs!r} has the name of a label."
-            )
-    # lavaan lists, per group, =~ first, then ~, then ~~ (user then default), then ~1
-    order = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
-    records.sort(key=lambda r: (r["group"], order[r["op"]], -r["user"]))  # stable
-    table = pd.DataFrame(
-        {
-            "id": np.arange(1, len(records) + 1),
-            "lhs": [r["lhs"] for r in records],
-            "op": [r["op"] for r in records],
-            "rhs": [r["rhs"] for r in records],
-            "group": np.array([r["group"] for r in records], dtype=np.int64),
-            "user": np.array([r["user"] for r in records], dtype=np.int64),
-            "free": np.array([r["free"] for r in records], dtype=np.int64),
-            "ustart": np.array([np.nan if r["fixed"] is None else r["fixed"] for r in records], dtype=float),
-            "start": np.array([np.nan if r["start"] is None else r["start"] for r in records], dtype=float),
-            "label": [r["label"] for r in records],
-            "exo": np.array([r["exo"] for r in records], dtype=np.int64),
-            "line": np.array([r["line"] for r in records], dtype=np.int64),
-        }
-    )
-    return ParTable(
-        table=table,
-        ov_names=tuple(ov_names),
-        lv_names=tuple(lv_names),
-        ov_x=tuple(ov_x),
-        defined=defined,
-        ngroups=ngroups,
-        group_labels=tuple(group_labels) if group_labels else tuple(str(g) for g in range(1, ngroups + 1)),
-        meanstructure=meanstructure,
-        group_equal=tuple(group_equal),
-        group_partial=tuple(sorted(partial)),
-    )
+    for r in recs:
+        if r["free"]:
+            n_free += 1
+            r["free"] = n_free
+        else:
+            r["free"] = 0
+    table = pd.DataFrame({
+        "id": np.arange(1, len(recs) + 1),
+        "lhs": [r["lhs"] for r in recs], "op": [r["op"] for r in recs], "rhs": [r["rhs"] for r in recs],
+        "group": np.array([r["group"] for r in recs], dtype=np.int64),
+        "user": np.zeros(len(recs), dtype=np.int64),
+        "free": np.array([r["free"] for r in recs], dtype=np.int64),
+        "ustart": np.array([r["ustart"] for r in recs], dtype=float),
+        "start": np.full(len(recs), np.nan),
+        "label": [""] * len(recs),
+        "exo": np.array([r["exo"] for r in recs], dtype=np.int64),
+        "line": np.zeros(len(recs), dtype=np.int64),
+    })
+    return dataclasses.replace(pt, table=table, lv_names=(), defined=(), group_equal=(), group_partial=())

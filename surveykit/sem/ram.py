@@ -197,6 +197,19 @@ class RamModel:
         that does not fit exactly, Newton steps with it converge quadratically where Fisher
         scoring (the expected information alone) converges only linearly.
         """
+        q = self.second_order(ed, B, S, w)
+        xvx, xwx = ed.gram(sinv), ed.gram(w)
+        return ed.information(sinv, gram=xvx) - 2.0 * ed.cross_information(w, sinv, grams=(xwx, xvx)) + q
+
+    def second_order(self, ed: EntryDerivatives, B: np.ndarray, S: np.ndarray, w: np.ndarray,
+                     mean_term: np.ndarray | None = None, nu: np.ndarray | None = None) -> np.ndarray:
+        """``tr(W d2Sigma_kl) + t' d2mu_kl`` for all parameter pairs: the second-derivative term of the
+        Hessian of a discrepancy whose gradient is ``tr(W dSigma) + t' dmu`` (``t = mean_term``, with
+        ``nu = B m`` the implied means of all variables).  For Sigma see :meth:`ml_hessian`; for the
+        means, with ``z = B' F' t``:
+
+            A (r,c), A (k,l): z_k B_lr nu_c + z_r B_ck nu_l,     A (r,c), m (k): z_r B_ck.
+        """
         lay = self._layout
         p = self.n_obs_vars
         fb = B[:p]
@@ -218,9 +231,18 @@ class RamModel:
                              + qi["s_off"] * Bf.take(qi["s_cl"]) * P.take(qi["s_kr"]))
                 q[:n_a, n_a:n_a + n_s] = qas
                 q[n_a:n_a + n_s, :n_a] = qas.T
-        q = ed.entries_to_parameters(q)
-        xvx, xwx = ed.gram(sinv), ed.gram(w)
-        return ed.information(sinv, gram=xvx) - 2.0 * ed.cross_information(w, sinv, grams=(xwx, xvx)) + q
+            if mean_term is not None:
+                z = fb.T @ mean_term
+                ar, ac = lay.a_r, lay.a_c
+                qm = (z[ar][None, :] * Bf.take(qi["lr"]) * nu[ac][:, None]
+                      + z[ar][:, None] * Bf.take(qi["ck"]) * nu[ac][None, :])
+                q[:n_a, :n_a] += qm
+                if len(lay.m_r):
+                    off = n_a + n_s
+                    qam = z[ar][:, None] * B[ac[:, None], lay.m_r[None, :]]
+                    q[:n_a, off:off + len(lay.m_r)] = qam
+                    q[off:off + len(lay.m_r), :n_a] = qam.T
+        return ed.entries_to_parameters(q)
 
     def sigma_derivatives(self, theta: np.ndarray) -> np.ndarray:
         """d Sigma / d theta_k for each free parameter: array (n_par, p, p)."""
@@ -407,6 +429,29 @@ class EntryDerivatives:
         he *= 2.0 * c[:, None] * c[None, :]
         if mean_weight is not None and dmu is not None:
             he += 2.0 * dmu.T @ mean_weight @ dmu
+        return self._to_parameters(he)
+
+    def information_patterns(self, sinv: np.ndarray, idx: np.ndarray, w: np.ndarray, *,
+                             chunk: int = 64) -> np.ndarray:
+        """``sum_p w_p [tr(K_p dSigma_k K_p dSigma_l) + 2 dmu_k' K_p dmu_l]`` over missing-data patterns,
+        with ``K_p`` the inverse of the pattern's observed block (``sinv``: (P, q, q); ``idx``: (P, q)
+        observed variables), batched: the grams ``X_o' K_p X_o`` of a chunk of patterns come from one
+        stacked matrix product (FIML's expected information, one pattern at a time was the bulk of
+        a FIML fit)."""
+        x, c, dmu = self._working
+        k = len(c)
+        he = np.zeros((k, k))
+        hm = np.zeros((k, k))
+        for lo in range(0, len(idx), chunk):
+            sl = slice(lo, lo + chunk)
+            xo = x[idx[sl]]  # (P, q, 2k)
+            g = np.swapaxes(xo, 1, 2) @ (sinv[sl] @ xo)  # (P, 2k, 2k)
+            uu, vv, uv = g[:, :k, :k], g[:, k:, k:], g[:, :k, k:]
+            he += np.tensordot(w[sl], uu * vv + uv * np.swapaxes(uv, 1, 2), axes=1)
+            if dmu is not None:
+                mo = dmu[idx[sl]]  # (P, q, k)
+                hm += np.tensordot(w[sl], np.swapaxes(mo, 1, 2) @ (sinv[sl] @ mo), axes=1)
+        he = 2.0 * c[:, None] * c[None, :] * he + 2.0 * hm
         return self._to_parameters(he)
 
     def cross_information(self, m1: np.ndarray, m2: np.ndarray, *,

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
-from surveykit._core.fit import rmsea, rmsea_ci, rmsea_pvalue
 from surveykit._version import __version__
-from surveykit.errors import HeywoodCaseWarning, NonPositiveDefiniteWarning
 from surveykit.results import ResultMixin, Summary, to_jsonable
-from surveykit.sem.estimate import Optimum, SampleMoments, group_discrepancy
+from surveykit.sem.options import Options
 from surveykit.sem.partable import ParTable
-from surveykit.sem.ram import RamModel, ml_discrepancy
-from surveykit.sem.solution import Solution
+from surveykit.sem.samplestats import SampleMoments
 
-__all__ = ["SEMResult", "compute_result"]
+__all__ = ["SEMResult"]
 
-_Z975 = stats.norm.ppf(0.975)
+_METHOD_NAMES = {
+    "standard": "likelihood ratio (chi-square difference)",
+    "satorra.bentler.2001": "Satorra-Bentler (2001) scaled difference",
+    "satorra.2000": "Satorra (2000) scaled difference",
+}
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -48,19 +48,45 @@ class SEMResult(ResultMixin):
     _moments: SampleMoments | None = field(repr=False, default=None)
     warnings: tuple[tuple[str, str], ...] = ()
     missing: str = "listwise"
+    options: Options | None = field(repr=False, default=None)
+    _estimation: Any = field(repr=False, default=None)  # surveykit.sem.pipeline.Estimation
 
     # -- accessors -------------------------------------------------------------------
     def parameter_estimates(self, *, standardized: bool = True) -> pd.DataFrame:
-        """lhs, op, rhs, label, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all."""
+        """lhs, op, rhs, (group,) label, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all, std_nox
+        (lavaan's ``parameterEstimates(fit, standardized = TRUE)``)."""
         df = self._estimates.copy()
         if not standardized:
-            df = df.drop(columns=["std_lv", "std_all"])
+            df = df.drop(columns=[c for c in ("std_lv", "std_all", "std_nox") if c in df.columns])
         return df
 
-    def standardized_solution(self) -> pd.DataFrame:
-        """lhs, op, rhs, label and the completely standardized estimate (``est_std``)."""
-        df = self._estimates[["lhs", "op", "rhs", "label", "std_all"]].rename(columns={"std_all": "est_std"})
-        return df.copy()
+    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:  # noqa: A002 - lavaan's name
+        """The standardized solution with delta-method standard errors (lavaan's
+        ``standardizedSolution(fit, type = ...)``): lhs, op, rhs, (group,) label, est_std, se, z,
+        pvalue, ci_lower, ci_upper; ``type`` is "std.all" (default), "std.lv" or "std.nox"."""
+        from surveykit.errors import SpecError
+        from surveykit.sem.assemble import standardized_with_se
+
+        kinds = {"std.all": "std_all", "std.lv": "std_lv", "std.nox": "std_nox"}
+        if type not in kinds:
+            raise SpecError(f"type={type!r} is not one of {', '.join(kinds)}.")
+        cols = [c for c in ("lhs", "op", "rhs", "group", "label") if c in self._estimates.columns]
+        df = self._estimates[cols].copy()
+        if self._estimation is None:
+            est = self._estimates[kinds[type]].to_numpy(dtype=float)
+            se = np.full(len(est), np.nan)
+        else:
+            est, se = standardized_with_se(self._estimation, kinds[type])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        df["est_std"] = est
+        df["se"] = se
+        df["z"] = z
+        df["pvalue"] = 2.0 * stats.norm.sf(np.abs(z))
+        half = stats.norm.ppf(0.975) * np.where(np.isfinite(se), se, np.nan)
+        df["ci_lower"] = est - half
+        df["ci_upper"] = est + half
+        return df.reset_index(drop=True)
 
     def fit_measures(self) -> dict[str, float]:
         return dict(self._fit)
@@ -74,41 +100,67 @@ class SEMResult(ResultMixin):
     def sample_cov(self) -> pd.DataFrame:
         return self._sample.copy()
 
-    def compare(self, other: SEMResult) -> pd.DataFrame:
-        """Chi-square difference test between two nested fits (lavaan ``lavTestLRT``).
+    def compare(self, *others: SEMResult, method: str = "default", scaled_shifted: bool = True,
+                a_method: str = "delta", names: list[str] | None = None) -> pd.DataFrame:
+        """Difference tests between nested fits (lavaan ``lavTestLRT(fit1, fit2, ...)``).
 
-        The model with more degrees of freedom is taken as the restricted one.  ML: the
-        likelihood-ratio test; MLR: the Satorra-Bentler (2001) scaled difference test.
-        Returns one row per model with chisq, df and the difference statistics on the
-        second row.
+        The fits are ordered by their degrees of freedom and each is tested against the one
+        before it.  ``method="default"`` is lavaan's choice: the likelihood-ratio (chi-square
+        difference) test without scaled statistics, Satorra-Bentler (2001) for MLM/MLR and other
+        Satorra-Bentler or Yuan-Bentler tests, Satorra (2000) for MLMV/WLSMV and other mean-and-
+        variance adjusted or scaled-and-shifted tests (scaled and shifted unless
+        ``scaled_shifted=False``).  One row per model: model, df, aic, bic, chisq (standard),
+        chisq_diff, df_diff, pvalue, rmsea (of the difference, standard test only), method,
+        scaling_factor, scale and shift.
         """
         from surveykit.errors import SpecError
+        from surveykit.sem.difftest import difference_method, difference_test
 
-        if self.estimator != other.estimator:
-            raise SpecError(f"Cannot compare a {self.estimator} fit with a {other.estimator} fit.")
-        if self.nobs != other.nobs:
-            raise SpecError(f"The two fits use different data (N = {self.nobs} and {other.nobs}).")
-        if self.estimator == "WLSMV":
-            raise SpecError("The scaled difference test for WLSMV is not available yet.")
-        a, b = sorted([self, other], key=lambda f: f.fit_measures()["df"])
-        fa, fb = a.fit_measures(), b.fit_measures()
-        ddf = fb["df"] - fa["df"]
-        if ddf <= 0:
-            raise SpecError("The two models have the same degrees of freedom; they are not nested.")
-        if self.estimator == "MLR":
-            c0, c1 = fb["chisq_scaling_factor"], fa["chisq_scaling_factor"]
-            cd = (fb["df"] * c0 - fa["df"] * c1) / ddf
-            diff = (fb["chisq"] - fa["chisq"]) / cd
-            method = "Satorra-Bentler (2001) scaled difference"
-        else:
-            diff = fb["chisq"] - fa["chisq"]
-            method = "likelihood ratio (chi-square difference)"
-        rows = [
-            {"model": "less restricted", "df": fa["df"], "chisq": fa["chisq"], "aic": fa["aic"], "bic": fa["bic"],
-             "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan, "method": ""},
-            {"model": "more restricted", "df": fb["df"], "chisq": fb["chisq"], "aic": fb["aic"], "bic": fb["bic"],
-             "chisq_diff": diff, "df_diff": ddf, "pvalue": float(stats.chi2.sf(diff, ddf)), "method": method},
-        ]
+        if not others:
+            raise SpecError("compare() needs at least one other fit to compare with.")
+        if a_method != "delta":
+            raise SpecError(f"a_method={a_method!r} is not available; only 'delta' (lavaan's default) is.")
+        fits = [self, *others]
+        names = list(names) if names is not None else [f"model {i + 1}" for i in range(len(fits))]
+        if len(names) != len(fits):
+            raise SpecError(f"names has {len(names)} entries for {len(fits)} fits.")
+        for f, name in zip(fits[1:], names[1:]):
+            if f.estimator != self.estimator:
+                raise SpecError(f"Cannot compare a {self.estimator} fit with a {f.estimator} fit ({name}).")
+            if f.nobs != self.nobs:
+                raise SpecError(f"The fits use different data (N = {self.nobs} and {f.nobs} in {name}).")
+            if sorted(f.partable.ov_names) != sorted(self.partable.ov_names):
+                raise SpecError(f"{name} uses other observed variables than {names[0]}; the models are not nested.")
+            if f._estimation is None or self._estimation is None:
+                raise SpecError("compare() needs fits estimated by surveykit's engine.")
+            if f._estimation.ctx.meanstructure() != self._estimation.ctx.meanstructure():
+                raise SpecError(f"{names[0]} and {name}: one has a mean structure and the other not; fit both "
+                                "with the same meanstructure.")
+        if not all(f.converged for f in fits):
+            warnings.warn("Not all models converged; the difference tests may be meaningless.", UserWarning,
+                          stacklevel=2)
+        order = sorted(range(len(fits)), key=lambda i: fits[i]._estimation.df)
+        ests = [fits[i]._estimation for i in order]
+        how = difference_method(ests, method)
+        rows = []
+        for k, i in enumerate(order):
+            f = fits[i].fit_measures()
+            row = {"model": names[i], "df": ests[k].df, "aic": f.get("aic", np.nan), "bic": f.get("bic", np.nan),
+                   "chisq": ests[k].standard.stat, "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan,
+                   "rmsea": np.nan, "method": "", "scaling_factor": np.nan, "scale": np.nan, "shift": np.nan}
+            if k > 0:
+                if ests[k].standard.stat - ests[k - 1].standard.stat < -np.finfo(float).eps ** (1 / 3):
+                    warnings.warn(f"{names[i]} fits better than the less restricted {names[order[k - 1]]}: either the "
+                                  "models are not nested or the less restricted one missed the optimum.", UserWarning,
+                                  stacklevel=2)
+                if ests[k].df == ests[k - 1].df:
+                    warnings.warn(f"{names[i]} and {names[order[k - 1]]} have the same degrees of freedom; they are "
+                                  "not nested and their difference has no p-value.", UserWarning, stacklevel=2)
+                d = difference_test(ests[k - 1], ests[k], how, scaled_shifted=scaled_shifted)
+                row.update(chisq_diff=d.chisq_diff, df_diff=d.df_diff, pvalue=d.pvalue, rmsea=d.rmsea,
+                           method=_METHOD_NAMES[d.method], scaling_factor=d.scaling_factor, scale=d.scale,
+                           shift=d.shift)
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def modindices(self, *, minimum_value: float = 0.0, sort: bool = True) -> pd.DataFrame:
@@ -149,37 +201,84 @@ class SEMResult(ResultMixin):
                 f"chisq={f['chisq']:.3f} df={f['df']:.0f} converged={self.converged}")
 
     def summary(self) -> Summary:
-        """A lavaan-like summary: test, fit indices, then parameters by block."""
+        """A summary as lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` prints it:
+        the estimation, the model test (standard and scaled side by side, with the scaling factor
+        and shift), the baseline comparison, likelihood and information criteria, RMSEA, SRMR, and the
+        parameters by block with the kind of standard errors and information they rest on."""
         f = self._fit
-        head = [("Estimator", self.estimator), ("Optimizer", self.optimizer),
+        o = self.options
+        scaled = "chisq_scaled" in f
+        n_eq = int((self.partable.table["free"] > 0).sum()) - int(f["npar"])
+        head = [("Estimator", self.estimator), ("Optimization method", self.optimizer),
                 ("Converged", "yes" if self.converged else "NO"), ("Iterations", self.iterations),
-                ("Number of observations", self.nobs), ("Number of free parameters", f["npar"]),
-                ("Missing data", self.missing)]
+                ("Number of model parameters", int(f["npar"]) + n_eq)]
+        if n_eq:
+            head.append(("Number of equality constraints", n_eq))
         if self.partable.ngroups > 1:
-            head.append(("Groups", ", ".join(self.partable.group_labels)))
-        test = [("Chi-square", f["chisq"]), ("Degrees of freedom", f["df"]), ("P-value", f["pvalue"])]
-        if "chisq_scaled" in f:
-            test += [("Chi-square (scaled)", f["chisq_scaled"]), ("P-value (scaled)", f["pvalue_scaled"]),
-                     ("Scaling factor", f["chisq_scaling_factor"])]
-        idx = [("CFI", f["cfi"]), ("TLI", f["tli"]), ("RMSEA", f["rmsea"])]
-        if "rmsea_ci_lower" in f:
-            idx += [("RMSEA 90% CI lower", f["rmsea_ci_lower"]), ("RMSEA 90% CI upper", f["rmsea_ci_upper"])]
-        for key, name in (("cfi_robust", "Robust CFI"), ("tli_robust", "Robust TLI"), ("rmsea_robust", "Robust RMSEA"),
-                          ("cfi_scaled", "Scaled CFI"), ("rmsea_scaled", "Scaled RMSEA")):
-            if key in f:
-                idx.append((name, f[key]))
-        idx += [("SRMR", f["srmr"])]
-        if np.isfinite(f.get("aic", np.nan)):
-            idx += [("AIC", f["aic"]), ("BIC", f["bic"]), ("Log-likelihood", f["logl"])]
+            head += [(f"Number of observations, group {lab}", g.nobs)
+                     for lab, g in zip(self.partable.group_labels, self._moments.groups)]
+        else:
+            head.append(("Number of observations", self.nobs))
+        if self.n_total != self.nobs:
+            head.append(("Number of rows in the data", self.n_total))
+        head.append(("Missing data", self.missing))
+        if o is not None:
+            head += [("Standard errors", o.se[:1].upper() + o.se[1:]),
+                     ("Information", o.information[0].capitalize())]
+            if o.information[0] == "expected" or o.observed_information[0] == "h1":
+                head.append(("Information saturated (h1) model", o.h1_information[0].capitalize()))
+            if o.categorical:
+                head.append(("Parameterization", o.parameterization.capitalize()))
+
+        def row(label, key, key_scaled=None):
+            out = [label, f.get(key, np.nan)]
+            if scaled:
+                out.append(f.get(key_scaled, np.nan) if key_scaled else np.nan)
+            return tuple(out)
+
+        test_cols = ["", "Standard"] + (["Scaled"] if scaled else [])
+        test = [row("Test statistic", "chisq", "chisq_scaled"), row("Degrees of freedom", "df", "df_scaled"),
+                row("P-value (Chi-square)", "pvalue", "pvalue_scaled")]
+        if scaled:
+            test.append(("Scaling correction factor", np.nan, f.get("chisq_scaling_factor", np.nan)))
+            if "chisq_shift_parameter" in f:
+                test.append(("Shift parameter", np.nan, f["chisq_shift_parameter"]))
+        idx = [row("Baseline test statistic", "baseline_chisq", "baseline_chisq_scaled"),
+               row("Baseline degrees of freedom", "baseline_df", "baseline_df_scaled"),
+               row("Comparative Fit Index (CFI)", "cfi", "cfi_scaled"),
+               row("Tucker-Lewis Index (TLI)", "tli", "tli_scaled")]
+        if "cfi_robust" in f:
+            idx += [("Robust Comparative Fit Index (CFI)", np.nan, f["cfi_robust"]) if scaled
+                    else ("Robust Comparative Fit Index (CFI)", f["cfi_robust"]),
+                    ("Robust Tucker-Lewis Index (TLI)", np.nan, f["tli_robust"]) if scaled
+                    else ("Robust Tucker-Lewis Index (TLI)", f["tli_robust"])]
+        if np.isfinite(f.get("logl", np.nan)):
+            idx += [row("Loglikelihood user model (H0)", "logl"), row("Loglikelihood unrestricted model (H1)",
+                                                                      "unrestricted_logl"),
+                    row("Akaike (AIC)", "aic"), row("Bayesian (BIC)", "bic"), row("Sample-size adjusted BIC", "bic2")]
+        idx += [row("RMSEA", "rmsea", "rmsea_scaled"),
+                row("90 Percent confidence interval - lower", "rmsea_ci_lower", "rmsea_ci_lower_scaled"),
+                row("90 Percent confidence interval - upper", "rmsea_ci_upper", "rmsea_ci_upper_scaled"),
+                row("P-value H_0: RMSEA <= 0.050", "rmsea_pvalue", "rmsea_pvalue_scaled"),
+                row("P-value H_0: RMSEA >= 0.080", "rmsea_notclose_pvalue", "rmsea_notclose_pvalue_scaled")]
+        if "rmsea_robust" in f:
+            for label, key in (("Robust RMSEA", "rmsea_robust"), ("90 Percent confidence interval - lower",
+                                                                  "rmsea_ci_lower_robust"),
+                               ("90 Percent confidence interval - upper", "rmsea_ci_upper_robust")):
+                idx.append((label, np.nan, f[key]) if scaled else (label, f[key]))
+        idx.append(row("SRMR", "srmr"))
+        if "wrmr" in f:
+            idx.append(row("WRMR", "wrmr"))
         tables = [
             ("Model", pd.DataFrame(head, columns=["", "value"])),
-            ("Model test", pd.DataFrame(test, columns=["", "value"])),
-            ("Fit indices", pd.DataFrame(idx, columns=["", "value"])),
+            ("Model test user model", pd.DataFrame(test, columns=test_cols)),
+            ("Fit indices", pd.DataFrame(idx, columns=test_cols)),
         ]
         pe = self._estimates
         cols = ["est", "se", "z", "pvalue", "std_lv", "std_all"]
         blocks = [
             ("Latent variables", pe["op"] == "=~"),
+            ("Scales y*", pe["op"] == "~*~"),
             ("Regressions", pe["op"] == "~"),
             ("Covariances", (pe["op"] == "~~") & (pe["lhs"] != pe["rhs"])),
             ("Intercepts", pe["op"] == "~1"),
@@ -207,248 +306,3 @@ class SEMResult(ResultMixin):
             notes.insert(0, "The optimizer did not converge: do not interpret these estimates.")
         return Summary(title=f"surveykit {__version__} {self.estimator} estimation", tables=tuple(tables),
                        notes=tuple(notes))
-
-
-def _srmr_bentler(s: np.ndarray, sigma: np.ndarray, mean_res: np.ndarray | None = None) -> float:
-    """SRMR (Bentler): residuals scaled by the sample SDs, lower triangle with diagonal, plus the
-    standardized mean residuals when there is a mean structure (lavaan's ``srmr_bentler``)."""
-    sd = np.sqrt(np.diag(s))
-    r = (s - sigma) / np.outer(sd, sd)
-    idx = np.tril_indices(len(s))
-    sq = list(r[idx] ** 2)
-    if mean_res is not None:
-        sq += list((mean_res / sd) ** 2)
-    return float(np.sqrt(np.mean(sq)))
-
-
-def compute_result(
-    *,
-    syntax: str,
-    estimator: str,
-    pt: ParTable,
-    model: RamModel | list[RamModel],
-    sm: SampleMoments,
-    opt: Optimum,
-    vcov: np.ndarray,
-    warning_log: list[tuple[str, str]],
-) -> SEMResult:
-    """Post-process an optimum: estimates, SEs, standardization, defined parameters, fit."""
-    models = list(model) if isinstance(model, (list, tuple)) else [model]
-    theta = opt.theta
-    t = pt.table
-    n = sm.nobs
-    G = len(models)
-    idx = {nm: i for i, nm in enumerate(models[0].names)}
-    lv = set(pt.lv_names)
-    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if np.isfinite(vcov).all() else np.full(len(theta), np.nan)
-
-    sol = Solution.build(pt, models)
-    est = sol.estimates(theta)
-    se = np.where(sol.free >= 0, se_all[sol.free.clip(0)], 0.0)
-    std_lv, std_all = sol.standardized(theta)
-    free = sol.free >= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free, est / np.where(se > 0, se, np.nan), np.nan)
-    lhs, op, rhs, label = (t[c].tolist() for c in ("lhs", "op", "rhs", "label"))
-    grp_col = t["group"].to_numpy() if G > 1 else None
-    # the table's columns as arrays, the defined parameters appended, one DataFrame at the end
-    # (column-by-column pandas assignment and concat were most of a small model's fitting time)
-    cols = {"est": est, "se": se, "z": z, "pvalue": np.where(free, 2 * special.ndtr(-np.abs(z)), np.nan),
-            "ci_lower": np.where(free, est - _Z975 * se, est), "ci_upper": np.where(free, est + _Z975 * se, est),
-            "std_lv": std_lv, "std_all": std_all}
-    if sol.n_defined:
-        vals, ses = sol.defined_with_se(theta, vcov)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zz = vals / np.where(ses > 0, ses, np.nan)
-        extra = {"est": vals, "se": ses, "z": zz, "pvalue": 2 * special.ndtr(-np.abs(zz)),
-                 "ci_lower": vals - _Z975 * ses, "ci_upper": vals + _Z975 * ses,
-                 "std_lv": sol.defined_values(std_lv), "std_all": sol.defined_values(std_all)}
-        cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
-        lhs = lhs + [d.lhs for d in pt.defined]
-        op = op + [":="] * sol.n_defined
-        rhs = rhs + [d.rhs for d in pt.defined]
-        label = label + [d.lhs for d in pt.defined]
-        if grp_col is not None:
-            grp_col = np.concatenate([grp_col, np.zeros(sol.n_defined, dtype=grp_col.dtype)])
-    head = {"lhs": lhs, "op": op, "rhs": rhs}
-    if grp_col is not None:
-        head["group"] = grp_col
-    df = pd.DataFrame({**head, "label": label, **cols})
-
-    endo_lv = {a for a, o in zip(t["lhs"].tolist(), t["op"].tolist()) if o == "~"} & lv
-    r2_names = [v for v in pt.ov_names if v not in pt.ov_x] + [v for v in pt.lv_names if v in endo_lv]
-    r2_parts = {}
-    implied_covs, fit_groups = [], []
-    t_lhs, t_op, t_rhs = t["lhs"].tolist(), t["op"].tolist(), t["rhs"].tolist()
-    t_free = t["free"].to_numpy()
-    t_grp = t["group"].to_numpy() if "group" in t.columns else np.ones(len(t), dtype=int)
-    var_rows = [i for i in range(len(t)) if t_op[i] == "~~" and t_lhs[i] == t_rhs[i] and t_free[i] > 0]
-    for g, (mdl, gm) in enumerate(zip(models, sm.groups)):
-        label_g = pt.group_labels[g] if G > 1 else None
-        sigma, C, _ = mdl.implied(theta)
-        _, S = mdl.matrices(theta)
-        var_total = np.diag(C)
-        for v in r2_names:
-            r2_parts[(label_g, v) if G > 1 else v] = 1.0 - S[idx[v], idx[v]] / var_total[idx[v]]
-        where = f" in group {label_g!r}" if G > 1 else ""
-        # Heywood cases and non-positive-definite latent covariance
-        for i in var_rows:
-            if t_grp[i] != g + 1:
-                continue
-            val = theta[t_free[i] - 1]
-            if val < 0:
-                warnings.warn(
-                    f"Heywood case: the estimated variance of {t_lhs[i]}{where} is negative ({val:.4g}); the "
-                    "solution is not admissible. Consider the model specification, the sample size, or outliers.",
-                    HeywoodCaseWarning, stacklevel=2,
-                )
-        lv_idx = [idx[v] for v in pt.lv_names]
-        if lv_idx and np.linalg.eigvalsh(C[np.ix_(lv_idx, lv_idx)]).min() <= 0:
-            warnings.warn(
-                f"The model-implied covariance matrix of the latent variables{where} is not positive definite "
-                "(a factor correlation is at or beyond 1 in absolute value); check the model.",
-                NonPositiveDefiniteWarning, stacklevel=2,
-            )
-        implied_covs.append(pd.DataFrame(sigma, index=list(sm.names), columns=list(sm.names)))
-        fit_groups.append((mdl, gm, sigma))
-    r2 = pd.Series(r2_parts, name="r_squared", dtype=float)
-    for i in np.flatnonzero((np.asarray(op) == "=~") & (np.abs(cols["std_all"]) > 1)):
-        warnings.warn(
-            f"Heywood case: the standardized loading of {rhs[i]} on {lhs[i]} is {cols['std_all'][i]:.4f} (> 1 in "
-            "absolute value); the solution is not admissible.",
-            HeywoodCaseWarning, stacklevel=2,
-        )
-
-    fit = _fit_measures(pt, sm, fit_groups, theta, opt, "ML" if estimator == "MLR" else estimator)
-    return SEMResult(
-        model_syntax=syntax,
-        estimator=estimator,
-        partable=pt,
-        nobs=n,
-        n_total=sm.n_total,
-        converged=opt.converged,
-        iterations=opt.iterations,
-        optimizer=opt.method,
-        _estimates=df,
-        _fit=fit,
-        _r2=r2,
-        _implied=implied_covs[0] if G == 1 else pd.concat(implied_covs, keys=list(pt.group_labels)),
-        _sample=(pd.DataFrame(sm.cov, index=list(sm.names), columns=list(sm.names)) if G == 1 else pd.concat(
-            [pd.DataFrame(gm.cov, index=list(sm.names), columns=list(sm.names)) for gm in sm.groups],
-            keys=list(pt.group_labels))),
-        _vcov=vcov,
-        _theta=np.array(theta, dtype=float),
-        _data=sm.data if G == 1 else None,
-        _moments=sm,
-        warnings=tuple(warning_log),
-    )
-
-
-def _baseline_discrepancy(gm, nx_idx, estimator: str) -> float:
-    """The independence model's discrepancy in one group: variances free (means saturated),
-    exogenous covariates' block fixed at the sample values."""
-    s = gm.cov
-    sig_b = np.diag(np.diag(s))
-    if nx_idx:
-        sig_b[np.ix_(nx_idx, nx_idx)] = s[np.ix_(nx_idx, nx_idx)]
-    if estimator == "ML":
-        return ml_discrepancy(sig_b, s, float(np.linalg.slogdet(s)[1]))
-    # GLS/ULS: the independence model's minimum has the diagonal fitted by its own estimator
-    v = np.linalg.inv(s) if estimator == "GLS" else np.eye(len(s))
-    mask = np.eye(len(s), dtype=bool)
-    if nx_idx:
-        mask[np.ix_(nx_idx, nx_idx)] = True
-    # minimize 1/2 tr((V (S - D))^2) over the free (diagonal / x-block) elements of D;
-    # with V = C C' (Cholesky), tr(V R V R) = ||C' R C||^2
-    free_pos = np.argwhere(np.triu(mask))
-    lmat = np.linalg.cholesky(v).T if estimator == "GLS" else np.eye(len(s))
-    x0 = np.array([s[i, j] for i, j in free_pos])
-
-    def obj(x):
-        d = np.zeros_like(s)
-        for (i, j), val in zip(free_pos, x):
-            d[i, j] = d[j, i] = val
-        r = lmat @ (s - d) @ lmat.T
-        return 0.5 * float(np.sum(r * r))
-
-    from scipy import optimize as sp_optimize
-
-    res = sp_optimize.minimize(obj, x0, method="BFGS", options={"gtol": 1e-12})
-    return float(res.fun)
-
-
-def _fit_measures(pt: ParTable, sm: SampleMoments, fit_groups, theta, opt: Optimum, estimator: str) -> dict:
-    G = len(fit_groups)
-    n = sm.nobs
-    p = len(sm.names)
-    nx = len(pt.ov_x)
-    x_idx = [sm.names.index(v) for v in pt.ov_x]
-    ms = pt.meanstructure
-    pstar = p * (p + 1) / 2 + (p if ms else 0)
-    npar = pt.n_free
-    fixed_moments = nx * (nx + 1) / 2 + (nx if ms else 0)
-    dfree = G * (pstar - fixed_moments) - npar
-    # GLS and ULS work with the unbiased covariance and N - 1 (lavaan); ML with N
-    n_eff = [gm.nobs - (0 if estimator == "ML" else 1) for _, gm, _ in fit_groups]
-    if estimator == "ML":
-        chisq = 2 * n * opt.fmin
-    else:
-        f_groups = [group_discrepancy(mdl, theta, gm, estimator, 0.0,
-                                      np.linalg.inv(gm.cov) if estimator == "GLS" else None)
-                    for mdl, gm, _ in fit_groups]
-        chisq = float(sum(ne * fg for ne, fg in zip(n_eff, f_groups)))
-    bchisq = sum(ne * _baseline_discrepancy(gm, x_idx, estimator) for ne, (_, gm, _) in zip(n_eff, fit_groups))
-    bdf = G * (p * (p + 1) / 2 - (p - nx) - nx * (nx + 1) / 2)
-    logl = ulogl = float("nan")
-    srmr_parts = []
-    if estimator == "ML":
-        logl = ulogl = 0.0
-    for mdl, gm, sigma in fit_groups:
-        mean_res = (gm.mean - mdl.implied_means(theta)[:p]) if ms else None
-        srmr_parts.append(gm.nobs * _srmr_bentler(gm.cov, sigma, mean_res))
-        if estimator == "ML":
-            s = gm.cov
-            _, logdet_sig = np.linalg.slogdet(sigma)
-            sinv = np.linalg.inv(sigma)
-            quad = float(mean_res @ sinv @ mean_res) if ms else 0.0
-            lg = -gm.nobs / 2 * (p * math.log(2 * math.pi) + logdet_sig + float(np.trace(s @ sinv)) + quad)
-            ug = -gm.nobs / 2 * (p * math.log(2 * math.pi) + float(np.linalg.slogdet(s)[1]) + p)
-            if x_idx:
-                # fixed.x: the likelihood is conditional on the exogenous covariates (lavaan)
-                _, logdet_x = np.linalg.slogdet(s[np.ix_(x_idx, x_idx)])
-                lx = -gm.nobs / 2 * (nx * math.log(2 * math.pi) + logdet_x + nx)
-                lg -= lx
-                ug -= lx
-            logl += lg
-            ulogl += ug
-    cfi_den = max(chisq - dfree, bchisq - bdf, 0.0)
-    cfi = 1.0 - max(chisq - dfree, 0.0) / cfi_den if cfi_den > 0 else 1.0
-    tli = ((bchisq / bdf - chisq / dfree) / (bchisq / bdf - 1.0)) if dfree > 0 and bdf > 0 else float("nan")
-    n_rmsea = sum(n_eff)  # lavaan: N for ML, N - 1 for the Wishart-based GLS/ULS
-    ci_lo, ci_hi = rmsea_ci(chisq, dfree, n_rmsea, ngroups=G)
-    fit = {
-        "npar": npar,
-        "nobs": n,
-        "fmin": chisq / (2 * n),
-        "chisq": chisq,
-        "df": dfree,
-        "pvalue": float(special.chdtrc(dfree, chisq)) if dfree > 0 and estimator != "ULS" else float("nan"),
-        "baseline_chisq": bchisq,
-        "baseline_df": bdf,
-        "baseline_pvalue": float(special.chdtrc(bdf, bchisq)) if estimator != "ULS" else float("nan"),
-        "cfi": cfi,
-        "tli": tli,
-        "nfi": (bchisq - chisq) / bchisq,
-        "rmsea": rmsea(chisq, dfree, n_rmsea, ngroups=G),
-        "rmsea_ci_lower": ci_lo,
-        "rmsea_ci_upper": ci_hi,
-        "rmsea_pvalue": rmsea_pvalue(chisq, dfree, n_rmsea, ngroups=G),
-        "srmr": float(sum(srmr_parts) / n),
-        "aic": -2 * logl + 2 * npar,
-        "bic": -2 * logl + npar * math.log(n),
-        "logl": logl,
-        "unrestricted_logl": ulogl,
-    }
-    if G > 1:
-        fit["ngroups"] = G
-    return fit

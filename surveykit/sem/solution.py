@@ -32,7 +32,7 @@ class Solution:
     grp: np.ndarray  # 0-based group of each row
     free: np.ndarray  # 0-based free index per row, -1 fixed
     fixed: np.ndarray  # fixed value per row (NaN where free)
-    op: np.ndarray  # 0 "=~", 1 "~", 2 "~~", 3 "~1"
+    op: np.ndarray  # 0 "=~", 1 "~", 2 "~~", 3 "~1", 4 "|", 5 "~*~"
     a: np.ndarray  # variable index of lhs
     b: np.ndarray  # variable index of rhs
     lhs_lv: np.ndarray
@@ -52,7 +52,7 @@ class Solution:
         idx = {n: i for i, n in enumerate(models[0].names)}
         idx[""] = 0  # the empty rhs of "~1" rows
         lv = set(pt.lv_names)
-        ops = {"=~": 0, "~": 1, "~~": 2, "~1": 3}
+        ops = {"=~": 0, "~": 1, "~~": 2, "~1": 3, "|": 4, "~*~": 5}
         labels: dict[str, int] = {}
         for i, lab in enumerate(t["label"].tolist()):
             if lab and lab not in labels:
@@ -71,7 +71,7 @@ class Solution:
             fixed=t["ustart"].to_numpy(dtype=float),
             op=np.array([ops[o] for o in t["op"].tolist()], dtype=int),
             a=np.array([idx[x] for x in t["lhs"].tolist()], dtype=int),
-            b=np.array([idx[x] for x in t["rhs"].tolist()], dtype=int),
+            b=np.array([idx.get(x, idx.get(a, 0)) for a, x in zip(t["lhs"].tolist(), t["rhs"].tolist())], dtype=int),
             lhs_lv=np.array([x in lv for x in t["lhs"].tolist()]),
             rhs_lv=np.array([x in lv for x in t["rhs"].tolist()]),
             labels=labels,
@@ -84,20 +84,32 @@ class Solution:
         return np.where(self.free >= 0, theta[self.free.clip(0)], self.fixed)
 
     # -- standardized solutions -------------------------------------------------------
-    def standardized(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(std_lv, std_all) for every table row."""
-        est = self.estimates(theta)
+    def standardized(self, theta: np.ndarray, values: np.ndarray | None = None,
+                     nox: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(std_lv, std_all) for every table row, of the estimates or of per-row ``values`` (the
+        standardized expected parameter changes of modification indices); with ``nox`` (the
+        exogenous covariates) the second array is lavaan's ``std.nox``: as std_all, but the
+        covariates keep their own scale."""
+        est = self.estimates(theta) if values is None else values
         std_all = np.full_like(est, np.nan)
         std_lv = np.full_like(est, np.nan)
+        x_idx = [self.models[0].names.index(v) for v in (nox or ())]
         for g, model in enumerate(self.models):
             A, S = model.matrices(theta)
             B = model.inverse(A)
             var = np.einsum("ij,ij->i", B @ S, B)  # diag(B S B'), the total variances
             with np.errstate(invalid="ignore", divide="ignore"):
                 sd = np.sqrt(np.where(var > 0, var, np.nan))
-                sdiag = np.diag(S)
+                # lavaan's cov.std: covariances over the square roots of the absolute residual variances
+                sdiag = np.abs(np.diag(S))
                 rsd = np.sqrt(np.where(sdiag > 0, sdiag, np.nan))
-                self._standardize_rows(self._row_sets[g], est, sd, var, rsd, std_lv, std_all)
+                sd_lhs = sd
+                if x_idx:
+                    # std.nox: the covariates keep their scale (as predictors, in their own (co)variances and
+                    # means); a covariate regressed on something is still divided by its SD
+                    var, sd, rsd = var.copy(), sd.copy(), rsd.copy()
+                    var[x_idx] = sd[x_idx] = rsd[x_idx] = 1.0
+                self._standardize_rows(self._row_sets[g], est, sd, var, rsd, std_lv, std_all, sd_lhs)
         return std_lv, std_all
 
     @cached_property
@@ -105,7 +117,8 @@ class Solution:
         """Per group and kind of row: (row indices, lhs index, rhs index, lhs latent, rhs latent),
         found once (masks per call were most of a bootstrap draw's standardization)."""
         kinds = {"load": self.op == 0, "reg": self.op == 1, "var": (self.op == 2) & (self.a == self.b),
-                 "cov": (self.op == 2) & (self.a != self.b), "int": self.op == 3}
+                 "cov": (self.op == 2) & (self.a != self.b), "int": self.op == 3, "th": self.op == 4,
+                 "scale": self.op == 5}
         out = []
         for g in range(len(self.models)):
             sets = {}
@@ -116,7 +129,7 @@ class Solution:
         return out
 
     @staticmethod
-    def _standardize_rows(sets, est, sd, var, rsd, std_lv, std_all) -> None:
+    def _standardize_rows(sets, est, sd, var, rsd, std_lv, std_all, sd_lhs=None) -> None:
         # =~ : lhs latent (a), rhs indicator (b)
         r, a, b, _, rlv = sets["load"]
         e = est[r]
@@ -125,8 +138,9 @@ class Solution:
         # ~ : lhs outcome (a), rhs predictor (b)
         r, a, b, llv, rlv = sets["reg"]
         e = est[r]
-        std_all[r] = e * sd[b] / sd[a]
-        std_lv[r] = e * np.where(rlv, sd[b], 1.0) / np.where(llv, sd[a], 1.0)
+        sd_l = sd if sd_lhs is None else sd_lhs
+        std_all[r] = e * sd[b] / sd_l[a]
+        std_lv[r] = e * np.where(rlv, sd[b], 1.0) / np.where(llv, sd_l[a], 1.0)
         # ~~ variances
         r, a, _, llv, _ = sets["var"]
         e = est[r]
@@ -142,6 +156,15 @@ class Solution:
         e = est[r]
         std_all[r] = e / sd[a]
         std_lv[r] = np.where(llv, e / sd[a], e)
+        # | thresholds of ordinal indicators: on the latent response's standard deviation
+        r, a, _, _, _ = sets["th"]
+        e = est[r]
+        std_all[r] = e / sd[a]
+        std_lv[r] = e
+        # ~*~ scaling factors: as estimated in std_lv, 1 on the standardized latent responses (lavaan)
+        r = sets["scale"][0]
+        std_all[r] = 1.0
+        std_lv[r] = est[r]
 
     # -- defined parameters -----------------------------------------------------------
     @property

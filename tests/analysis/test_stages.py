@@ -95,3 +95,24 @@ def test_invariance_group_must_be_a_column(light, tmp_path):
     spec = _spec(tmp_path, invariance={"group": "province"})
     with pytest.raises(SpecError, match="invariance.group 'province' is not a column of the data."):
         st.measurement_invariance(spec, light[2])
+
+
+def test_invariance_of_ordinal_items_runs_the_ordinal_sequence(light, tmp_path):
+    """estimation.estimator WLSMV: the items are ordinal, so the invariance stage runs the ordinal
+    sequence (Wu & Estabrook 2016) with scaled indices and Satorra (2000) difference tests."""
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, estimation={"estimator": "WLSMV"}, invariance={"group": "region"})
+    two = st.Sample(sample.data, sample.keyed, ("IDE", "ORG"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveykitWarning)
+        rec = st.measurement_invariance(spec, two)
+    assert [lv.level for lv in rec.table] == ["configural", "thresholds", "metric", "scalar"]
+    assert rec.ordinal and rec.estimator == "WLSMV" and rec.fit_indices == "scaled"
+    assert rec.difference_test.startswith("Satorra (2000)") and "Estabrook" in rec.identification
+    assert set(rec.syntax) == {"configural", "thresholds", "metric", "scalar"}
+
+
+def test_ordinal_options_need_ordinal_items(light, tmp_path):
+    spec = _spec(tmp_path, invariance={"group": "region", "parameterization": "theta"})
+    with pytest.raises(SpecError, match="invariance.parameterization and the 'thresholds' level apply to ordinal"):
+        st.measurement_invariance(spec, light[2])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from surveykit.errors import InstrumentError
-from surveykit.instrument import load_instrument
+from surveykit.instrument import instrument_from_dict, load_instrument
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTRUMENT = ROOT / "instruments" / "execution_capacity.yaml"
@@ -109,3 +109,25 @@ def test_top_level_not_a_mapping(tmp_path):
 def test_nonexistent_file(tmp_path):
     with pytest.raises(InstrumentError, match="does not exist"):
         load_instrument(tmp_path / "nope.yaml")
+
+
+def test_plain_strings_stand_for_both_languages():
+    """An English-only instrument: plain strings where one language suffices; no sources needed."""
+    ins = instrument_from_dict({
+        "id": "bfi", "version": "1", "title": "Big Five", "default_scale": "agree6",
+        "scales": {"agree6": {"min": 1, "max": 6, "labels": {1: "Very Inaccurate", 6: "Very Accurate"}}},
+        "constructs": [{"code": "A", "name": "Agreeableness", "items": [
+            {"id": f"A{i}", "text": f"Item {i}."} for i in range(1, 4)]}],
+    })
+    assert ins.title.zh == ins.title.en == "Big Five" and ins.item("A2").text.en == "Item 2."
+    assert ins.construct("A").definition is None and ins.item("A1").source is None and ins.source is None
+
+
+def test_the_first_problem_shows_the_expected_form(tmp_path):
+    text = INSTRUMENT.read_text(encoding="utf-8").replace("    min: 1\n", "", 1)
+    with pytest.raises(InstrumentError, match=r"Fix that key\. Expected, for example: 'min: 1' \(the lowest point"):
+        load_instrument(_write(tmp_path, text))
+    text = INSTRUMENT.read_text(encoding="utf-8").replace(
+        '    name: {zh: "思想建设", en: "Ideological building"}\n', "    name: [x]\n", 1)
+    with pytest.raises(InstrumentError, match=r"must be a text: one string, or a mapping \{zh: \.\.\., en: \.\.\.\}"):
+        load_instrument(_write(tmp_path, text))

@@ -240,3 +240,27 @@ def test_qualtrics_question_text_with_line_breaks(tmp_path: Path) -> None:
     assert raw.metadata.variables["Q2"].label == "Overall,\nhow satisfied\nare you?"
     chunks = list(iter_chunks(tmp_path / "q.csv", chunksize=1))
     assert [c.frame["ResponseId"].iloc[0] for c in chunks] == ["R_a", "R_b"]
+
+
+def test_kobo_layout_given_for_a_file_without_kobo_columns_says_what_to_do(tmp_path):
+    from surveykit.errors import ReadError
+    from surveykit.io import read_file
+
+    path = tmp_path / "plain.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ReadError, match=r"does not look like a KoboToolbox export: it has no _uuid and "
+                                        r"_submission_time columns\. Export it again from KoboToolbox"):
+        read_file(path, layout="kobo")
+
+
+def test_kobo_group_prefix_kept_where_two_groups_share_a_name(tmp_path):
+    from surveykit.io import read_file
+
+    path = tmp_path / "kobo.csv"
+    path.write_text("start;g1/q;g2/q;g1/r;_id;_uuid;_submission_time\n"
+                    "2024-01-01;1;2;3;7;u1;2024-01-01T10:00:00\n", encoding="utf-8")
+    raw = read_file(path)
+    assert raw.metadata.layout == "kobo" and raw.metadata.layout_detected
+    assert list(raw.frame.columns) == ["start", "g1/q", "g2/q", "r", "_id", "_uuid", "_submission_time"]
+    assert raw.metadata.variables["r"].question == "g1/r" and raw.metadata.platform.respondent_id == "_id"
+    assert any("Kept the group prefix of 'g1/q', 'g2/q'" in n for n in raw.metadata.notes)

@@ -91,8 +91,8 @@ def test_fit_values_are_judged_against_the_profile(demo_run):
 def test_report_options_are_checked(demo_run, tmp_path):
     with pytest.raises(SpecError, match="table_style='mla' is not one of 'apa', 'cn'."):
         write_report(demo_run.results, demo_run.manifest, tmp_path, table_style="mla")
-    with pytest.raises(SpecError, match="report format\\(s\\) pdf are not available"):
-        write_report(demo_run.results, demo_run.manifest, tmp_path, formats=("pdf",))
+    with pytest.raises(SpecError, match="report format\\(s\\) rtf are not available"):
+        write_report(demo_run.results, demo_run.manifest, tmp_path, formats=("rtf",))
     with pytest.raises(SpecError, match="convention profile 'x' is not defined"):
         write_report(demo_run.results, demo_run.manifest, tmp_path, convention="x")
     assert not any(tmp_path.iterdir())
@@ -181,3 +181,25 @@ def test_word_report_contains_the_figures(full_report):
     assert len(pictures) == n_fig
     text = "\n".join(p.text for p in d.paragraphs)
     assert "图 1" in text and "表 1" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_ordinal_invariance_is_reported_with_its_identification_and_indices(full_results, lang):
+    """An ordinal invariance record (estimation WLSMV) names its levels as the ordinal sequence, says
+    the indices are the scaled ones, names the difference test and cites Wu & Estabrook (2016)."""
+    import copy
+
+    from surveykit.report.render import render_markdown
+
+    r = copy.deepcopy(full_results)
+    inv = r["invariance"]
+    names = ["configural", "thresholds", "metric", "scalar"]
+    inv["table"] = [dict(row, level=name) for row, name in zip(inv["table"], names)]
+    inv.update(estimator="WLSMV", ordinal=True, parameterization="delta", fit_indices="scaled",
+               difference_test="Satorra (2000) scaled difference",
+               identification="Wu, H., & Estabrook, R. (2016). Identification ... Psychometrika, 81(4), 1014-1045.",
+               syntax={n: f"# {n} model" for n in names})
+    md = render_markdown(r, lang)
+    assert "Satorra (2000) scaled difference" in md and "Estabrook" in md and "WLSMV" in md
+    assert ("阈值等值" if lang == "zh" else "Thresholds") in md
+    assert ("校正（scaled）" if lang == "zh" else "scaled versions") in md

@@ -21,9 +21,9 @@ from surveykit._core.memo import ContentCache, clear_caches, content_key
 from surveykit._core.polychoric import POLYCHORIC_CACHE, polychoric_matrix
 from surveykit.datasets import holzinger_swineford, political_democracy
 from surveykit.sem import sem
+from surveykit.sem.categorical import STATS_CACHE as _STATS_CACHE
 from surveykit.sem.estimate import group_pieces
 from surveykit.sem.kernel import FitKernel
-from surveykit.sem.ordinal import _STATS_CACHE
 from surveykit.sem.ram import RamModel
 
 HS = "visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nx1 ~~ x4"
@@ -88,7 +88,7 @@ def test_factored_gradient_and_information_equal_the_trace_formulas(case):
     model = RamModel.from_partable(fit.partable)
     theta = np.asarray(fit._theta) + 0.02 * rng.standard_normal(len(fit._theta))  # away from the optimum
     gm = fit._moments.groups[0]
-    g, h = group_pieces(model, theta, gm, "ML", None)
+    g, h = group_pieces(model, theta, gm)
     g0, h0 = _plain_pieces(model, theta, gm.cov, gm.mean)
     assert np.max(np.abs(g - g0)) < 1e-10
     assert np.max(np.abs(h - h0)) < 1e-10 * max(1.0, np.max(np.abs(h0)))
@@ -100,22 +100,6 @@ def test_factored_gradient_and_information_equal_the_trace_formulas(case):
         assert model._layout.depth is not None
     A, _ = model.matrices(theta)
     assert np.max(np.abs(model.inverse(A) - np.linalg.inv(np.eye(model.m) - A))) < 1e-12
-
-
-def test_gls_and_uls_pieces_equal_the_trace_formulas():
-    fit = sem(PD, political_democracy())
-    model = RamModel.from_partable(fit.partable)
-    theta = np.asarray(fit._theta) * 1.01
-    gm = fit._moments.groups[0]
-    d_sigma, _ = model.derivatives(theta)
-    sigma = model.implied(theta)[0]
-    for estimator, vm in (("GLS", np.linalg.inv(gm.cov)), ("ULS", np.eye(len(gm.cov)))):
-        g, h = group_pieces(model, theta, gm, estimator, vm if estimator == "GLS" else None)
-        r = vm @ (gm.cov - sigma) @ vm
-        g0 = -np.einsum("kab,ba->k", d_sigma, r)
-        h0 = np.einsum("ab,kbc,cd,lda->kl", vm, d_sigma, vm, d_sigma)
-        assert np.max(np.abs(g - g0)) < 1e-10, estimator
-        assert np.max(np.abs(h - h0)) < 1e-9 * np.max(np.abs(h0)), estimator
 
 
 def test_a_warm_started_refit_lands_on_the_full_fit():

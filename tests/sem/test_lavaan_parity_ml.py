@@ -282,7 +282,9 @@ def test_summary_reads_like_lavaan(pol_dem):
     for block in ("Model test", "Fit indices", "Latent variables", "Regressions", "Covariances", "Variances",
                   "Defined parameters", "dem60 ~ ind60 (a)", "ind := a*b"):
         assert block in text, block
-    assert "Chi-square 38.125" in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert "Test statistic 38.125" in flat and "Degrees of freedom 35.000" in flat
+    assert "Standard errors Standard" in flat and "Information Expected" in flat
     assert fit._repr_html_().startswith("<div class='sk-summary'>")
     assert repr(fit).startswith("<SEMResult estimator=ML nobs=75")
 
@@ -302,3 +304,12 @@ def test_semopy_engine_is_an_independent_cross_check(hs):
     assert other.fit_measures()["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-3)
     with pytest.raises(ValueError, match="engine='semopy' supports"):
         sem(ref["model"], hs, engine="semopy", estimator="MLR")
+
+
+def test_summary_shows_scaled_and_robust_columns_as_lavaan(hs):
+    fit = sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9", hs, estimator="MLR")
+    flat = " ".join(str(fit).split())
+    assert "Standard Scaled Test statistic 85.306 87.132" in flat
+    assert "Scaling correction factor 0.979" in flat
+    assert "Robust Comparative Fit Index (CFI) 0.930" in flat
+    assert "Standard errors Robust.huber.white" in flat and "Information Observed" in flat
