@@ -58,7 +58,7 @@ def test_a_wrong_key_fails_on_read(demo_run, tmp_path):
 
 def test_another_version_is_refused_with_what_to_do(demo_run):
     old = dict(demo_run.results, surveykit_results=2)
-    with pytest.raises(SpecError, match="is version 2 of the results schema; this surveykit reads version 3: "
+    with pytest.raises(SpecError, match="is version 2 of the results schema; this surveykit reads version 4: "
                                         "regenerate it with `surveykit analyze`"):
         validate_results(old)
 

@@ -21,6 +21,7 @@ import surveykit as sk
 from surveykit._core.ols import hc_covariance
 from surveykit._core.rng import stream
 from surveykit.errors import DataError, MissingDataWarning, SpecError
+from surveykit.resampling.intervals import norm_inter
 from tests.conftest import REF, load_ref
 
 RTOL = 1e-8
@@ -217,7 +218,8 @@ def test_a_draw_is_the_ols_refit_of_its_resample():
     idx = stream(5, 3).integers(0, n, size=n)
     xm = np.column_stack([np.ones(n), DATA["IDE"]])[idx]
     a = np.linalg.lstsq(xm, DATA["STY"].to_numpy()[idx], rcond=None)[0]
-    np.testing.assert_array_equal(res.draws.loc[3, ["STY|constant", "STY|IDE"]].to_numpy(), a)
+    # the draw solves the normal equations weighted by how often each row was drawn: lstsq's refit to rounding
+    np.testing.assert_allclose(res.draws.loc[3, ["STY|constant", "STY|IDE"]].to_numpy(), a, rtol=1e-10)
 
 
 def test_bootstrap_agrees_with_an_r_loop_within_monte_carlo_error():
@@ -466,3 +468,32 @@ def test_bootstrap_agrees_with_pyprocessmacro_within_monte_carlo_error(ours, the
         tol = 4 * 2.67 * se_t * np.sqrt(2 / b)
         assert abs(lo - lo_t) < tol, (what, lo, lo_t)
         assert abs(hi - hi_t) < tol, (what, hi, hi_t)
+
+
+# -- Wen & Ye (2014): products of the stages' coefficients ------------------------------------------------------
+@pytest.mark.parametrize("model, products", [(7, ["a3*b1"]), (14, ["a1*b2"]), (58, ["a1*b2", "a3*b1", "a3*b2"]),
+                                             (59, ["a1*b2", "a3*b1", "a3*b2"])])
+def test_coefficient_products_are_lm_coefficient_products_with_their_bootstrap(model, products):
+    res = sk.process(DATA, model=model, x="IDE", m="STY", y="EXE", w="INS", center=True, n_boot=300, rng=3, jobs=1)
+    tab = res.coefficient_products()
+    assert list(tab["product"]) == products
+    coef = res.coefficients().set_index(["equation", "term"])["est"]
+    draws = res.draws
+    for _, r in tab.iterrows():
+        a, b = coef[tuple(r["first"].split("|"))], coef[tuple(r["second"].split("|"))]
+        assert (r["first_est"], r["second_est"]) == (a, b) and r["est"] == pytest.approx(a * b, rel=1e-15)
+        prod = (draws[r["first"]] * draws[r["second"]]).to_numpy()
+        # percentile limits interpolated as R's boot::norm.inter (surveykit.resampling.intervals)
+        np.testing.assert_allclose([r["boot_ci_lower"], r["boot_ci_upper"]], norm_inter(prod, [0.025, 0.975]),
+                                   rtol=1e-12)
+        assert r["boot_se"] == pytest.approx(prod.std(ddof=1), rel=1e-12)
+    index = res.index_of_moderated_mediation()
+    if len(index):  # one moderated stage: Hayes's index is that product
+        assert index["index"].iloc[0] == pytest.approx(tab["est"].iloc[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [dict(model=4, m="STY"), dict(model=1, w="INS"), dict(model=7, m="STY", w="region"),
+                                    dict(model=21, m="STY", w="INS", z="ORG"), dict(model=4, m=["STY", "MEC"])])
+def test_coefficient_products_only_for_one_mediator_and_one_numeric_moderator(kwargs):
+    res = sk.process(DATA, x="IDE", y="EXE", n_boot=0, **kwargs)
+    assert res.coefficient_products().empty
