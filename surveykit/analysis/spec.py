@@ -24,6 +24,10 @@ from surveykit._yaml import read_yaml, validate_as
 from surveykit.data import ScreeningRule
 from surveykit.errors import SpecError
 from surveykit.instrument.schema import Text
+from surveykit.resampling.process_models import MODELS
+
+#: The PROCESS models whose indirect effect depends on a moderator (sk.process offers them).
+MODERATED_MEDIATION = tuple(m for m in MODELS if m not in (1, 2, 3, 4, 5, 6))
 
 __all__ = ["AnalysisSpec", "DataSource", "Hypothesis", "ProcessHypothesis", "ProcessSpec", "load_spec"]
 
@@ -126,6 +130,11 @@ class ProcessHypothesis(_M):
         elif self.m is None or self.model is None:
             raise ValueError(f"hypothesis {self.id}: kind 'moderated_mediation' needs m (the mediator) and model "
                              "(the PROCESS model number, e.g. 7, 14 or 58)")
+        elif self.model not in MODERATED_MEDIATION:
+            offered = ", ".join(map(str, MODERATED_MEDIATION))
+            what = "is not offered" if self.model not in MODELS else "has no moderated indirect effect"
+            raise ValueError(f"hypothesis {self.id}: PROCESS model {self.model} {what}; a moderated mediation is "
+                             f"one of the models {offered}")
         return self
 
     @property

@@ -180,7 +180,12 @@ def test_wen_ye_falls_back_on_the_products_bootstrap_interval(processed):
     ({"id": "H9", "kind": "moderation", "x": "IDE", "w": "NOPE", "y": "EXE", "text": "t"},
      sk.errors.DataError, "process hypothesis H9: "),
     ({"id": "H9", "kind": "moderated_mediation", "model": 12, "x": "IDE", "m": "STY", "w": "MEC", "y": "EXE",
-      "text": "t"}, SpecError, "process hypothesis H9: model=12 is not offered"),
+      "text": "t"}, SpecError, "hypothesis H9: PROCESS model 12 is not offered; a moderated mediation is one of the "
+                               "models 7, 8, 9, 14, 15, 21, 58, 59"),
+    ({"id": "H9", "kind": "moderated_mediation", "model": 5, "x": "IDE", "m": "STY", "w": "MEC", "y": "EXE",
+      "text": "t"}, SpecError, "hypothesis H9: PROCESS model 5 has no moderated indirect effect"),
+    ({"id": "H9", "kind": "moderated_mediation", "model": 7, "x": "IDE", "m": "STY", "w": "STY", "y": "EXE",
+      "text": "t"}, SpecError, "process hypothesis H9: 'STY' is given in more than one role"),
 ])
 def test_bad_process_hypotheses_get_one_sentence(tmp_path, light, hypothesis, error, message):
     _, _, sample, _, _ = light

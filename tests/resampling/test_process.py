@@ -309,6 +309,11 @@ BAD = [
      r"^The moderator 'const' has one value \(3\) in the 300 complete rows; a moderator must vary"),
     (dict(model=1, x="IDE", y="EXE", w="one_level"), DataError,
      r"^The categorical moderator 'one_level' has one value \('east'\)"),
+    (dict(model=2, x="IDE", y="EXE", w="INS", z="const"), DataError,
+     r"^The moderator 'const' has one value \(3\) in the 300 complete rows; a moderator must vary"),
+    (dict(model=21, x="IDE", m="STY", y="EXE", w="INS", z="const"), DataError, r"^The moderator 'const' has one"),
+    (dict(model=7, x="IDE", m="STY", y="EXE", w="unused_level"), DataError,  # a declared category nobody chose
+     r"^The categorical moderator 'unused_level' has one value \('east'\) in the 300 complete rows"),
     (dict(model=1, x="IDE", y="EXE", w="INS", moderator_values={"ORG": [1, 2]}), SpecError,
      r"^moderator_values names 'ORG', not a moderator"),
 ]
@@ -316,9 +321,17 @@ BAD = [
 
 @pytest.mark.parametrize("kwargs, error, message", BAD)
 def test_bad_input_gets_one_sentence(kwargs, error, message):
-    d = DATA.assign(const=3.0, one_level="east")
+    d = DATA.assign(const=3.0, one_level="east",
+                    unused_level=pd.Categorical(["east"] * len(DATA), categories=["east", "west"]))
     with pytest.raises(error, match=message):
         sk.process(d, **kwargs, n_boot=0)
+
+
+def test_a_moderator_constant_in_the_complete_rows_is_refused():
+    d = DATA.assign(w2=np.where(DATA.index < 150, np.nan, 2.0))
+    with pytest.warns(MissingDataWarning, match="150 of 300 rows"), \
+            pytest.raises(DataError, match=r"^The moderator 'w2' has one value \(2\) in the 150 complete rows"):
+        sk.process(d, model=1, x="IDE", y="EXE", w="w2", n_boot=0)
 
 
 def test_too_few_complete_rows():
