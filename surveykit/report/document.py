@@ -694,14 +694,14 @@ class _Builder:
         mv, run = self.m["process"]["verdicts"], t.run
         steps, ok = t.decisions[proc], bool(t.outcomes[proc])
         key = next((s for s in steps if s.significant), steps[0])
-        names = {"x": run.x, "y": run.y, "w": run.w, "m": " → ".join(run.m)}
+        names = {"x": run.x, "y": run.y, "w": run.w, "m": " → ".join(run.m), "level": f"{run.level:.0%}"}
         if proc == "wen-ye-2014":
             seq = [s for s in steps if s.step == "sequential" and s.significant]
             boot = [s for s in steps if s.step == "bootstrap" and s.significant]
             how = (mv["sequential_yes"].format(product=seq[0].statistic, p=p_eq(seq[0].pvalue)) if seq else
                    mv["bootstrap_yes"].format(product=boot[0].statistic, lo=num(boot[0].ci_lower),
                                               hi=num(boot[0].ci_upper)) if boot else mv["bootstrap_no"])
-            return mv[f"{proc}_{str(ok).lower()}"].format(how=how, **names)
+            return mv[f"{proc}_{str(ok).lower()}"].format(how=how[:1].upper() + how[1:], **names)
         return mv[f"{proc}_{str(ok).lower()}"].format(
             term=key.statistic.replace(":", " × "), est=num(key.est), p=p_eq(key.pvalue), lo=num(key.ci_lower),
             hi=num(key.ci_upper), **names)
@@ -728,7 +728,7 @@ class _Builder:
             return None
         blocks: list = []
         for t in self.r.process:
-            blocks.append(Paragraph(f"{t.id}: {self.tx(t.text)} ({t.target})"))
+            blocks.append(Paragraph(f"{t.id}: {self.tx(t.text)} — {t.target}"))
             blocks += [self._process_coef(t), self._process_effects(t)]
             blocks += self._process_decision(t)
             blocks += self.figures_with_prefix(f"process-{t.id}-")
