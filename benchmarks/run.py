@@ -50,12 +50,13 @@ DEMO_CSV = REF / "data" / "demo_keyed.csv"
 
 # repetitions per case: (full run, --quick run); the median of these is reported
 REPS = {"ml": (5, 3), "boot": (3, 3), "wlsmv": (3, 3), "sav": (3, 3), "power": (3, 3), "estimators": (3, 1),
-        "twolevel": (5, 3)}
-CASES = ("ml", "boot", "wlsmv", "sav", "power", "estimators", "twolevel")
+        "twolevel": (5, 3), "process": (3, 1)}
+CASES = ("ml", "boot", "wlsmv", "sav", "power", "estimators", "twolevel", "process")
 # --budget: seconds one repetition of a case (all tools, data preparation included) is expected to take at most on
 # a loaded 2-core machine; kept free for the cases still to come when a heavy case plans its repetitions
-RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60, "estimators": 600, "twolevel": 120}
-TOOLS = ("surveykit", "semopy", "lavaan", "pyreadstat")
+RESERVE = {"ml": 60, "boot": 60, "wlsmv": 35, "sav": 80, "power": 60, "estimators": 600, "twolevel": 120,
+           "process": 150}
+TOOLS = ("surveykit", "semopy", "lavaan", "pyreadstat", "R lm loop")
 
 # workload sizes: (full, quick)
 ML_SIZES = ((5_000, 100_000), (5_000, 100_000))  # simulated sizes besides the demo file (same in both modes)
@@ -66,6 +67,8 @@ SAV_COLS = 60
 SAV_CHUNK = 100_000
 POWER_SIZES = (200, 400, 800)
 POWER_REPS = (500, 50)
+PROCESS_N = 1000
+PROCESS_DRAWS = (5000, 5000)  # the target names 5,000 draws; --quick times one repetition of each side
 
 TARGETS = {
     "ml": ("single ML fit <= 1/4 of lavaan's time", "lavaan", 0.25),
@@ -78,6 +81,8 @@ TARGETS = {
     "est_invariance": ("4-step invariance sequence <= 1/4 of lavaan's time", "lavaan", 0.25),
     "twolevel_ml": ("two-level SEM (ML) <= 1/4 of lavaan's time", "lavaan", 0.25),
     "twolevel_mlr": ("two-level SEM (MLR) <= 1/4 of lavaan's time", "lavaan", 0.25),
+    "process": ("PROCESS model 7, 5,000 bootstrap draws, N = 1,000 <= 1/10 of an R loop of lm refits", "R lm loop",
+                0.10),
 }
 TWOLEVEL_CSV = REF / "data" / "corpus" / "demo_twolevel.csv"  # lavaan's Demo.twolevel: 2,500 rows in 200 clusters
 # the estimator cases: 8 factors x 5 items, a structural part, N = 900 (issue 12)
@@ -320,6 +325,33 @@ out <- list()
 for (job in jobs) {
   d <- read.csv(job$data)
   model <- job$model
+  if (job$kind == "process") {  # PROCESS model 7 by an R loop of lm refits (no lavaan)
+    boot_process <- function() {
+      set.seed(1)
+      n <- nrow(d)
+      wv <- mean(d$INS) + c(-1, 0, 1) * sd(d$INS)
+      draws <- matrix(NA_real_, job$n_boot, 4)
+      for (b in seq_len(job$n_boot)) {
+        db <- d[sample.int(n, n, replace = TRUE), ]
+        a <- coef(lm(STY ~ IDE * INS, data = db))
+        bb <- coef(lm(EXE ~ IDE + STY, data = db))[["STY"]]
+        draws[b, ] <- c((a[["IDE"]] + a[["IDE:INS"]] * wv) * bb, a[["IDE:INS"]] * bb)
+      }
+      list(m = lm(STY ~ IDE * INS, data = d), y = lm(EXE ~ IDE + STY, data = d), draws = draws)
+    }
+    times <- numeric(job$reps)
+    for (i in seq_len(job$reps)) {
+      invisible(gc())
+      t0 <- proc.time()[["elapsed"]]
+      fit <- boot_process()
+      times[i] <- proc.time()[["elapsed"]] - t0
+    }
+    index <- coef(fit$m)[["IDE:INS"]] * coef(fit$y)[["STY"]]
+    out[[job$id]] <- list(times = times, index = index,
+                          index_ci = unname(quantile(fit$draws[, 4], c(0.025, 0.975))),
+                          index_boot_se = sd(fit$draws[, 4]))
+    next
+  }
   run <- function() {
     if (job$kind == "ml") {
       if (job$fun == "cfa") cfa(model, data = d) else sem(model, data = d)
@@ -635,6 +667,53 @@ class Bench:
         self.notes.append("Power: population = the demo population (demo_population.yaml: standardized loadings, "
                           "paths and exogenous correlations of the six constructs in the SEM), analysis model = the "
                           "demo SEM; ML fit per replication, Wald tests of the ~ paths and := effects.")
+
+    # -- 7 ---------------------------------------------------------------------------------------------------------
+    def case_process(self) -> None:
+        """PROCESS model 7 (IDE -> STY -> EXE, INS moderating the first stage) on construct scores of N = 1,000
+        simulated demo respondents, 5,000 bootstrap draws, against an R loop of lm refits (issue 15)."""
+        import surveykit as sk
+
+        draws, reps = self.pick(PROCESS_DRAWS), self.reps("process")
+        items = keyed_sample(int(PROCESS_N * 1.1), seed=4).iloc[:PROCESS_N]
+        scores = {c: items[[i for i in items.columns if i.startswith(c.lower() + "_")]].mean(axis=1)
+                  for c in ("IDE", "STY", "INS", "EXE")}
+        import pandas as pd
+
+        data = pd.DataFrame(scores)
+        row = Row("process", f"PROCESS model 7 (X = IDE, M = STY, W = INS, Y = EXE), {draws:,} bootstrap draws, "
+                             "all cores", f"N={PROCESS_N:,} (simulated construct scores)", reps, load_before=_load())
+        print(f"  process model 7, {draws} draws ...", flush=True)
+        kw = dict(model=7, x="IDE", m="STY", y="EXE", w="INS", rng=1, jobs=-1, progress=False)
+        t0 = time.perf_counter()
+        sk.process(data, **{**kw, "n_boot": 20})  # imports and the worker pool, reported, not in the median
+        row.checks["surveykit_pool_startup_s"] = round(time.perf_counter() - t0, 3)
+        row.times["surveykit"], res = self.guarded("process", row, lambda: sk.process(data, **kw, n_boot=draws),
+                                                   factor=25.0)
+        idx = res.index_of_moderated_mediation().iloc[0]
+        row.checks.update(surveykit_index=float(idx["index"]), surveykit_index_boot_se=float(idx["boot_se"]),
+                          surveykit_index_ci=[float(idx["boot_ci_lower"]), float(idx["boot_ci_upper"])],
+                          surveykit_n_failed=res.n_failed)
+        row.skipped.update(semopy="semopy has no PROCESS models", lavaan="not a lavaan model (OLS equations)")
+        path = self.tmp / "process.csv"
+        data.to_csv(path, index=False)
+        job = {"id": "process", "kind": "process", "data": str(path), "model": "", "reps": row.reps, "n_boot": draws}
+        if self.lavaan_reason:
+            row.skipped["R lm loop"] = self.lavaan_reason
+        else:
+            try:
+                r = run_lavaan([job], self.tmp)["process"]
+                row.times["R lm loop"] = r.pop("times")
+                row.checks.update({f"R_{k}": v for k, v in r.items()})
+            except Exception as exc:  # reported, not fatal
+                row.skipped["R lm loop"] = f"R run failed: {exc}"[:300]
+        row.load_after = _load()
+        self.rows.append(row)
+        self.notes.append("PROCESS: surveykit process(model=7, n_boot=5000, jobs=-1) computes the OLS equations, "
+                          "the conditional effects and Johnson-Neyman points, and the bootstrap intervals of the "
+                          "conditional indirect effects, the index and the contrasts; R loops over 5,000 resamples "
+                          "with two lm() refits each and keeps the conditional indirect effects and the index "
+                          "(R's side does strictly less).  Both include the fit on the full sample.")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -994,15 +1073,16 @@ def markdown(result: dict, rows: list[Row]) -> str:
         f"| R / R's BLAS | {m.get('R', '—')} / {m.get('R_blas', '—')} |",
         f"| load average (1, 5, 15 min) | start {result['load_start']}, end {result['load_end']} |",
         "",
-        "| # | Case | Size | Reps | surveykit | semopy | lavaan | pyreadstat | sk/lavaan | sk/semopy | sk/pyreadstat |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| # | Case | Size | Reps | surveykit | semopy | lavaan | pyreadstat | R lm loop | sk/lavaan | sk/semopy "
+        "| sk/pyreadstat | sk/R |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     num = {c: i + 1 for i, c in enumerate(CASES)}
     num.update({c: CASES.index("estimators") + 1 for c in TARGETS if c.startswith("est_")})
     num.update({c: CASES.index("twolevel") + 1 for c in TARGETS if c.startswith("twolevel_")})
     for r in rows:
         cells = [_s(r.median(t)) for t in TOOLS]
-        ratios = [_r(r.ratio(t)) for t in ("lavaan", "semopy", "pyreadstat")]
+        ratios = [_r(r.ratio(t)) for t in ("lavaan", "semopy", "pyreadstat", "R lm loop")]
         lines.append(f"| {num[r.case]} | {r.label} | {r.size} | {r.reps} | " + " | ".join(cells) + " | "
                      + " | ".join(ratios) + " |")
     lines += ["", "| Target | Result | Detail |", "| --- | --- | --- |"]
@@ -1029,6 +1109,10 @@ def markdown(result: dict, rows: list[Row]) -> str:
                             "the ML optimum: its time is that of an unconverged fit)")
             lines.append(f"- {r.label}, {r.size}: chi-square surveykit {c.get(sk_key, float('nan')):.4f}, lavaan "
                          f"{c.get(lv_key, float('nan')):.4f}{sem_chi} (nobs {c.get('lavaan_nobs')})")
+        elif r.case == "process" and "R_index" in c:
+            lines.append(f"- {r.label}: index of moderated mediation surveykit {c['surveykit_index']:.6f} "
+                         f"(bootstrap SE {c['surveykit_index_boot_se']:.4f}), R {c['R_index']:.6f} (bootstrap SE "
+                         f"{c['R_index_boot_se']:.4f}; other draws, so the SEs agree within Monte Carlo error)")
         elif r.case == "boot":
             sk_se = c.get("surveykit_defined_se", {})
             lv_se = c.get("lavaan_defined_se", {})

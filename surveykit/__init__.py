@@ -52,6 +52,7 @@ from surveykit.resampling import (
     load_population,
     population_model,
     power,
+    process,
     simulate,
     simulate_model,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "polychoric",
     "population_model",
     "power",
+    "process",
     "questionnaire",
     "read_survey",
     "reliability",

@@ -65,6 +65,8 @@ def write_light_spec(folder: Path, **changes) -> Path:
     spec.pop("design", None)
     spec["cmb"] = {"single_factor": True, "ulmc": False}
     spec["psychometrics"]["parallel_iter"] = 20
+    if "process" in spec:  # the moderation hypotheses with a short bootstrap in one process
+        spec["process"] = {**spec["process"], "n_boot": 200, "jobs": 1}
     spec.update(changes)
     path = Path(folder) / "demo-light.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")

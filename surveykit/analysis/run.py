@@ -23,7 +23,7 @@ from surveykit.io import file_sha256
 from surveykit.psychometrics import ReliabilityResult
 from surveykit.report import schema as rs
 from surveykit.report import write_report
-from surveykit.resampling import BootstrapResult
+from surveykit.resampling import BootstrapResult, ProcessResult
 from surveykit.results import SIGNIFICANT_DIGITS, ResultMixin, Summary, capture_warnings, to_jsonable
 from surveykit.sem import SEMResult
 
@@ -44,6 +44,7 @@ class AnalysisResult(ResultMixin):
     measurement: SEMResult | None = field(repr=False, default=None)
     structural: SEMResult | None = field(repr=False, default=None)
     bootstrap: BootstrapResult | None = field(repr=False, default=None)
+    process: dict[str, ProcessResult] = field(repr=False, default_factory=dict)  # hypothesis id -> PROCESS run
 
     @property
     def record(self) -> rs.ResultsRecord:
@@ -163,6 +164,11 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
                 boot, sections["mediation"] = st.mediation(spec, fit, seed, sample)
         with log("structural"):
             sections["hypotheses"] = st.hypotheses(spec, fit, boot)
+    processes: dict = {}
+    if spec.process is not None:
+        with log("process"):
+            processes, sections["process"], rows = st.conditional_process(spec, sample, seed)
+        sections["hypotheses"] = sections.get("hypotheses", []) + rows
     if spec.invariance is not None:
         with log("invariance"):
             sections["invariance"] = st.measurement_invariance(spec, sample)
@@ -177,7 +183,8 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
         warnings=log.records)
     results = to_jsonable(record.model_dump(mode="json", exclude_unset=True, by_alias=True), digits=SIGNIFICANT_DIGITS)
     return AnalysisResult(spec=spec, results=results, manifest=_manifest(spec, spec_sha256, command, seed),
-                          data=sample.data, reliabilities=rels, measurement=cfa, structural=fit, bootstrap=boot)
+                          data=sample.data, reliabilities=rels, measurement=cfa, structural=fit, bootstrap=boot,
+                          process=processes)
 
 
 def analyze(spec: str | Path | None = None, *, data: str | Path | None = None,
@@ -211,4 +218,4 @@ def analyze(spec: str | Path | None = None, *, data: str | Path | None = None,
     manifest["spec"] = {**_input_record(Path(spec).resolve(), sha), "name": loaded.name}
     return AnalysisResult(spec=result.spec, results=result.results, manifest=manifest, data=result.data,
                           reliabilities=result.reliabilities, measurement=result.measurement,
-                          structural=result.structural, bootstrap=result.bootstrap)
+                          structural=result.structural, bootstrap=result.bootstrap, process=result.process)

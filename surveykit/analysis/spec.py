@@ -25,8 +25,12 @@ from surveykit._yaml import read_yaml, validate_as
 from surveykit.data import ScreeningRule
 from surveykit.errors import SpecError
 from surveykit.instrument.schema import Text
+from surveykit.resampling.process_models import MODELS
 
-__all__ = ["AnalysisSpec", "DataSource", "Hypothesis", "load_spec"]
+#: The PROCESS models whose indirect effect depends on a moderator (sk.process offers them).
+MODERATED_MEDIATION = tuple(m for m in MODELS if m not in (1, 2, 3, 4, 5, 6))
+
+__all__ = ["AnalysisSpec", "DataSource", "Hypothesis", "ProcessHypothesis", "ProcessSpec", "load_spec"]
 
 #: The keys of a ``data`` mapping that are options of :func:`surveykit.read_survey`.
 READ_OPTIONS = ("encoding", "layout", "sheet")
@@ -51,6 +55,8 @@ EXAMPLES = {
                    "expect: positive, text: X raises Y.}]}'"),
     "hypotheses": "'hypotheses: [{id: H1, kind: path, path: Y ~ X, expect: positive, text: X raises Y.}]'",
     "expect": "'expect: positive', 'expect: negative' or 'expect: nonzero' (the sign the hypothesis predicts)",
+    "process": ("'process: {hypotheses: [{id: H7, kind: moderation, x: STY, w: MEC, y: EXE, expect: positive, "
+                "text: MEC strengthens STY -> EXE.}]}'"),
     "screening": "'screening: [{rule: longstring}, {rule: speed, min_seconds: 180}]'",
     "constructs": "'constructs: all' or 'constructs: [A, C, E]'",
 }
@@ -91,6 +97,68 @@ class Hypothesis(_M):
             lhs, _, rhs = self.path.partition("~")
             return (lhs.strip(), "~", rhs.strip())
         return (self.parameter, ":=", "")
+
+
+class ProcessHypothesis(_M):
+    """A moderation or moderated mediation tested by a PROCESS model on construct scores.
+
+    ``kind: moderation``: W changes the effect of X on Y (PROCESS model 1; 2 or 3 with a second
+    moderator ``z``).  ``kind: moderated_mediation``: the indirect effect of X on Y through M
+    depends on W; ``model`` is the PROCESS model number (7: W moderates X -> M; 14: M -> Y; 58:
+    both; 8, 15, 59 also the direct effect; 9, 21 with ``z``).  Variables are construct codes
+    (their scores) or columns of the data; ``expect``, required as for the structural hypotheses, is
+    the predicted sign of the interaction coefficient (moderation) or of the index of moderated
+    mediation: positive, negative, or nonzero (two-sided).
+    """
+
+    id: str
+    kind: Literal["moderation", "moderated_mediation"]
+    x: str
+    y: str
+    w: str
+    m: str | tuple[str, ...] | None = None
+    z: str | None = None
+    model: int | None = None
+    covariates: tuple[str, ...] = ()
+    expect: Literal["positive", "negative", "nonzero"] = Field(
+        description="the predicted sign of the interaction or of the index: positive, negative, or nonzero (two-sided)")
+    text: Text
+
+    @model_validator(mode="after")
+    def _roles(self) -> ProcessHypothesis:
+        if self.kind == "moderation":
+            if self.m is not None:
+                raise ValueError(f"hypothesis {self.id}: a moderation has no mediator m; use kind "
+                                 "'moderated_mediation' with a model number")
+            if self.model is not None and self.model not in (1, 2, 3):
+                raise ValueError(f"hypothesis {self.id}: a moderation is PROCESS model 1 (2 or 3 with z), not "
+                                 f"{self.model}")
+        elif self.m is None or self.model is None:
+            raise ValueError(f"hypothesis {self.id}: kind 'moderated_mediation' needs m (the mediator) and model "
+                             "(the PROCESS model number, e.g. 7, 14 or 58)")
+        elif self.model not in MODERATED_MEDIATION:
+            offered = ", ".join(map(str, MODERATED_MEDIATION))
+            what = "is not offered" if self.model not in MODELS else "has no moderated indirect effect"
+            raise ValueError(f"hypothesis {self.id}: PROCESS model {self.model} {what}; a moderated mediation is "
+                             f"one of the models {offered}")
+        return self
+
+    @property
+    def process_model(self) -> int:
+        return self.model if self.model is not None else (1 if self.z is None else 2)
+
+
+class ProcessSpec(_M):
+    """Moderation and moderated-mediation hypotheses on construct scores (PROCESS models, OLS);
+    the decision procedures and their alpha come from the report's convention profile."""
+
+    hypotheses: tuple[ProcessHypothesis, ...] = Field(min_length=1)
+    n_boot: int = Field(5000, ge=100)
+    ci: Literal["percentile", "bc"] = "percentile"
+    hc: Literal["HC0", "HC1", "HC2", "HC3", "HC4"] | None = None
+    center: bool = Field(True, description="mean-centre X and the moderators before forming products")
+    moderator_values: Literal["mean_sd", "percentiles"] = "mean_sd"
+    jobs: int = -1
 
 
 class DataSource(_M):
@@ -248,6 +316,7 @@ class AnalysisSpec(_M):
     cmb: CMBSpec = CMBSpec()
     structural: StructuralSpec | None = None
     bootstrap: BootstrapSpec | None = None
+    process: ProcessSpec | None = None
     invariance: InvarianceSpec | None = None
     design: DesignSpec | None = None
     power: PowerSpec | None = None

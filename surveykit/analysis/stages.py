@@ -7,7 +7,7 @@ run alone (the tests do); :func:`surveykit.analysis.run.run_spec` runs them in o
 warnings each raised and assembles the record.
 
     read -> screening -> descriptives -> design -> reliability -> psychometrics -> measurement
-         -> cmb -> structural -> mediation -> hypotheses -> invariance -> power
+         -> cmb -> structural -> mediation -> hypotheses -> process -> invariance -> power
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core.validity import reliability_from_standardized
-from surveykit.analysis.spec import AnalysisSpec, Hypothesis
+from surveykit.analysis.spec import AnalysisSpec, Hypothesis, ProcessHypothesis
 from surveykit.data import (
     Design,
     SurveyData,
@@ -32,7 +32,7 @@ from surveykit.data import (
     validate,
 )
 from surveykit.data.screening import ScreeningResult
-from surveykit.errors import ModelSpecificationError, OptionWarning, SpecError
+from surveykit.errors import DataError, ModelSpecificationError, OptionWarning, SpecError
 from surveykit.instrument import Instrument, load_instrument
 from surveykit.psychometrics import (
     ReliabilityResult,
@@ -47,14 +47,15 @@ from surveykit.psychometrics import (
     reliability,
 )
 from surveykit.report import schema as rs
-from surveykit.report.conventions import load_profile
-from surveykit.resampling import BootstrapResult, bootstrap, invariance, power
+from surveykit.report.conventions import Procedure, load_profile
+from surveykit.resampling import BootstrapResult, ProcessResult, bootstrap, invariance, power, process
+from surveykit.results import to_jsonable
 from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 from surveykit.sem.syntax import parse_syntax
 
 __all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "design", "reliabilities",
            "normality_of_items", "psychometrics", "estimation_info", "measurement", "cmb", "structural",
-           "mediation", "hypotheses", "measurement_invariance", "power_study"]
+           "mediation", "hypotheses", "conditional_process", "measurement_invariance", "power_study"]
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,150 @@ def hypotheses(spec: AnalysisSpec, fit: SEMResult, boot: BootstrapResult | None)
     ci = spec.bootstrap.ci if spec.bootstrap else ""
     return [rs.Hypothesis.model_validate(_evaluate(h, pe, spec.report.alpha, bpe, ci))
             for h in spec.structural.hypotheses]
+
+
+# -- moderation and moderated mediation (PROCESS models on construct scores) -----------------------------
+def _excludes_zero(lo, hi) -> bool | None:
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    return bool(lo > 0 or hi < 0)
+
+
+def _sign_ok(expect: str, est) -> bool:
+    return expect == "nonzero" or (est is not None and np.isfinite(est) and (est > 0) == (expect == "positive"))
+
+
+def _step(step: str, statistic: str, row, *, est: str, lo: str, hi: str, p: str | None = None,
+          significant: bool | None) -> rs.ProcedureStep:
+    val = {k: (None if k_ is None or pd.isna(row[k_]) else float(row[k_]))
+           for k, k_ in (("est", est), ("pvalue", p), ("ci_lower", lo), ("ci_upper", hi))}
+    return rs.ProcedureStep(step=step, statistic=statistic, **val, significant=significant)
+
+
+def _moderation_steps(res: ProcessResult, alpha: float) -> list[rs.ProcedureStep]:
+    """The interaction of the outcome equation: its t test (one product term) or the F test of the
+    change in R-squared (several, e.g. a categorical moderator)."""
+    ch = res.r_squared_change()
+    ch = ch[ch["equation"] == res.y]
+    single = ch[ch["term"] != "all"]
+    if len(single) == 1:
+        coef = res.coefficients()
+        row = coef[(coef["equation"] == res.y) & (coef["term"] == single["term"].iloc[0])].iloc[0]
+        return [_step("interaction", str(row["term"]), row, est="est", lo="ci_lower", hi="ci_upper", p="pvalue",
+                      significant=bool(row["pvalue"] < alpha))]
+    row = ch[ch["term"] == "all"].iloc[0]
+    return [rs.ProcedureStep(step="interaction_f", statistic="ΔR²", est=float(row["r2_change"]),
+                             pvalue=float(row["pvalue"]), significant=bool(row["pvalue"] < alpha))]
+
+
+def _hayes_steps(res: ProcessResult, w: str) -> list[rs.ProcedureStep]:
+    """Hayes (2015): the index of moderated mediation by W (of partial or conditional moderated
+    mediation with two moderators; per category of a categorical W); where the indirect effect is
+    quadratic in W (models 58, 59), the contrast between its highest and lowest probe value."""
+    idx = res.index_of_moderated_mediation()
+    idx = idx[idx["moderator"] == w]
+    if len(idx):
+        return [_step("index", f"{r['path']}{' | ' + str(r['level']) if r['level'] else ''}"
+                      f"{'' if pd.isna(r['at']) else f' @ {r.at:.4g}'}", r, est="index", lo="boot_ci_lower",
+                      hi="boot_ci_upper", significant=_excludes_zero(r["boot_ci_lower"], r["boot_ci_upper"]))
+                for _, r in idx.iterrows()]
+    con = res.contrasts()
+    vals = res.probe_values.get(w, ())
+    con = con[(con["moderator"] == w) & (con["from"] == vals[0]) & (con["to"] == vals[-1])] if vals else con[:0]
+    return [_step("contrast", f"{r['path']}: {w} {r['to']:.4g} − {r['from']:.4g}", r, est="est", lo="boot_ci_lower",
+                  hi="boot_ci_upper", significant=_excludes_zero(r["boot_ci_lower"], r["boot_ci_upper"]))
+            for _, r in con.iterrows()]
+
+
+def _wen_ye_steps(res: ProcessResult, alpha: float) -> list[rs.ProcedureStep]:
+    """温忠麟 & 叶宝娟 (2014): each pair of coefficients tested in turn (both significant), then the
+    bootstrap interval of the pairs' products when no pair is."""
+    prods = res.coefficient_products()
+    seq = [rs.ProcedureStep(step="sequential", statistic=str(r["product"]), est=float(r["est"]),
+                            pvalue=float(max(r["first_pvalue"], r["second_pvalue"])),
+                            significant=bool(r["first_pvalue"] < alpha and r["second_pvalue"] < alpha))
+           for _, r in prods.iterrows()]
+    if any(s.significant for s in seq):
+        return seq
+    return seq + [_step("bootstrap", str(r["product"]), r, est="est", lo="boot_ci_lower", hi="boot_ci_upper",
+                        significant=_excludes_zero(r["boot_ci_lower"], r["boot_ci_upper"]))
+                  for _, r in prods.iterrows()]
+
+
+def _verdict(steps: list[rs.ProcedureStep], expect: str) -> bool | None:
+    """Supported when a step is significant with the expected sign; None when the procedure has no step."""
+    if not steps:
+        return None
+    return any(s.significant and (s.step == "interaction_f" or _sign_ok(expect, s.est)) for s in steps)
+
+
+def _process_target(h: ProcessHypothesis, model: int) -> str:
+    ms = [h.m] if isinstance(h.m, str) else list(h.m or ())
+    mods = " × ".join(v for v in (h.w, h.z) if v)
+    if h.kind == "moderation":
+        return f"{h.x} × {mods} → {h.y} (PROCESS model {model})"
+    return f"{' → '.join([h.x, *ms, h.y])} | {mods} (PROCESS model {model})"
+
+
+def _process_hypothesis(h: ProcessHypothesis, res: ProcessResult, decided_by: Procedure) -> tuple[rs.ProcessTest,
+                                                                                                  rs.Hypothesis]:
+    alpha = decided_by.alpha
+    if h.kind == "moderation":
+        decisions = {"moderation": _moderation_steps(res, alpha)}
+    else:
+        decisions = {"hayes-2015": _hayes_steps(res, h.w), "wen-ye-2014": _wen_ye_steps(res, alpha)}
+    outcomes = {k: _verdict(v, h.expect) for k, v in decisions.items()}
+    if outcomes.get(decided_by.name) is None:
+        raise SpecError(f"process hypothesis {h.id}: the procedure {decided_by.name!r} of the convention profile "
+                        f"does not apply to PROCESS model {res.model} with these variables; choose another "
+                        "profile or model.")
+    supported = bool(outcomes[decided_by.name])
+    first = decisions[decided_by.name]
+    key = next((s for s in first if s.significant), first[0])
+    target = _process_target(h, res.model)
+    test = rs.ProcessTest(id=h.id, kind=h.kind, text=h.text.model_dump(), target=target, expect=h.expect,
+                          procedure=decided_by.name, supported=supported, decisions=decisions, outcomes=outcomes,
+                          run=rs.ProcessRun.model_validate(to_jsonable(res.to_dict())))
+    se = None
+    if key.step == "interaction":
+        coef = res.coefficients()
+        se = float(coef[(coef["equation"] == res.y) & (coef["term"] == key.statistic)]["se"].iloc[0])
+    how = {"interaction": "t test of the interaction (OLS)", "interaction_f": "F test of the interactions (OLS)",
+           "index": f"index of moderated mediation, {res.ci} bootstrap CI",
+           "contrast": f"difference of conditional indirect effects, {res.ci} bootstrap CI",
+           "sequential": "sequential t tests of both coefficients (OLS)",
+           "bootstrap": f"{res.ci} bootstrap CI of the coefficient product"}[key.step]
+    method = f"{decided_by.cite}: {how}"
+    row = rs.Hypothesis(id=h.id, kind=h.kind, text=h.text.model_dump(), target=target, expect=h.expect,
+                        est=key.est, se=se, z=None, pvalue=key.pvalue, ci_lower=key.ci_lower, ci_upper=key.ci_upper,
+                        std_all=None, supported=supported, method=method)
+    return test, row
+
+
+def conditional_process(spec: AnalysisSpec, sample: Sample, seed: int) -> tuple[dict[str, ProcessResult],
+                                                                                list[rs.ProcessTest],
+                                                                                list[rs.Hypothesis]]:
+    """Each moderation and moderated-mediation hypothesis: its PROCESS model on the construct
+    scores of the analysis sample, and the decisions of the convention profile's procedures
+    (moderation: the interaction's t test; moderated mediation: Hayes 2015 and Wen & Ye 2014, the
+    profile choosing which decides)."""
+    ps, prof = spec.process, load_profile(spec.report.convention)
+    results, tests, rows = {}, [], []
+    for h in ps.hypotheses:
+        decided_by = prof.procedure(h.kind)
+        m = list(h.m) if isinstance(h.m, tuple) else h.m
+        try:
+            res = process(sample.data, model=h.process_model, x=h.x, m=m, y=h.y, w=h.w, z=h.z,
+                          covariates=list(h.covariates), center=ps.center, hc=ps.hc,
+                          moderator_values=ps.moderator_values, n_boot=ps.n_boot, ci=ps.ci,
+                          level=1 - decided_by.alpha, rng=seed, jobs=ps.jobs, progress=False)
+        except (SpecError, DataError) as exc:
+            raise type(exc)(f"process hypothesis {h.id}: {exc}") from None
+        results[h.id] = res
+        test, row = _process_hypothesis(h, res, decided_by)
+        tests.append(test)
+        rows.append(row)
+    return results, tests, rows
 
 
 def measurement_invariance(spec: AnalysisSpec, sample: Sample) -> rs.Invariance:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -24,7 +24,8 @@ import yaml
 
 from surveykit.errors import SpecError
 
-__all__ = ["Criterion", "Judgement", "Profile", "load_profile", "profile_names", "DEFAULT_PROFILE"]
+__all__ = ["Criterion", "Judgement", "Procedure", "Profile", "load_profile", "load_procedure", "profile_names",
+           "DEFAULT_PROFILE"]
 
 DEFAULT_PROFILE = "hu-bentler-1999"
 
@@ -94,11 +95,34 @@ class Judgement:
 
 
 @dataclass(frozen=True)
+class Procedure:
+    """A decision procedure for moderation or moderated mediation (``procedures`` in the file)."""
+
+    name: str
+    title: dict
+    alpha: float
+    cite: str
+    refs: tuple[str, ...]
+    references: dict[str, str]
+
+    def cited(self) -> list[str]:
+        return [self.references[r] for r in self.refs if r in self.references]
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     title: dict
     criteria: dict[str, Criterion]
     references: dict[str, str]
+    procedures: dict[str, str] = field(default_factory=dict)  # hypothesis kind -> procedure name
+
+    def procedure(self, kind: str) -> Procedure:
+        """The procedure that decides a hypothesis of ``kind`` (moderation, moderated_mediation)."""
+        if kind not in self.procedures:
+            raise SpecError(f"convention profile {self.name!r} names no procedure for {kind} hypotheses; add "
+                            f"'procedures: {{{kind}: ...}}' to it (surveykit/report/conventions.yaml).")
+        return load_procedure(self.procedures[kind])
 
     def __contains__(self, measure: str) -> bool:
         return measure in self.criteria
@@ -140,7 +164,9 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         chain.append(cur)
         cur = profiles[cur].get("extends")
     criteria: dict[str, Criterion] = {}
+    procedures: dict[str, str] = {}
     for prof in reversed(chain):
+        procedures.update(profiles[prof].get("procedures") or {})
         for measure, c in (profiles[prof].get("criteria") or {}).items():
             if c["op"] not in _OPS:
                 raise SpecError(f"convention profile {prof!r}, criterion {measure!r}: op {c['op']!r} is not one "
@@ -149,4 +175,17 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
                                           ref=c.get("ref", ""), what=c.get("what"),
                                           percent=bool(c.get("percent", False)))
     return Profile(name=name, title=profiles[name].get("title", {}), criteria=criteria,
-                   references=data.get("references", {}))
+                   references=data.get("references", {}), procedures=procedures)
+
+
+@lru_cache(maxsize=16)
+def load_procedure(name: str) -> Procedure:
+    """A decision procedure from ``conventions.yaml`` (``procedures``)."""
+    data = _data()
+    procs = data.get("procedures") or {}
+    if name not in procs:
+        raise SpecError(f"decision procedure {name!r} is not defined; use one of {', '.join(procs)} "
+                        "(surveykit/report/conventions.yaml).")
+    p = procs[name]
+    return Procedure(name=name, title=p["title"], alpha=float(p["alpha"]), cite=p["cite"], refs=tuple(p["refs"]),
+                     references=data.get("references", {}))

@@ -21,7 +21,7 @@ from importlib import resources
 import yaml
 
 from surveykit.errors import check_option
-from surveykit.report.conventions import Profile
+from surveykit.report.conventions import Profile, load_procedure
 from surveykit.report.schema import ResultsRecord, SEMFit
 
 __all__ = ["Cell", "Table", "Paragraph", "FigureBlock", "Section", "Document", "build_document", "messages",
@@ -685,12 +685,16 @@ class _Builder:
             rows.append([Cell(h.id), Cell(self.tx(h.text), sub=self.effect_name(h.target)),
                          Cell(mh["expects"].get(h.expect, h.expect)), self.n(h.est), self.n(h.se),
                          self.n(h.std_all), Cell(pval(h.pvalue), numeric=True),
-                         Cell(f"[{num(h.ci_lower)}, {num(h.ci_upper)}]", numeric=True), dec])
+                         Cell(f"[{num(h.ci_lower)}, {num(h.ci_upper)}]" if h.ci_lower is not None else "—",
+                              numeric=True), dec])
         alpha = self.r.analysis.alpha
+        notes = [mh["rule"].replace("{alpha}", coef(alpha, 2))]
+        if any(h.kind in ("moderation", "moderated_mediation") for h in hs):
+            notes.append(self.m["process"]["hypotheses_rule"])
         return Section("hypotheses", self.m["sections"]["hypotheses"], [
             Table("hypotheses", mh["caption"], [mh["id"], mh["statement"], mh["expect"], mh["est"], ms["se"],
                                                 mh["beta"], mh["p"], ms["ci"], mh["decision"]], rows,
-                  notes=[mh["rule"].replace("{alpha}", coef(alpha, 2))])])
+                  notes=notes)])
 
     def released_text(self, name: str) -> str:
         """A released constraint ('x3 ~1', 'f =~ x2') in words."""
@@ -840,6 +844,113 @@ class _Builder:
             Table("power", mp["caption"], [mp["parameter"], "N", mp["power"], mp["ci"]], rows, notes=notes),
             *self.figure("power")])
 
+    # moderation and moderated mediation ------------------------------------------------------
+    def _process_coef(self, t) -> Table:
+        mp, run = self.m["process"], t.run
+        rows = [[Cell(c.outcome), Cell(mp["constant"] if c.term == "constant" else c.term.replace(":", " × ")),
+                 self.n(c.est), self.n(c.se), self.n(c.t, 2), Cell(pval(c.pvalue), numeric=True),
+                 Cell(f"[{num(c.ci_lower)}, {num(c.ci_upper)}]", numeric=True)]
+                for c in run.coefficients if c.equation != "total"]
+        notes = [mp["r2_note"].format(outcome=s.outcome, r2=num(s.r_squared), df1=num(s.df1, 0), df2=num(s.df2, 0),
+                                      f=num(s.f, 2), p=p_eq(s.pvalue)) for s in run.model_summary
+                 if s.equation != "total"]
+        notes += [mp["r2_change_note"].format(outcome=c.outcome, term=c.term.replace(":", " × "), r2=num(c.r2_change),
+                                              df1=num(c.df1, 0), df2=num(c.df2, 0), f=num(c.f, 2), p=p_eq(c.pvalue))
+                  for c in run.r_squared_change]
+        if run.centered:
+            notes.append(mp["centered_note"].format(names=", ".join(run.centered)))
+        if run.hc:
+            notes.append(mp["hc_note"].format(hc=run.hc))
+        return Table(f"process-{t.id}-coef", mp["caption_coef"].format(id=t.id, model=run.model),
+                     [mp["outcome"], mp["term"], mp["b"], mp["se"], mp["t"], mp["p"], mp["ci"]], rows, notes=notes)
+
+    def _process_effects(self, t) -> Table:
+        mp, run = self.m["process"], t.run
+        w = run.w
+        probe = mp["probe_note_percentiles" if run.moderator_values == "percentiles" else "probe_note"].format(w=w)
+        notes = [probe] if run.moderator_kinds.get(w) == "continuous" else []
+        if t.kind == "moderation":
+            rows = [[Cell(f"{w} = {num(e.w) if isinstance(e.w, (int, float)) else e.w}"), self.n(e.est), self.n(e.se),
+                     self.n(e.t, 2), Cell(pval(e.pvalue), numeric=True),
+                     Cell(f"[{num(e.ci_lower)}, {num(e.ci_upper)}]", numeric=True)]
+                    for e in run.conditional_effects if e.effect == f"{run.x} -> {run.y}"]
+            return Table(f"process-{t.id}-effects", mp["caption_effects"].format(id=t.id, x=run.x, y=run.y, w=w),
+                         [w, mp["effect"], mp["se"], mp["t"], mp["p"], mp["ci"]], rows, notes=notes)
+        rows = [[Cell(f"{w} = {num(e.w) if isinstance(e.w, (int, float)) else e.w}", sub=e.path.replace("->", "→")),
+                 self.n(e.est), self.n(e.boot_se), Cell(f"[{num(e.boot_ci_lower)}, {num(e.boot_ci_upper)}]",
+                                                        numeric=True)] for e in run.indirect_effects]
+        notes.append(mp["boot_note"].format(n_boot=integer(run.n_boot), ci=self.m["ci_methods"].get(run.ci, run.ci),
+                                            seed=integer(run.rng_seed), n=integer(run.n)))
+        return Table(f"process-{t.id}-indirect", mp["caption_indirect"].format(
+            id=t.id, x=run.x, y=run.y, m=" → ".join(run.m), w=w), [w, mp["effect"], mp["boot_se"], mp["boot_ci"]],
+            rows, notes=notes)
+
+    def _process_decision(self, t) -> list:
+        mp = self.m["process"]
+        rows = []
+        for proc, steps in t.decisions.items():
+            for k, st in enumerate(steps):
+                ci = f"[{num(st.ci_lower)}, {num(st.ci_upper)}]" if st.ci_lower is not None else "—"
+                sig = "—" if st.significant is None else mp["yes"] if st.significant else mp["no"]
+                rows.append([Cell(mp["procedures"].get(proc, proc) if k == 0 else ""),
+                             Cell(mp["steps"].get(st.step, st.step)), Cell(st.statistic.replace("->", "→")),
+                             self.n(st.est), Cell(pval(st.pvalue) if st.pvalue is not None else "—", numeric=True),
+                             Cell(ci, numeric=True), Cell(sig)])
+        procedure = load_procedure(t.procedure)
+        notes = [mp["decided"].format(id=t.id, profile=self.p.name, procedure=mp["procedures"].get(t.procedure))]
+        notes += [mp["not_applicable"].format(procedure=mp["procedures"].get(k, k))
+                  for k, v in t.outcomes.items() if v is None]
+        table = Table(f"process-{t.id}-decision", mp["caption_decision"].format(id=t.id),
+                      [mp["procedure"], mp["step"], mp["statistic"], mp["estimate"], mp["p"], mp["ci"],
+                       mp["significant"]], rows, notes=notes)
+        texts = [self._verdict(t, k) for k, v in t.outcomes.items() if v is not None]
+        return [table] + [Paragraph(x) for x in texts] + self._jn_text(t, procedure.alpha)
+
+    def _verdict(self, t, proc: str) -> str:
+        """The decision of ``proc`` for ``t`` as the literature writes it."""
+        mv, run = self.m["process"]["verdicts"], t.run
+        steps, ok = t.decisions[proc], bool(t.outcomes[proc])
+        key = next((s for s in steps if s.significant), steps[0])
+        names = {"x": run.x, "y": run.y, "w": run.w, "m": " → ".join(run.m), "level": f"{run.level:.0%}"}
+        if proc == "wen-ye-2014":
+            seq = [s for s in steps if s.step == "sequential" and s.significant]
+            boot = [s for s in steps if s.step == "bootstrap" and s.significant]
+            how = (mv["sequential_yes"].format(product=seq[0].statistic, p=p_eq(seq[0].pvalue)) if seq else
+                   mv["bootstrap_yes"].format(product=boot[0].statistic, lo=num(boot[0].ci_lower),
+                                              hi=num(boot[0].ci_upper)) if boot else mv["bootstrap_no"])
+            return mv[f"{proc}_{str(ok).lower()}"].format(how=how[:1].upper() + how[1:], **names)
+        return mv[f"{proc}_{str(ok).lower()}"].format(
+            term=key.statistic.replace(":", " × "), est=num(key.est), p=p_eq(key.pvalue), lo=num(key.ci_lower),
+            hi=num(key.ci_upper), **names)
+
+    def _jn_text(self, t, alpha: float) -> list:
+        mp, run = self.m["process"], t.run
+        out = []
+        for effect in dict.fromkeys(r.effect for r in run.johnson_neyman_regions):
+            regs = [r for r in run.johnson_neyman_regions if r.effect == effect]
+            w = regs[0].moderator
+            sig = [r for r in regs if r.significant]
+            label = effect.replace("->", "→")
+            if not sig:
+                out.append(Paragraph(mp["jn_none"].format(effect=label, w=w, alpha=num(alpha, 2))))
+            elif len(sig) == len(regs):
+                out.append(Paragraph(mp["jn_all"].format(effect=label, w=w, alpha=num(alpha, 2))))
+            else:
+                parts = mp["jn_join"].join(mp["jn_region"].format(lo=num(r.from_), hi=num(r.to)) for r in sig)
+                out.append(Paragraph(mp["jn"].format(effect=label, w=w, regions=parts, alpha=num(alpha, 2))))
+        return out
+
+    def process(self) -> Section | None:
+        if not self.r.process:
+            return None
+        blocks: list = []
+        for t in self.r.process:
+            blocks.append(Paragraph(f"{t.id}: {self.tx(t.text)} — {t.target}"))
+            blocks += [self._process_coef(t), self._process_effects(t)]
+            blocks += self._process_decision(t)
+            blocks += self.figures_with_prefix(f"process-{t.id}-")
+        return Section("process", self.m["sections"]["process"], blocks)
+
     def warnings(self) -> Section:
         mw = self.m["warnings"]
         ws = self.r.warnings
@@ -862,7 +973,16 @@ class _Builder:
                         Table("conventions", mc["caption"], [mc["measure"], mc["cutoff"], mc["source"]], rows,
                               notes=[mc["note"]]),
                         Paragraph(mc["references"], style="note")]
-        blocks += [Paragraph(ref, style="item") for ref in self.p.cited()]
+        refs = self.p.cited()
+        used = list(dict.fromkeys(k for t in self.r.process for k, v in t.outcomes.items() if v is not None))
+        if used:
+            procs = [load_procedure(k) for k in used]
+            blocks.insert(2, Paragraph(self.m["process"]["procedures_intro"].format(alpha=num(procs[0].alpha, 2))))
+            for k, pr in enumerate(procs):
+                blocks.insert(3 + k, Paragraph(f"{self.m['process']['procedures'].get(pr.name, pr.name)}: "
+                                               f"{self.tx(pr.title)} ({pr.cite})", style="item"))
+            refs = sorted(set(refs) | {r for pr in procs for r in pr.cited()})
+        blocks += [Paragraph(ref, style="item") for ref in refs]
         return Section("conventions", self.m["sections"]["conventions"], blocks)
 
     def estimation_text(self, block: SEMFit) -> str:
@@ -897,6 +1017,8 @@ class _Builder:
             if r.mediation.cluster is not None:
                 parts.append(mm["mediation_cluster"].format(n=integer(r.mediation.n_clusters),
                                                             cluster=r.mediation.cluster))
+        if r.process:
+            parts.append(mm["process"].format(n_boot=integer(max(t.run.n_boot for t in r.process))))
         if r.invariance is not None:
             parts.append(mm["invariance"].format(group=self.group_label(r.invariance.group)))
         if r.design is not None and r.design.models != "none":
@@ -915,8 +1037,8 @@ class _Builder:
 PA_BEYOND = 3
 
 SECTION_ORDER = ("sample", "design", "instrument", "descriptives", "item_analysis", "normality", "reliability",
-                 "adequacy", "cmb", "measurement", "structural", "mediation", "hypotheses", "invariance", "power",
-                 "warnings", "conventions", "methods")
+                 "adequacy", "cmb", "measurement", "structural", "mediation", "hypotheses", "process", "invariance",
+                 "power", "warnings", "conventions", "methods")
 
 
 def construct_r_squared(r: ResultsRecord) -> dict[str, float | None]:

@@ -91,6 +91,10 @@ def _figure_specs(results: ResultsRecord, lang: str, profile: Profile, path_layo
             paths, labels={k: f"{v}\n{k}" if v else k for k, v in names.items()},
             r_squared=construct_r_squared(results), order=order, layout=path_layout, note=mf["path_note"])))
 
+    # moderation and moderated mediation: simple slopes, Johnson-Neyman, conditional indirect effect
+    for t in results.process:
+        specs += _process_figures(t, lang, mf)
+
     # invariance
     inv = results.invariance
     if inv is not None and inv.table:
@@ -107,6 +111,34 @@ def _figure_specs(results: ResultsRecord, lang: str, profile: Profile, path_layo
         specs.append(("power", mf["power"], lambda curves=curves, target=target: plots.power_curve(
             curves, lower="power_ci_lower", upper="power_ci_upper", target=target, ylabel=mf["power_ylabel"])))
     return specs
+
+
+def _process_figures(t, lang: str, mf: dict) -> list:
+    """The figures of one moderation or moderated-mediation hypothesis, drawn from its PROCESS run."""
+    run, out = t.run, []
+
+    def frame(rows) -> pd.DataFrame:
+        return pd.DataFrame([r.model_dump() for r in rows])
+
+    slopes = frame(run.simple_slopes)
+    if len(slopes):
+        out.append((f"process-{t.id}-slopes", mf["process_slopes"].format(id=t.id, x=run.x, y=run.y, w=run.w),
+                    lambda: plots.simple_slopes_plot(slopes, x=run.x, y=run.y, w=run.w, z=run.z, level=run.level,
+                                                     lang=lang)))
+    curve, points = frame(run.johnson_neyman_curve), frame(run.johnson_neyman)
+    for effect in dict.fromkeys(curve["effect"]) if len(curve) else ():
+        src, dst = effect.split(" -> ")
+        out.append((f"process-{t.id}-jn-{src}-{dst}", mf["process_jn"].format(id=t.id, effect=f"{src} → {dst}"),
+                    lambda effect=effect, src=src, dst=dst: plots.johnson_neyman_plot(
+                        curve, points if len(points) else None, x=src, y=dst, effect=effect, level=run.level,
+                        lang=lang)))
+    ind = frame(run.indirect_effect_curve)
+    for path in dict.fromkeys(ind["path"]) if len(ind) else ():
+        out.append((f"process-{t.id}-indirect", mf["process_indirect"].format(
+            id=t.id, x=run.x, y=run.y, m=" → ".join(run.m)),
+            lambda path=path: plots.conditional_indirect_plot(ind, x=run.x, y=run.y, path=path,
+                                                              at_name=run.z, level=run.level, lang=lang)))
+    return out
 
 
 def render_figures(results: ResultsRecord, lang: str, profile: Profile, *,

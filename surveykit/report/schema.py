@@ -1,4 +1,4 @@
-"""The results record: what an analysis hands its report, as pydantic models (version 3).
+"""The results record: what an analysis hands its report, as pydantic models (version 4).
 
 ``results.json`` is this record.  :mod:`surveykit.analysis` builds it, one section per stage,
 each from the result object's own ``to_dict()``; :func:`validate_results` checks it whenever a
@@ -10,8 +10,9 @@ forbids keys it does not declare.
 Floats are written at :data:`surveykit.results.SIGNIFICANT_DIGITS`; a value that is not a number
 (NaN, an undefined statistic) is ``null``.  Version history: 1, the hand-flattened record;
 2, floats at a declared precision; 3, sections are the results' own ``to_dict()``; 4, the SEM
-sections record how they were estimated (standard errors, test, information), and the record has
-the items' normality.
+sections record how they were estimated (standard errors, test, information), the record has
+the items' normality, the sampling design (``design``), and conditional process analysis
+(``process``: PROCESS models on construct scores and their decisions) with moderation hypotheses.
 """
 
 from __future__ import annotations
@@ -673,8 +674,12 @@ class Mediation(_Model):
 
 
 class Hypothesis(_Model):
+    """A hypothesis and its decision; for a moderation ``est`` is the interaction coefficient (t test,
+    OLS), for a moderated mediation the index of moderated mediation (``pvalue`` null, bootstrap
+    interval); their whole analysis is in ``process``."""
+
     id: str
-    kind: Literal["path", "defined"]
+    kind: Literal["path", "defined", "moderation", "moderated_mediation"]
     text: Bilingual
     target: str
     expect: str
@@ -687,6 +692,227 @@ class Hypothesis(_Model):
     std_all: Num
     supported: bool
     method: str
+
+
+# -- conditional process analysis (PROCESS models on construct scores) -------------------------------------
+class _ProcessStat(_Model):
+    est: Num
+    se: Num
+    t: Num
+    pvalue: Num
+    ci_lower: Num
+    ci_upper: Num
+
+
+class _Boot(_Model):
+    boot_se: Num
+    boot_ci_lower: Num
+    boot_ci_upper: Num
+
+
+class ProcessCoefficient(_ProcessStat):
+    equation: str
+    outcome: str
+    term: str
+
+
+class ProcessModelSummary(_Model):
+    equation: str
+    outcome: str
+    r: Num
+    r_squared: Num
+    mse: Num
+    f: Num
+    df1: Num
+    df2: Num
+    pvalue: Num
+    n: int
+
+
+class ProcessR2Change(_Model):
+    equation: str
+    outcome: str
+    term: str
+    r2_change: Num
+    f: Num
+    df1: Num
+    df2: Num
+    pvalue: Num
+
+
+class ConditionalEffect(_ProcessStat):
+    """An effect at probe values of the moderators (``w``, ``z``: a value or a category)."""
+
+    equation: str
+    effect: str
+    kind: str
+    w: Cell
+    z: Cell
+
+
+class JohnsonNeymanPoint(_Model):
+    effect: str
+    kind: str
+    moderator: str
+    value: Num
+    within_range: bool
+    pct_below: Num
+    pct_above: Num
+
+
+class JohnsonNeymanRegion(_Model):
+    model_config = ConfigDict(populate_by_name=True)
+    effect: str
+    moderator: str
+    from_: Num = Field(alias="from")
+    to: Num
+    significant: bool
+
+
+class ProcessDirectEffect(_ProcessStat, _Boot):
+    effect: str
+    w: Cell
+    z: Cell
+
+
+class ProcessIndirectEffect(_Boot):
+    path: str
+    mediators: str
+    w: Cell
+    z: Cell
+    est: Num
+
+
+class ModeratedMediationIndex(_Boot):
+    path: str
+    kind: str
+    moderator: str
+    level: str
+    at: Cell
+    index: Num
+
+
+class IndirectContrast(_Boot):
+    model_config = ConfigDict(populate_by_name=True)
+    path: str
+    moderator: str
+    from_: Cell = Field(alias="from")
+    to: Cell
+    est: Num
+
+
+class CoefficientProduct(_Boot):
+    """Wen & Ye (2014): a product of a stage's coefficient and the other stage's moderation."""
+
+    product: str
+    first: str
+    second: str
+    est: Num
+    first_est: Num
+    first_pvalue: Num
+    second_est: Num
+    second_pvalue: Num
+
+
+class SimpleSlopePoint(_Model):
+    w: Cell
+    z: Cell
+    x: Num
+    fit: Num
+    se: Num
+    ci_lower: Num
+    ci_upper: Num
+
+
+class JohnsonNeymanCurvePoint(_Model):
+    effect: str
+    moderator: str
+    value: Num
+    est: Num
+    se: Num
+    ci_lower: Num
+    ci_upper: Num
+    pvalue: Num
+
+
+class IndirectCurvePoint(_Model):
+    path: str
+    moderator: str
+    value: Num
+    at: Cell
+    est: Num
+    boot_ci_lower: Num
+    boot_ci_upper: Num
+
+
+class ProcessRun(_Model):
+    """:meth:`surveykit.resampling.ProcessResult.to_dict`."""
+
+    model: int
+    x: str
+    m: list[str]
+    y: str
+    w: str | None
+    z: str | None
+    covariates: list[str]
+    n: int
+    n_dropped: int
+    hc: str | None
+    center: bool
+    centered: dict[str, float]
+    moderator_values: str
+    probe_values: dict[str, list[Cell]]
+    moderator_kinds: dict[str, str]
+    ci: str
+    level: float
+    n_boot: int
+    n_failed: int
+    rng_seed: int | None
+    coefficients: list[ProcessCoefficient]
+    model_summary: list[ProcessModelSummary]
+    r_squared_change: list[ProcessR2Change]
+    conditional_effects: list[ConditionalEffect]
+    johnson_neyman: list[JohnsonNeymanPoint]
+    johnson_neyman_regions: list[JohnsonNeymanRegion]
+    direct_effect: list[ProcessDirectEffect]
+    total_effect: list[ProcessDirectEffect]
+    indirect_effects: list[ProcessIndirectEffect]
+    index_of_moderated_mediation: list[ModeratedMediationIndex]
+    contrasts: list[IndirectContrast]
+    coefficient_products: list[CoefficientProduct]
+    simple_slopes: list[SimpleSlopePoint]
+    johnson_neyman_curve: list[JohnsonNeymanCurvePoint]
+    indirect_effect_curve: list[IndirectCurvePoint]
+    warnings: list[Warned]
+
+
+class ProcedureStep(_Model):
+    """One step of a decision procedure: what was tested, the numbers, whether it decided."""
+
+    step: str
+    statistic: str
+    est: Num
+    pvalue: Num = None
+    ci_lower: Num = None
+    ci_upper: Num = None
+    significant: bool | None
+
+
+class ProcessTest(_Model):
+    """A moderation or moderated-mediation hypothesis: its PROCESS run and the decision of each
+    procedure (``moderation``; ``hayes-2015``, ``wen-ye-2014``), ``procedure`` the one that decides
+    ``supported`` (the convention profile's choice)."""
+
+    id: str
+    kind: Literal["moderation", "moderated_mediation"]
+    text: Bilingual
+    target: str
+    expect: str
+    procedure: str
+    supported: bool
+    decisions: dict[str, list[ProcedureStep]]
+    outcomes: dict[str, bool | None]  # each procedure's verdict (None: it does not apply to the model)
+    run: ProcessRun
 
 
 class InvarianceLevel(_Fit):
@@ -966,6 +1192,7 @@ class ResultsRecord(_Model):
     structural: Structural | None = None
     mediation: Mediation | None = None
     hypotheses: list[Hypothesis] = Field(default_factory=list)
+    process: list[ProcessTest] = Field(default_factory=list)
     invariance: Invariance | None = None
     design: Design | None = None
     power: Power | None = None

@@ -6,8 +6,15 @@ with fixed values), every item's loading, and the latent-response thresholds tha
 continuous response into a Likert category.  Generation:
 
 1. exogenous construct scores ~ N(0, Phi);
-2. endogenous constructs in causal order: ``eta = sum(beta * x) + zeta`` with the residual
-   variance chosen so that every construct has variance 1 (paths stay standardized);
+2. endogenous constructs in causal order: ``eta = sum(beta * x) + sum(gamma * (a b - E[a b])) + zeta``
+   with the residual variance chosen so that every construct has variance 1 (paths stay
+   standardized).  A product term (``latent.interactions``, e.g. ``"EXE ~ STY:MEC": 0.15``) is the
+   centred product of two constructs that are themselves normal (exogenous, or linear in normal
+   constructs), so its variances and covariances follow from Isserlis' theorem:
+   ``Var(ab) = s_aa s_bb + s_ab^2``, ``Cov(ab, cd) = s_ac s_bd + s_ad s_bc``, zero covariance with
+   every normal construct (odd moments vanish); the value is the coefficient of the product of the
+   standardized constructs.  Product terms draw no random numbers, so adding one changes only its
+   outcome and what follows it;
 3. latent responses ``y* = lambda * eta + sqrt(1 - lambda^2) * e``, cut at the thresholds
    into categories ``min..max`` of the item's scale (keyed direction); a reverse-keyed item
    is stored as the respondent answers it, ``min + max - category``;
@@ -33,6 +40,7 @@ the same data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +55,8 @@ from surveykit.instrument import Instrument
 from surveykit.instrument.schema import Text
 from surveykit.sem.syntax import parse_syntax
 
-__all__ = ["Population", "SimulatedSurvey", "load_population", "simulate", "population_paths"]
+__all__ = ["Population", "SimulatedSurvey", "load_population", "simulate", "population_paths",
+           "population_interactions"]
 
 
 class _M(BaseModel):
@@ -58,6 +67,9 @@ class LatentSpec(_M):
     correlation_default: float = Field(0.3, gt=-1, lt=1)
     correlations: dict[str, float] = Field(default_factory=dict, description="'A B': r for exogenous pairs")
     paths: str = Field(description="standardized structural paths in lavaan syntax with values, e.g. 'Y ~ 0.4*X'")
+    interactions: dict[str, float] = Field(
+        default_factory=dict, description="'Y ~ A:B': the coefficient of the centred product of the standardized "
+                                          "constructs A and B in Y's equation")
 
 
 class MeasurementSpec(_M):
@@ -146,6 +158,21 @@ def population_paths(pop: Population) -> list[tuple[str, str, float]]:
                 f"Population paths line {r.line}: write every path as 'Y ~ value*X' (got '{r.lhs} {r.op} {r.rhs}')."
             )
         out.append((r.lhs, r.rhs, float(r.fixed)))
+    return out
+
+
+_PRODUCT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*~\s*([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_][\w.]*)\s*$")
+
+
+def population_interactions(pop: Population) -> list[tuple[str, str, str, float]]:
+    """The product terms as (outcome, first factor, second factor, standardized value)."""
+    out = []
+    for key, value in pop.latent.interactions.items():
+        m = _PRODUCT.match(key)
+        if m is None:
+            raise SpecError(f"latent.interactions key {key!r} must read 'Y ~ A:B' (the outcome, then the two "
+                            "constructs whose product enters its equation).")
+        out.append((m.group(1), m.group(2), m.group(3), float(value)))
     return out
 
 
@@ -246,14 +273,46 @@ def _split_draw(gen: np.random.Generator, clusters: _Clusters | None, cov: np.nd
     return between[clusters.member] + gen.standard_normal((n, k)) @ chol_w.T
 
 
-def _draw_latent(population: Population, names: list[str], exo: list[str], order: list[str], paths, n: int,
-                 gen: np.random.Generator, clusters: _Clusters | None) -> tuple[np.ndarray, np.ndarray]:
-    """The construct scores (columns ``names``: exogenous, then endogenous in causal order) and
-    their between-cluster covariance (zero without clusters); every construct has variance 1."""
-    k, ne = len(names), len(exo)
-    cov = np.zeros((k, k))
-    cov_b = np.zeros((k, k))
-    cov[:ne, :ne] = _exogenous_cov(exo, population.latent)
+def _causal_order(codes: list[str], terms) -> tuple[list[str], list[str]]:
+    """The endogenous constructs in causal order, and the exogenous ones."""
+    endo = list(dict.fromkeys(y for y, _, _ in terms))
+    exo = [c for c in codes if c not in endo]
+    order: list[str] = []
+    pending = list(endo)
+    while pending:
+        ready = [y for y in pending if all(x not in pending for yy, xs, _ in terms if yy == y for x in xs)]
+        if not ready:
+            raise SpecError("The population paths contain a feedback loop; simulation needs a recursive model.")
+        order += ready
+        pending = [y for y in pending if y not in ready]
+    return order, exo
+
+
+def _product_cov(cov: np.ndarray, col: dict, prod: tuple[str, str], other) -> float:
+    """Cov of the centred product ``prod`` with ``other`` (a product or a normal construct: 0)."""
+    if isinstance(other, tuple):
+        (a, b), (c, d) = prod, other
+        return cov[col[a], col[c]] * cov[col[b], col[d]] + cov[col[a], col[d]] * cov[col[b], col[c]]
+    return 0.0
+
+
+def _latent_scores(exo, order, terms, spec: LatentSpec, gen, n: int,
+                   clusters: _Clusters | None) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Construct scores: exogenous ~ N(0, Phi), then each endogenous construct in causal order with
+    the residual variance that gives it variance 1.  ``cov`` holds the second moments of every
+    column so far, constructs and centred products (see the module docstring); with clusters,
+    ``cov_b`` the same of their between-cluster parts (a construct's between part is shared by its
+    cluster; a product's between part is the product of its factors' between parts, centred, so
+    Isserlis' theorem gives its moments from ``cov_b`` as it gives the totals from ``cov``).
+    Returns the scores of the constructs and each construct's between-cluster variance (its ICC:
+    the total is 1; zero without clusters)."""
+    cols: list = list(exo)
+    col = {c: i for i, c in enumerate(cols)}
+    ne = len(exo)
+    size = ne + len(order) + sum(len(xs) == 2 for _, xs, _ in terms)
+    cov = np.zeros((size, size))
+    cov_b = np.zeros((size, size))
+    cov[:ne, :ne] = _exogenous_cov(exo, spec)
     chol = np.linalg.cholesky(cov[:ne, :ne])
     chol_b = chol_w = chol
     if clusters is not None:
@@ -265,14 +324,20 @@ def _draw_latent(population: Population, names: list[str], exo: list[str], order
         except np.linalg.LinAlgError:
             raise SpecError("With these clusters.iccs the within-cluster covariance of the exogenous constructs is "
                             "not positive definite; make their ICCs more alike.") from None
-    eta = np.zeros((n, k))
+    eta = np.zeros((n, size))
     eta[:, :ne] = _split_draw(gen, clusters, cov[:ne, :ne], chol_b, chol_w, n)
+    normal = set(exo)  # constructs that are linear in normal variables
+    beta_of: dict = {}
     for y in order:
-        j = names.index(y)
-        beta = np.zeros(k)
-        for yy, x, b in paths:
-            if yy == y:
-                beta[names.index(x)] = b
+        mine = [(xs, b) for yy, xs, b in terms if yy == y]
+        for xs, _ in mine:
+            if len(xs) == 2 and xs not in col:
+                _add_product(y, xs, cols, col, cov, cov_b, eta, normal, beta_of)
+        j = col[y] = len(cols)
+        cols.append(y)
+        beta = np.zeros(size)
+        for xs, b in mine:
+            beta[col[xs[0]] if len(xs) == 1 else col[xs]] += b
         explained = float(beta @ cov @ beta)
         psi = 1.0 - explained
         if psi <= 0:
@@ -284,19 +349,44 @@ def _draw_latent(population: Population, names: list[str], exo: list[str], order
         cov_b[j, :] = beta @ cov_b
         cov_b[:, j] = cov_b[j, :]
         cov_b[j, j] = float(beta @ cov_b @ beta) + icc * psi
+        beta_of[y] = beta
+        if all(len(xs) == 1 and xs[0] in normal for xs, _ in mine):
+            normal.add(y)
         if clusters is None:
             zeta = np.sqrt(psi) * gen.standard_normal(n)
         else:
             zeta = np.sqrt(icc * psi) * gen.standard_normal(clusters.n)[clusters.member] + \
                 np.sqrt((1 - icc) * psi) * gen.standard_normal(n)
         eta[:, j] = eta @ beta + zeta
-    return eta, cov_b
+    names = [c for c in cols if isinstance(c, str)]
+    return (pd.DataFrame({c: eta[:, col[c]] for c in names}),
+            {c: float(cov_b[col[c], col[c]]) for c in names})
 
 
-def _true_iccs(names: list[str], codes: list[str], cov_b: np.ndarray, loadings: dict[str, float],
+def _add_product(y: str, xs: tuple[str, str], cols: list, col: dict, cov: np.ndarray, cov_b: np.ndarray,
+                 eta: np.ndarray, normal: set, beta_of: dict) -> None:
+    """Append the centred product ``xs`` as a column: its scores and its (between-cluster) moments
+    with every column before it."""
+    bad = [x for x in xs if x not in normal]
+    if bad:
+        raise SpecError(f"latent.interactions '{y} ~ {xs[0]}:{xs[1]}': {bad[0]} depends on a product "
+                        "term itself, so the product's variance has no closed form; use constructs "
+                        "that are exogenous or linear in exogenous ones.")
+    j = col[xs] = len(cols)
+    for m in (cov, cov_b):
+        for i, other in enumerate(cols):  # in order: a non-normal construct is linear in earlier columns
+            c = (_product_cov(m, col, xs, other) if isinstance(other, tuple) or other in normal
+                 else float(beta_of[other][:j] @ m[:j, j]))
+            m[i, j] = m[j, i] = c
+        m[j, j] = _product_cov(m, col, xs, xs)
+    cols.append(xs)
+    eta[:, j] = eta[:, col[xs[0]]] * eta[:, col[xs[1]]] - cov[col[xs[0]], col[xs[1]]]
+
+
+def _true_iccs(between: dict[str, float], codes: list[str], loadings: dict[str, float],
                instrument: Instrument) -> dict[str, float]:
     """Each construct's ICC (its between variance: the total is 1) and each item's latent response's."""
-    out = {c: float(cov_b[names.index(c), names.index(c)]) for c in codes}
+    out = {c: between[c] for c in codes}
     for it in instrument.items:
         out[it.id] = loadings[it.id] ** 2 * out[instrument.construct_of(it.id).code]
     return out
@@ -312,25 +402,17 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
     n = population.n if n is None else int(n)
     codes = [c.code for c in instrument.constructs]
     paths = population_paths(population)
-    for y, x, _ in paths:
-        for v in (y, x):
+    products = population_interactions(population)
+    for y, *xs, _ in [(y, x, b) for y, x, b in paths] + products:
+        for v in (y, *xs):
             if v not in codes:
-                raise SpecError(f"Population path '{y} ~ {x}' names {v!r}, which is not a construct of the instrument.")
-    endo = list(dict.fromkeys(y for y, _, _ in paths))
-    exo = [c for c in codes if c not in endo]
-    # causal order of endogenous constructs
-    order: list[str] = []
-    pending = list(endo)
-    while pending:
-        ready = [y for y in pending if all(x not in pending for yy, x, _ in paths if yy == y)]
-        if not ready:
-            raise SpecError("The population paths contain a feedback loop; simulation needs a recursive model.")
-        order += ready
-        pending = [y for y in pending if y not in ready]
-    names = exo + order
+                what = f"{y} ~ {':'.join(xs)}"
+                raise SpecError(f"Population path '{what}' names {v!r}, which is not a construct of the instrument.")
+    terms = [(y, (x,), b) for y, x, b in paths] + [(y, (a, b), g) for y, a, b, g in products]
+    order, exo = _causal_order(codes, terms)
     clusters = _Clusters.draw(population, instrument, n, gen) if population.clusters is not None else None
-    eta, cov_b = _draw_latent(population, names, exo, order, paths, n, gen, clusters)
-    latent = pd.DataFrame(eta, columns=names)[codes]
+    eta, between = _latent_scores(exo, order, terms, population.latent, gen, n, clusters)
+    latent = eta[codes]
 
     meas = population.measurement
     items = instrument.items
@@ -405,7 +487,7 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
     first = [c for c in out.columns if rvars.get(c) is not None and rvars[c].type in ("id", "cluster")]
     rest = [c for c in out.columns if c not in first]
     frame_all = pd.concat([out[first], resp, out[rest]], axis=1)
-    true_paths = {f"{y}~{x}": b for y, x, b in paths}
+    true_paths = {f"{y}~{x}": b for y, x, b in paths} | {f"{y}~{a}:{b}": g for y, a, b, g in products}
     return SimulatedSurvey(
         frame=frame_all,
         latent=latent,
@@ -415,5 +497,5 @@ def simulate(population: Population, instrument: Instrument, *, n: int | None = 
         true_loadings=loadings,
         seed=seed,
         cluster=None if clusters is None else clusters.member.copy(),
-        true_iccs={} if clusters is None else _true_iccs(names, codes, cov_b, loadings, instrument),
+        true_iccs={} if clusters is None else _true_iccs(between, codes, loadings, instrument),
     )

@@ -88,7 +88,7 @@ def test_structural_paths_recover_the_population(demo):
 
 def test_hypotheses_h1_to_h6(demo):
     hyps = {h.id: h for h in demo.record.hypotheses}
-    assert list(hyps) == ["H1", "H2", "H3", "H4", "H5", "H6"]
+    assert list(hyps) == ["H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8"]  # H7, H8: PROCESS, tested below
     for hid in ("H1", "H2", "H3", "H4"):
         h = hyps[hid]
         assert h.method == "Wald z"
@@ -243,3 +243,62 @@ def test_power_study_from_the_spec(tmp_path):
     assert "power" in md.lower() or "功效" in md
     assert any(p.name.startswith("power") for p in (tmp_path / "out" / "figures").iterdir())
     assert written
+
+
+# -- H7, H8: the moderation planted in the population ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def population_scores(tmp_path_factory):
+    """The value the demo's PROCESS estimates converge to: the same analysis (screening, keyed item
+    means, centring) on 30,000 respondents drawn from analyses/demo_population.yaml.  The population
+    states the interaction on the standardized latent constructs ('EXE ~ STY:MEC': 0.15, recovered
+    on the latent scores in tests/resampling/test_simulate.py); on item means of five-point answers
+    it is attenuated by measurement error and categorization and carries the scores' units, so the
+    demo's interval is compared with this value, computed from the population, not estimated from
+    the demo."""
+    from surveykit.analysis import stages as st
+    from surveykit.analysis.commands import simulate_survey
+    from surveykit.analysis.spec import load_spec
+
+    out = simulate_survey(ROOT / "analyses" / "demo_population.yaml",
+                          tmp_path_factory.mktemp("population") / "big.sav", n=30_000, seed=1)
+    spec, _ = load_spec(ROOT / "analyses" / "demo.yaml", data=out[0])
+    _, data, _ = st.read(spec)
+    _, sample, _ = st.screening(spec, data)
+    kw = dict(center=True, n_boot=0)
+    mod = sk.process(sample.data, model=1, x="STY", w="MEC", y="EXE", covariates=["IDE", "ORG"], **kw)
+    med = sk.process(sample.data, model=14, x="IDE", m="STY", w="MEC", y="EXE", covariates=["ORG"], **kw)
+    coef = mod.coefficients().set_index("term")
+    return coef.loc["STY:MEC", "est"], med.index_of_moderated_mediation()["index"].iloc[0]
+
+
+def test_moderation_hypotheses_recover_the_population_value(demo, population_scores):
+    pop = load_population(sk.datasets.demo_population_path())
+    assert pop.latent.interactions == {"EXE ~ STY:MEC": 0.15}
+    b3, index = population_scores
+    hyps = {h.id: h for h in demo.record.hypotheses}
+    tests = {t.id: t for t in demo.record.process}
+    assert [h.kind for h in (hyps["H7"], hyps["H8"])] == ["moderation", "moderated_mediation"]
+    h7 = hyps["H7"]
+    assert h7.ci_lower < b3 < h7.ci_upper, (h7.ci_lower, b3, h7.ci_upper)
+    hayes = tests["H8"].decisions["hayes-2015"][0]
+    assert hayes.step == "index" and hayes.ci_lower < index < hayes.ci_upper, (hayes, index)
+    assert h7.supported and hyps["H8"].supported and tests["H8"].procedure == "wen-ye-2014"
+    run = tests["H8"].run
+    assert (run.model, run.n_boot, run.n, run.rng_seed) == (14, 5000, demo.record.screening.n_after, 20261126)
+
+
+@pytest.mark.parametrize("lang, texts", [
+    ("zh", ["调节效应与有调节的中介（PROCESS）", "MEC 调节了 STY 对 EXE 的影响",
+            "有调节的中介模型成立（温忠麟, 叶宝娟, 2014）", "Johnson–Neyman 法",
+            "温忠麟, 叶宝娟. (2014). 有调节的中介模型检验方法"]),
+    ("en", ["Moderation and moderated mediation (PROCESS)", "MEC moderates the effect of STY on EXE",
+            "is moderated by MEC (Wen & Ye, 2014)", "Hayes, A. F. (2015). An index and test of linear moderated",
+            "Johnson–Neyman: the effect STY → EXE is significant"]),
+])
+def test_report_writes_the_moderation_decisions(demo, tmp_path, lang, texts):
+    demo.write(tmp_path, lang=lang, formats=("md",))
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    for text in texts:
+        assert text in md, text
+    for fig in ("process-H7-slopes", "process-H7-jn-STY-EXE", "process-H8-jn-STY-EXE", "process-H8-indirect"):
+        assert (tmp_path / "figures" / f"{fig}.svg").exists() and f"figures/{fig}.png" in md

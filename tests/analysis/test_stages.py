@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -74,7 +75,7 @@ def test_measurement_with_wlsmv_takes_cr_and_ave_from_standardized_loadings(ligh
 def test_hypothesis_naming_no_path_of_the_model(light, tmp_path):
     _, _, sample, _, _ = light
     spec = _spec(tmp_path, structural={"model": "EXE ~ IDE", "hypotheses": [
-        {"id": "H9", "kind": "path", "path": "EXE ~ ORG", "expect": "positive", "text": {"zh": "组织", "en": "org"}}]})
+        {**_H9, "kind": "path", "path": "EXE ~ ORG", "expect": "positive", "text": {"zh": "组织", "en": "org"}}]})
     small = st.Sample(sample.data, sample.keyed, ("IDE", "EXE"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurveykitWarning)
@@ -215,3 +216,81 @@ def test_models_use_the_design_and_the_bootstrap_resamples_branches(light, tmp_p
         st.mediation(weighted, fit, 5, two)
     with pytest.warns(sk.errors.OptionWarning, match="model-based common-method checks"):
         assert st.cmb(weighted, two) == rs.CMB()
+
+
+# -- moderation and moderated mediation (PROCESS models on construct scores) -----------------------------------
+@pytest.fixture(scope="module")
+def processed(light):
+    spec, _, sample, _, _ = light
+    return st.conditional_process(spec, sample, 5)
+
+
+def test_process_stage_runs_each_hypothesis_on_the_scores(light, processed):
+    spec, _, sample, _, _ = light
+    results, tests, rows = processed
+    assert [t.id for t in tests] == [r.id for r in rows] == ["H7", "H8"] == list(results)
+    direct = sk.process(sample.data, model=1, x="STY", w="MEC", y="EXE", covariates=["IDE", "ORG"], center=True,
+                        n_boot=0)
+    coef = direct.coefficients().set_index("term")
+    h7 = {r.id: r for r in rows}["H7"]
+    assert h7.kind == "moderation" and h7.method.endswith("interaction (OLS)")
+    assert (h7.est, h7.se, h7.pvalue) == pytest.approx(tuple(coef.loc["STY:MEC", ["est", "se", "pvalue"]]), rel=1e-12)
+    assert h7.supported == bool(coef.loc["STY:MEC", "pvalue"] < 0.05 and coef.loc["STY:MEC", "est"] > 0)
+    t8 = tests[1]
+    assert t8.run.model == 14 and t8.run.n_boot == 200 and t8.run.level == 0.95 and t8.run.center
+    assert t8.procedure == "wen-ye-2014"  # the demo's profile, cn-journal
+    assert set(t8.decisions) == {"hayes-2015", "wen-ye-2014"}
+    index = t8.decisions["hayes-2015"][0]
+    a1b2 = t8.decisions["wen-ye-2014"][0]
+    assert a1b2.statistic == "a1*b2" and a1b2.est == pytest.approx(index.est, rel=1e-12)  # model 14: the same product
+    assert t8.outcomes["hayes-2015"] == bool(index.significant and index.est > 0)
+
+
+def test_the_convention_profile_chooses_the_procedure(tmp_path, light):
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, report={"lang": "en", "convention": "hu-bentler-1999"})
+    _, tests, rows = st.conditional_process(spec, sample, 5)
+    assert tests[1].procedure == "hayes-2015"
+    assert rows[1].method.startswith("Hayes (2015): index")
+    index = tests[1].decisions["hayes-2015"][0]
+    assert (rows[1].est, rows[1].ci_lower, rows[1].ci_upper) == (index.est, index.ci_lower, index.ci_upper)
+    assert rows[1].supported == bool(index.significant and index.est > 0)
+
+
+def test_wen_ye_falls_back_on_the_products_bootstrap_interval(processed):
+    res = processed[0]["H8"]
+    seq_only = st._wen_ye_steps(res, 0.05)
+    none_sig = st._wen_ye_steps(res, 1e-300)  # no coefficient is significant at this alpha
+    assert [s.step for s in none_sig] == ["sequential", "bootstrap"] and not none_sig[0].significant
+    prod = res.coefficient_products().iloc[0]
+    assert (none_sig[1].ci_lower, none_sig[1].ci_upper) == (prod["boot_ci_lower"], prod["boot_ci_upper"])
+    assert none_sig[1].significant == bool(prod["boot_ci_lower"] > 0 or prod["boot_ci_upper"] < 0)
+    assert st._verdict(none_sig, "positive") == none_sig[1].significant
+    assert [s.step for s in seq_only] == (["sequential"] if seq_only[0].significant else ["sequential", "bootstrap"])
+
+
+_H9 = {"id": "H9", "expect": "positive", "text": "t"}
+
+
+@pytest.mark.parametrize("hypothesis, error, message", [
+    ({**_H9, "kind": "moderated_mediation", "x": "IDE", "m": "STY", "w": "MEC", "y": "EXE"},
+     SpecError, "hypothesis H9: kind 'moderated_mediation' needs m (the mediator) and model"),
+    ({**_H9, "kind": "moderation", "x": "IDE", "m": "STY", "w": "MEC", "y": "EXE"},
+     SpecError, "hypothesis H9: a moderation has no mediator m"),
+    ({**_H9, "kind": "moderation", "model": 7, "x": "IDE", "w": "MEC", "y": "EXE"},
+     SpecError, "hypothesis H9: a moderation is PROCESS model 1 (2 or 3 with z), not 7"),
+    ({**_H9, "kind": "moderation", "x": "IDE", "w": "NOPE", "y": "EXE"},
+     sk.errors.DataError, "process hypothesis H9: "),
+    ({**_H9, "kind": "moderated_mediation", "model": 12, "x": "IDE", "m": "STY", "w": "MEC", "y": "EXE"},
+     SpecError, "hypothesis H9: PROCESS model 12 is not offered; a moderated mediation is one of the "
+                "models 7, 8, 9, 14, 15, 21, 58, 59"),
+    ({**_H9, "kind": "moderated_mediation", "model": 5, "x": "IDE", "m": "STY", "w": "MEC", "y": "EXE"},
+     SpecError, "hypothesis H9: PROCESS model 5 has no moderated indirect effect"),
+    ({**_H9, "kind": "moderated_mediation", "model": 7, "x": "IDE", "m": "STY", "w": "STY", "y": "EXE"},
+     SpecError, "process hypothesis H9: 'STY' is given in more than one role"),
+])
+def test_bad_process_hypotheses_get_one_sentence(tmp_path, light, hypothesis, error, message):
+    _, _, sample, _, _ = light
+    with pytest.raises(error, match=re.escape(message)):
+        spec = _spec(tmp_path, process={"hypotheses": [hypothesis], "n_boot": 100, "jobs": 1})
+        st.conditional_process(spec, sample, 5)

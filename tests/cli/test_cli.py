@@ -90,6 +90,18 @@ def test_bad_spec_key_names_the_key(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_process_model_not_offered_is_exit_2_naming_the_offered_ones(tmp_path):
+    spec = (ROOT / "analyses" / "demo.yaml").read_text(encoding="utf-8")
+    spec = spec.replace("      model: 14\n", "      model: 12\n")
+    p = tmp_path / "s.yaml"
+    p.write_text(spec.replace("../", str(ROOT) + "/"), encoding="utf-8")
+    proc = run("analyze", p, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "hypothesis H8: PROCESS model 12 is not offered; a moderated mediation is one of the models 7, 8, 9, " \
+           "14, 15, 21, 58, 59" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_debug_shows_traceback(tmp_path):
     proc = run("--debug", "analyze", tmp_path / "nope.yaml")
     assert proc.returncode != 0 and "Traceback" in proc.stderr

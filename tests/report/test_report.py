@@ -20,12 +20,13 @@ def test_every_section_and_figure_is_rendered(full_report):
     html = (full_report / "report.html").read_text(encoding="utf-8")
     md = (full_report / "report.md").read_text(encoding="utf-8")
     for key in ("sample", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",
-                "measurement", "structural", "mediation", "hypotheses", "invariance", "power", "warnings",
+                "measurement", "structural", "mediation", "hypotheses", "process", "invariance", "power", "warnings",
                 "conventions", "methods"):
         assert f'<section id="{key}"' in html, key
     figures = sorted(p.name for p in (full_report / "figures").iterdir())
     keys = {n.rsplit(".", 1)[0] for n in figures}
-    assert {"correlations", "path", "scree", "invariance", "power", "likert-IDE", "likert-EXE"} <= keys
+    assert {"correlations", "path", "scree", "invariance", "power", "likert-IDE", "likert-EXE", "process-H7-slopes",
+            "process-H7-jn-STY-EXE", "process-H8-jn-STY-EXE", "process-H8-indirect"} <= keys
     assert all(f"{k}.svg" in figures and f"{k}.png" in figures for k in keys)
     assert html.count("<svg ") == len(keys)  # inline, self-contained
     for k in keys:
@@ -51,7 +52,7 @@ def test_html_is_self_contained_and_accessible(full_report):
 
 def test_minimal_results_render_without_optional_sections(demo_run):
     r = copy.deepcopy(demo_run.results)
-    for key in ("structural", "hypotheses", "descriptives", "reliability"):
+    for key in ("structural", "hypotheses", "descriptives", "reliability", "process"):
         r.pop(key, None)
     html = render_html(r, "en")
     assert 'id="structural"' not in html and 'id="hypotheses"' not in html
