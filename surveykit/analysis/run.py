@@ -152,6 +152,9 @@ def run_spec(spec: AnalysisSpec, *, spec_sha256: str, command: str | None = None
             sections["psychometrics"] = st.psychometrics(spec, sample, seed)
     with log("measurement"):
         cfa, sections["measurement"] = st.measurement(spec, sample)
+    if spec.design is not None and spec.design.two_level is not None:
+        with log("two_level"):
+            _, sections["two_level"] = st.two_level(spec, sample)
     if spec.cmb.single_factor or spec.cmb.ulmc:
         with log("cmb"):
             sections["cmb"] = st.cmb(spec, sample)

@@ -245,6 +245,21 @@ class InvarianceSpec(_M):
     parameterization: Literal["delta", "theta"] = "delta"
 
 
+class TwoLevelSpec(_M):
+    """A two-level CFA of constructs that describe the cluster (lavaan's ``level: 1`` / ``level: 2``
+    blocks): each construct is a factor of its items within clusters (``<code>_w``) and between
+    them (``<code>_b``).  ``between_residuals: zero`` fixes the items' between-level residual
+    variances at 0 (the between factor explains the items' cluster means wholly), a common choice
+    when a free model gives negative (Heywood) between-level variances; ``free`` is lavaan's
+    default."""
+
+    constructs: tuple[str, ...] = Field((), description="constructs modelled at both levels (default: "
+                                                            "design.cluster_level)")
+    between_residuals: Literal["free", "zero"] = Field("free", description="the items' between-level residual "
+                                                                           "variances: free (lavaan's default) or "
+                                                                           "fixed at zero")
+
+
 class DesignSpec(_M):
     """The sampling design: respondents nested in clusters (e.g. members in Party branches), with
     sampling weights, strata and finite population corrections.  ``cluster`` and ``weights`` enter
@@ -255,7 +270,7 @@ class DesignSpec(_M):
     cluster-robust standard errors, and a cluster bootstrap of the defined effects).
     ``cluster_level`` names constructs that describe the cluster (asked of members, meant of the
     branch): their aggregation statistics (ICC(1), ICC(2), rwg(j)) are judged against the
-    conventional cut-offs."""
+    conventional cut-offs; ``two_level`` fits them as a two-level CFA (:class:`TwoLevelSpec`)."""
 
     cluster: str | None = Field(None, description="column naming each respondent's cluster (e.g. branch_id)")
     weights: str | None = Field(None, description="column of sampling weights")
@@ -265,6 +280,7 @@ class DesignSpec(_M):
     cluster_level: tuple[str, ...] = Field((), description="constructs that describe the cluster")
     weights_in_models: bool = Field(True, description="false: the weights enter the design-based descriptives only "
                                                       "(the models are unweighted, with cluster-robust SEs)")
+    two_level: TwoLevelSpec | None = Field(None, description="a two-level CFA of the cluster-level constructs")
 
     @model_validator(mode="after")
     def _something(self) -> DesignSpec:
@@ -272,6 +288,10 @@ class DesignSpec(_M):
             raise ValueError("design needs at least one of cluster, weights or strata")
         if self.cluster_level and self.cluster is None:
             raise ValueError("design.cluster_level needs design.cluster (the column naming each member's cluster)")
+        if self.two_level is not None and self.cluster is None:
+            raise ValueError("design.two_level needs design.cluster (the column naming each member's cluster)")
+        if self.two_level is not None and not (self.two_level.constructs or self.cluster_level):
+            raise ValueError("design.two_level needs constructs (or design.cluster_level) to model at both levels")
         return self
 
 

@@ -7,7 +7,7 @@ run alone (the tests do); :func:`surveykit.analysis.run.run_spec` runs them in o
 warnings each raised and assembles the record.
 
     read -> screening -> descriptives -> design -> reliability -> psychometrics -> measurement
-         -> cmb -> structural -> mediation -> hypotheses -> process -> invariance -> power
+         -> two_level -> cmb -> structural -> mediation -> hypotheses -> process -> invariance -> power
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from surveykit.sem import SEMResult, sem, single_factor_test, ulmc, validity
 from surveykit.sem.syntax import parse_syntax
 
 __all__ = ["Sample", "read", "data_info", "instrument_info", "screening", "descriptives", "design", "reliabilities",
-           "normality_of_items", "psychometrics", "estimation_info", "measurement", "cmb", "structural",
+           "normality_of_items", "psychometrics", "estimation_info", "measurement", "two_level", "cmb", "structural",
            "mediation", "hypotheses", "conditional_process", "measurement_invariance", "power_study"]
 
 
@@ -220,6 +220,44 @@ def design(spec: AnalysisSpec, sample: Sample) -> rs.Design:
         n=sample.data.n, clusters=_cluster_sizes(ds.cluster, frame[ds.cluster]) if ds.cluster else None,
         weight_summary=_weight_summary(ds.weights, frame[ds.weights]) if ds.weights else None,
         aggregation=agg, means=rs.SurveyEstimates.model_validate(means.to_dict()), models=models)
+
+
+def two_level_syntax(ins: Instrument, constructs: list[str], between_residuals: str) -> str:
+    """lavaan syntax of a two-level CFA: each construct a factor of its items within clusters
+    (``<code>_w``) and between them (``<code>_b``); with ``between_residuals='zero'`` the items'
+    between-level residual variances fixed at 0."""
+    within, between = [], []
+    for code in constructs:
+        items = " + ".join(it.id for it in ins.construct(code).items)
+        within.append(f"  {code}_w =~ {items}")
+        between.append(f"  {code}_b =~ {items}")
+        if between_residuals == "zero":
+            between += [f"  {it.id} ~~ 0*{it.id}" for it in ins.construct(code).items]
+    return "\n".join(["level: 1", *within, "level: 2", *between])
+
+
+def two_level(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.TwoLevel]:
+    """The two-level CFA of the cluster-level constructs (lavaan's level: blocks, ML or MLR, listwise)."""
+    ds, est = spec.design, spec.estimation
+    tl = ds.two_level
+    constructs = list(tl.constructs or ds.cluster_level)
+    unknown = [c for c in constructs if c not in sample.codes]
+    if unknown:
+        raise SpecError(f"design.two_level.constructs names {', '.join(unknown)}, not constructs of this analysis "
+                        f"({', '.join(sample.codes)}).")
+    if est.estimator not in ("ML", "MLR"):
+        raise SpecError(f"design.two_level is estimated by ML or MLR; estimation.estimator is {est.estimator} "
+                        "(two-level WLSMV is not available): set ML or MLR, or remove design.two_level.")
+    if est.missing != "listwise":
+        warnings.warn("The two-level CFA deletes incomplete rows listwise: full-information ML for two-level "
+                      "models is not available.", OptionWarning, stacklevel=2)
+    if ds.cluster not in sample.keyed.columns:
+        raise SpecError(f"design.cluster names '{ds.cluster}', which is not a column of {spec.data_path.name}; "
+                        "name the column that holds it.")
+    syntax = two_level_syntax(sample.data.instrument, constructs, tl.between_residuals)
+    fit = sem(syntax, sample.keyed, estimator=est.estimator, missing="listwise", cluster=ds.cluster)
+    return fit, rs.TwoLevel(model=syntax, constructs=constructs, between_residuals=tl.between_residuals,
+                            **fit.to_dict(), estimation=estimation_info(fit))
 
 
 def _judged_poor(fit: dict, convention: str) -> bool:

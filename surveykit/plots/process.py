@@ -48,8 +48,10 @@ PROCESS_TEXT: dict[str, dict[str, str]] = {
 
 
 def literal(text) -> str:
-    """``text`` as matplotlib draws it literally: ``$`` escaped, so no mathtext is parsed."""
-    return str(text).replace("\\$", "$").replace("$", "\\$")
+    """``text`` as a figure label.  Every surveykit figure draws text with ``text.parse_math`` off
+    (:mod:`surveykit.plots._base`), so ``$`` is already literal: escaping it here would print the
+    backslash."""
+    return str(text)
 
 
 def _num(v) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core import descriptives as d
+from surveykit._core.guards import check_covariance
 from surveykit.errors import DataError
 from surveykit.psychometrics._common import check_option, item_frame
 from surveykit.results import ResultMixin, Summary, to_jsonable
@@ -129,6 +130,9 @@ def normality(
         rows.append({"item": c, "n": v.size, "mean": float(v.mean()), "sd": float(v.std(ddof=1)),
                      "skew": sk_, "se_skew": ses, "z_skew": sk_ / ses, "kurtosis": ku, "se_kurtosis": sek,
                      "z_kurtosis": ku / sek})
+    # Mardia's statistics invert the covariance matrix: collinear or constant items get a sentence
+    check_covariance(np.cov(complete.to_numpy(float), rowvar=False, ddof=1).reshape(x.shape[1], x.shape[1]),
+                     x.columns, len(complete), what="items", where=" (Mardia's tests, complete rows)")
     m = d.mardia(complete.to_numpy())
     return NormalityResult(
         skew_type=int(skew_type), n=len(x), n_complete=len(complete), n_items=x.shape[1],

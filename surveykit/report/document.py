@@ -269,6 +269,9 @@ class _Builder:
 
     def effect_name(self, target: str) -> str:
         """A hypothesis's target in words: 'EXE ~ IDE' -> 'IDE → EXE'; 'ind := a1*b1' -> 'IDE → STY → EXE'."""
+        tag = re.search(r" \(PROCESS model (\d+)\)$", target)
+        if tag:  # a moderation hypothesis: its effect and the PROCESS model, the tag in the report's language
+            return target[:tag.start()] + self.m["process"]["model_tag"].format(model=tag[1])
         name, op, expr = target.partition(":=") if ":=" in target else target.partition("~")
         if op == "~":
             return f"{expr.strip()} → {name.strip()}"
@@ -554,6 +557,40 @@ class _Builder:
                                 mrows, notes=[mm["mi_note"]]))
         blocks += self.figure("correlations")
         return Section("measurement", self.m["sections"]["measurement"], blocks)
+
+    def two_level(self) -> Section | None:
+        """The two-level CFA of the cluster-level constructs: its fit (with SRMR within and between),
+        each item's loadings at both levels and its intraclass correlation."""
+        tl = self.r.two_level
+        if tl is None:
+            return None
+        mt = self.m["two_level"]
+        intro = mt["intro"].format(constructs=self.m["list_sep"].join(self.cname(c) for c in tl.constructs),
+                                   within=", ".join(f"{c}_w" for c in tl.constructs),
+                                   between=", ".join(f"{c}_b" for c in tl.constructs), cluster=tl.cluster,
+                                   n=integer(tl.nobs), clusters=integer(tl.nclusters), how=self.estimation_text(tl))
+        fit = self.fit_table("two-level-fit", mt["fit"], tl)
+        f = tl.fit_measures
+        self.judged_any = False
+        fit.rows += [[Cell(mt[k]), self.judged("srmr", f.extra(k), coef(f.extra(k), 3))]
+                     for k in ("srmr_within", "srmr_between") if f.extra(k) is not None]
+        if self.judged_any and self.mark_note() not in fit.notes:
+            fit.notes.append(self.mark_note())
+        loads = {(p.level, p.rhs): p for p in tl.rows("=~")}
+        rows = []
+        for code in tl.constructs:
+            for item in (p.rhs for p in tl.rows("=~") if p.lhs == f"{code}_w"):
+                row = [Cell(item), Cell(coef(tl.icc.get(item), 3), numeric=True)]
+                for level in (1, 2):
+                    p = loads.get((level, item))
+                    row += ([self.n(p.est), self.n(p.se), Cell(coef(p.std_all, 3), numeric=True)] if p is not None
+                            else [Cell("—", numeric=True)] * 3)
+                rows.append(row)
+        head = [mt["item"], mt["icc"]] + [f"{mt[lv]}: {mt[k]}" for lv in ("within", "between")
+                                           for k in ("est", "se", "std")]
+        notes = [mt["icc_note"]] + ([mt["zero_note"]] if tl.between_residuals == "zero" else [])
+        blocks = [Paragraph(intro), fit, Table("two-level-loadings", mt["loadings"], head, rows, notes=notes)]
+        return Section("two_level", self.m["sections"]["two_level"], blocks + self.figure("two-level-path"))
 
     def _matrix(self, codes: list[str], pairs: dict, diag: dict, judge: str | None, fmt=coef) -> list[list[Cell]]:
         rows = []
@@ -945,7 +982,7 @@ class _Builder:
             return None
         blocks: list = []
         for t in self.r.process:
-            blocks.append(Paragraph(f"{t.id}: {self.tx(t.text)} — {t.target}"))
+            blocks.append(Paragraph(f"{t.id}: {self.tx(t.text)} — {self.effect_name(t.target)}"))
             blocks += [self._process_coef(t), self._process_effects(t)]
             blocks += self._process_decision(t)
             blocks += self.figures_with_prefix(f"process-{t.id}-")
@@ -991,6 +1028,8 @@ class _Builder:
         mm, how = self.m["methods"], block.estimation
         est = block.estimator
         key = f"{est}_fiml" if how.missing == "ml" and f"{est}_fiml" in mm["estimation"] else est
+        if getattr(block, "nclusters", None) is not None:  # a two-level model: the two-level likelihood
+            key = f"{est}_twolevel"
         par = mm["parameterizations"].get(how.parameterization or "", how.parameterization or "")
         parts = [mm["estimation"].get(key, est).format(parameterization=par),
                  mm["missing"].get(how.missing, how.missing)]
@@ -1011,6 +1050,9 @@ class _Builder:
                                               how=self.estimation_text(r.measurement)))
         if r.structural is not None:
             parts.append(mm["structural"])
+        if r.two_level is not None:
+            parts.append(mm["two_level"].format(constructs=", ".join(r.two_level.constructs),
+                                                estimator=r.two_level.estimator))
         if r.mediation is not None:
             parts.append(mm["mediation"].format(n_boot=integer(r.mediation.n_boot),
                                                 ci=self.m["ci_methods"].get(r.mediation.ci, r.mediation.ci)))
@@ -1037,8 +1079,8 @@ class _Builder:
 PA_BEYOND = 3
 
 SECTION_ORDER = ("sample", "design", "instrument", "descriptives", "item_analysis", "normality", "reliability",
-                 "adequacy", "cmb", "measurement", "structural", "mediation", "hypotheses", "process", "invariance",
-                 "power", "warnings", "conventions", "methods")
+                 "adequacy", "cmb", "measurement", "two_level", "structural", "mediation", "hypotheses", "process",
+                 "invariance", "power", "warnings", "conventions", "methods")
 
 
 def construct_r_squared(r: ResultsRecord) -> dict[str, float | None]:

@@ -91,6 +91,19 @@ def _figure_specs(results: ResultsRecord, lang: str, profile: Profile, path_layo
             paths, labels={k: f"{v}\n{k}" if v else k for k, v in names.items()},
             r_squared=construct_r_squared(results), order=order, layout=path_layout, note=mf["path_note"])))
 
+    # two-level CFA: each level's factor and its items (the between-level items are the items' cluster means)
+    tl = results.two_level
+    if tl is not None:
+        mt = m["two_level"]
+        between = {p.rhs: f"{p.rhs} ({mt['between']})" for p in tl.rows("=~") if p.level == 2}
+        loads = [{"lhs": p.rhs if p.level == 1 else between[p.rhs], "rhs": p.lhs, "std_all": p.std_all,
+                  "pvalue": p.pvalue} for p in tl.rows("=~")]
+        tl_labels = {f"{c}_{s}": f"{names.get(c) or c}\n{c}_{s} ({mt[lv]})" for c in tl.constructs
+                     for s, lv in (("w", "within"), ("b", "between"))}
+        specs.append(("two-level-path", mf["two_level_path"], lambda: plots.path_diagram(
+            loads, labels={**tl_labels, **{v: v.replace(" (", "\n(") for v in between.values()}},
+            layout=path_layout, note=mf["two_level_path_note"])))
+
     # moderation and moderated mediation: simple slopes, Johnson-Neyman, conditional indirect effect
     for t in results.process:
         specs += _process_figures(t, lang, mf)

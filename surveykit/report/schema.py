@@ -428,6 +428,7 @@ class Parameter(_Row):
     """A row of ``parameter_estimates()`` (lavaan's names)."""
 
     group: int | None = None
+    level: int | None = None  # a two-level model's level (1 within, 2 between)
     est: Num = None
     se: Num = None
     z: Num = None
@@ -568,6 +569,17 @@ class Measurement(SEMFit):
 
 class Structural(SEMFit):
     structural_model: str
+
+
+class TwoLevel(SEMFit):
+    """A two-level CFA (lavaan's ``level:`` blocks): the fit, each item's intraclass correlation,
+    R-squared keyed ``within:<item>`` / ``between:<item>``."""
+
+    constructs: list[str]
+    between_residuals: Literal["free", "zero"]
+    cluster: str
+    nclusters: int
+    icc: dict[str, Num]
 
 
 class _Fit(_Model):
@@ -1188,6 +1200,7 @@ class ResultsRecord(_Model):
     normality: Normality | None = None
     psychometrics: Psychometrics | None = None
     measurement: Measurement
+    two_level: TwoLevel | None = None
     cmb: CMB | None = None
     structural: Structural | None = None
     mediation: Mediation | None = None

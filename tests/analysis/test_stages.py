@@ -294,3 +294,49 @@ def test_bad_process_hypotheses_get_one_sentence(tmp_path, light, hypothesis, er
     with pytest.raises(error, match=re.escape(message)):
         spec = _spec(tmp_path, process={"hypotheses": [hypothesis], "n_boot": 100, "jobs": 1})
         st.conditional_process(spec, sample, 5)
+
+
+# -- the two-level CFA of the cluster-level constructs ----------------------------------------------------------
+def test_two_level_cfa_of_exe_matches_lavaan(light, tmp_path):
+    """design.two_level: EXE within and between branches, the between residual variances at 0; lavaan
+    0.6.14 on the same sample (tests/reference/make_demo_twolevel_reference.R): estimates 1e-4,
+    standard errors and fit measures 1e-3 relative, the items' ICCs 1e-4."""
+    import json
+
+    from ..conftest import REF
+
+    ref = json.loads((REF / "lavaan" / "demo_twolevel.json").read_text(encoding="utf-8"))
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, design={"cluster": "branch_id", "cluster_level": ["EXE"],
+                                   "two_level": {"between_residuals": "zero"}})
+    with pytest.warns(sk.errors.DataQualityWarning, match="rows had missing values on model variables"):
+        fit, rec = st.two_level(spec, sample)
+    assert rec.model == ref["model"] and rec.constructs == ["EXE"] and rec.between_residuals == "zero"
+    assert (rec.nobs, rec.nclusters, rec.cluster) == (ref["nobs"], ref["nclusters"], "branch_id")
+    ours = {(p.lhs, p.op, p.rhs, p.level): p for p in rec.parameters}
+    for r in ref["parameters"]:
+        p = ours[(r["lhs"], r["op"], r["rhs"], r["level"])]
+        assert p.est == pytest.approx(r["est"], abs=1e-4), r
+        assert p.se == pytest.approx(r["se"], rel=1e-3, abs=1e-6), r
+        if r["std_all"] is not None:
+            assert p.std_all == pytest.approx(r["std_all"], rel=1e-4, abs=1e-4), r
+    fm = rec.fit_measures.model_dump()
+    for key, value in ref["fit_measures"].items():
+        assert fm[key] == pytest.approx(value, rel=1e-3, abs=1e-6), key
+    for item, value in ref["icc"].items():
+        assert rec.icc[item] == pytest.approx(value, abs=1e-4)
+
+
+def test_two_level_refusals(light, tmp_path):
+    _, _, sample, _, _ = light
+    with pytest.raises(SpecError, match="design.two_level needs design.cluster"):
+        _spec(tmp_path, design={"weights": "weight", "two_level": {"constructs": ["EXE"]}})
+    with pytest.raises(SpecError, match=r"design.two_level needs constructs \(or design.cluster_level\)"):
+        _spec(tmp_path, design={"cluster": "branch_id", "two_level": {}})
+    spec = _spec(tmp_path, design={"cluster": "branch_id", "two_level": {"constructs": ["XYZ"]}})
+    with pytest.raises(SpecError, match="design.two_level.constructs names XYZ, not constructs of this analysis"):
+        st.two_level(spec, sample)
+    spec = _spec(tmp_path, design={"cluster": "branch_id", "two_level": {"constructs": ["EXE"]}},
+                 estimation={"estimator": "WLSMV"})
+    with pytest.raises(SpecError, match=r"design.two_level is estimated by ML or MLR; estimation.estimator is WLSMV"):
+        st.two_level(spec, sample)

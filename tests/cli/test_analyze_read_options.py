@@ -72,8 +72,10 @@ def _same_as_demo(out: Path, demo_result):
     ref = demo_result.record
     assert r.screening.n_before == 600 and r.screening.n_after == ref.screening.n_after
     assert r.data.missing_codes == ref.data.missing_codes
+    # the same numbers in another column order: sums run in another order, so the optimizer stops
+    # within its tolerance at a point a few 1e-9 away (rel=1e-7 is still far below any reported digit)
     for mine, theirs in zip(r.structural.rows("~"), ref.structural.rows("~"), strict=True):
-        assert mine.est == pytest.approx(theirs.est, rel=1e-9)
+        assert mine.est == pytest.approx(theirs.est, rel=1e-7)
     return r
 
 

@@ -58,7 +58,7 @@ def test_duplicate_key_and_duplicate_hypothesis_id(tmp_path):
     last = len(spec.read_text(encoding="utf-8").splitlines())
     assert f"is not valid YAML at line {last}, column 1: the key 'name' appears twice in one mapping (first at line " \
            "1); keep one." in res.output
-    hyp = {"kind": "path", "path": "BBB ~ AAA", "text": "x"}
+    hyp = {"kind": "path", "path": "BBB ~ AAA", "expect": "positive", "text": "x"}
     msg = _refused(tmp_path / "b", **_model("BBB ~ p*AAA\n", hypotheses=[{"id": "H1", **hyp}, {"id": "H1", **hyp}]))
     assert "key 'structural': hypothesis id 'H1' appears 2 times; give each hypothesis its own id." in msg
 

@@ -47,7 +47,7 @@ def test_fieldwork_codebook_workbook_is_bilingual_with_keying_and_missing_codes(
     header = rows[0]
     ide2 = dict(zip(header, next(r for r in rows if r[1] == "ide_2")))
     assert ide2["number"] == 2 and ide2["kind"] == "item" and ide2["keying"] == "reverse"
-    assert ide2["construct"] == "IDE 思想建设 / Ideological building" and ide2["text_zh"].startswith("工作一忙")
+    assert ide2["construct"] == "IDE 思想建设 / Ideological building" and ide2["text_zh"].startswith("业务工作繁忙时")
     assert ide2["missing_codes"] == "8 = 不清楚 / Don't know; 9 = 拒答 / Refused"
     assert ide2["codes"].startswith("1 = 非常不同意 / Strongly disagree; 2 = 不同意 / Disagree")
     assert [r[1] for r in rows[-4:]] == ["respondent_id", "branch_id", "weight", "duration_sec"]

@@ -154,7 +154,8 @@ def test_verify_with_invalid_manifest_is_exit_2(tmp_path):
 
 def test_verify_checks_manifest_json_itself(fresh, tmp_path):
     """A stale or added file, a removed entry and a file edited after the report are each named (issue 13)."""
-    bad = tmp_path / "bad"
+    # beside the original: manifest.json names the spec relative to the report folder
+    bad = fresh.parent / f"bad-{tmp_path.name}"
     shutil.copytree(fresh, bad)
     (bad / "figures" / "old_path.svg").write_text("<svg/>", encoding="utf-8")  # a stale figure of an earlier run
     forged = sorted((bad / "figures").glob("*.png"))[0].relative_to(bad).as_posix()

@@ -64,3 +64,17 @@ def test_univariate_table_matches_psych_describe(hs):
     assert tab.loc["x1", "se_skew"] == pytest.approx(ses, rel=1e-14)
     assert tab.loc["x1", "z_skew"] == pytest.approx(tab.loc["x1", "skew"] / ses, rel=1e-14)
     assert normality(hs[["x1", "x2", "x3"]], skew_type=2).skew_type == 2
+
+
+def test_mardia_refuses_collinear_items_with_a_sentence(hs9):
+    """Mardia's statistics invert the covariance matrix: an item that is the sum of two others is named
+    instead of a numpy LinAlgError (found by the fuzz test)."""
+    import pandas as pd
+
+    from surveykit.errors import DataError
+
+    x = pd.DataFrame(hs9).iloc[:, :3].copy()
+    x["sum"] = x.iloc[:, 0] + x.iloc[:, 1]
+    with pytest.raises(DataError, match=r"The sample covariance matrix of the items \(Mardia's tests, complete "
+                                        r"rows\) is not positive definite"):
+        normality(x)

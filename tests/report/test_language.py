@@ -15,9 +15,10 @@ ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’.-]*(?:[ ,]+[A-Za-z][A-Za-z'’.-]
 CITATION = re.compile(r"^[A-Z][A-Za-z'’-]+(?: (?:et al\.|and|&) [A-Z][A-Za-z'’-]+)*,? ?\(?\d{4}")
 # a lowercase English word (a name, abbreviation or symbol is capitalized or short); code references
 # (psych::alpha, r.drop, item ids such as ide_1) and the software's own names are not words
-WORD = re.compile(r"(?<![A-Za-z_.:])[a-z]{3,}(?![A-Za-z_.:(\d])")
-CODE = re.compile(r"\w+::[\w.]+(\([^)]*\))?")  # a function of an R package, with its arguments
-SOFTWARE = {"lavaan", "semTools", "psych", "surveykit", "max"}
+WORD = re.compile(r"(?<![A-Za-z_.:])[a-z]{3,}(?![A-Za-z_.:(=\d])")  # 'cluster=' is an option name
+# a function of an R package, with its arguments, or a call such as svydesign(ids = ~g, ...)
+CODE = re.compile(r"\w+::[\w.]+(\([^)]*\))?|\b[A-Za-z_][\w.]*\([^)（）]*\)")
+SOFTWARE = {"lavaan", "semTools", "psych", "survey", "surveykit", "max"}
 
 
 def _texts(doc):
@@ -45,14 +46,17 @@ def _texts(doc):
 
 def test_the_chinese_report_has_no_english_sentence(full_results):
     doc = render_document(full_results, "zh", convention="cn-journal")
+    # names a user gave: the data's columns (e.g. the design's 'weight') and the convention profile
+    names = SOFTWARE | {m["column"] for m in full_results["data"]["matches"] if m["column"]}
+    names |= {v for k, v in (full_results.get("design") or {}).items() if k in ("cluster", "weights") and v}
     found = []
     for where, text in _texts(doc):
-        text = CODE.sub("", (text or "").replace("et al.", "等"))
+        text = CODE.sub("", (text or "").replace("et al.", "等").replace("cn-journal", "方案名"))
         for m in ENGLISH_RUN.finditer(text or ""):
             if not CITATION.match(m.group(0)) and not where == "instrument":  # construct names: instrument text
                 found.append((where, m.group(0), text[:80]))
         for m in WORD.finditer(text or ""):
-            if m.group(0) not in SOFTWARE and where != "instrument":
+            if m.group(0) not in names and where != "instrument":
                 found.append((where, m.group(0), text[:80]))
     assert not found, found
 

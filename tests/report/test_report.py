@@ -19,14 +19,14 @@ from tests.report.conftest import ALL_FORMATS
 def test_every_section_and_figure_is_rendered(full_report):
     html = (full_report / "report.html").read_text(encoding="utf-8")
     md = (full_report / "report.md").read_text(encoding="utf-8")
-    for key in ("sample", "instrument", "descriptives", "item_analysis", "reliability", "adequacy", "cmb",
-                "measurement", "structural", "mediation", "hypotheses", "process", "invariance", "power", "warnings",
-                "conventions", "methods"):
+    for key in ("sample", "design", "instrument", "descriptives", "item_analysis", "normality", "reliability",
+                "adequacy", "cmb", "measurement", "two_level", "structural", "mediation", "hypotheses", "process",
+                "invariance", "power", "warnings", "conventions", "methods"):
         assert f'<section id="{key}"' in html, key
     figures = sorted(p.name for p in (full_report / "figures").iterdir())
     keys = {n.rsplit(".", 1)[0] for n in figures}
     assert {"correlations", "path", "scree", "invariance", "power", "likert-IDE", "likert-EXE", "process-H7-slopes",
-            "process-H7-jn-STY-EXE", "process-H8-jn-STY-EXE", "process-H8-indirect"} <= keys
+            "process-H7-jn-STY-EXE", "process-H8-jn-STY-EXE", "process-H8-indirect", "two-level-path"} <= keys
     assert all(f"{k}.svg" in figures and f"{k}.png" in figures for k in keys)
     assert html.count("<svg ") == len(keys)  # inline, self-contained
     for k in keys:
@@ -36,6 +36,29 @@ def test_every_section_and_figure_is_rendered(full_report):
     assert "Harman &lt; 40%" in html
     assert "置信区间不含 0：存在间接效应" in html and "置信区间包含 0：无间接效应证据" in html
     assert "随机种子为 20261126" in md and "2000 次 Bootstrap" in md
+
+
+@pytest.mark.parametrize("lang, words", [("zh", ("两水平测量模型", "SRMR（组内）", "SRMR（组间）", "组间: λ（标准化）",
+                                                  "两水平似然")),
+                                         ("en", ("Two-level measurement model", "SRMR (within)", "SRMR (between)",
+                                                 "Between: λ (std.all)", "two-level likelihood"))])
+def test_two_level_section_shows_both_levels(demo_run, lang, words):
+    """The demo's two-level CFA of EXE: fit with SRMR at each level, each item's ICC and its loadings
+    within and between branches, read from the record."""
+    r = demo_run.results
+    tl = r["two_level"]
+    doc = render_document(r, lang, convention="cn-journal")
+    sec = next(s for s in doc.sections if s.key == "two_level")
+    text = render_markdown(r, lang)
+    for w in words:
+        assert w in text, w
+    loadings = next(b for b in sec.blocks if b.kind == "table" and b.key == "two-level-loadings")
+    icc = {row[0].text: row[1].text for row in loadings.rows}
+    assert list(icc) == [f"exe_{i}" for i in range(1, 7)]
+    assert icc["exe_1"] == f"{tl['icc']['exe_1']:.3f}".lstrip("0")
+    fit = next(b for b in sec.blocks if b.kind == "table" and b.key == "two-level-fit")
+    srmr_b = [row[1].text for row in fit.rows if "SRMR" in row[0].text][-1]
+    assert srmr_b.startswith(f"{tl['fit_measures']['srmr_between']:.3f}".lstrip("0"))
 
 
 def test_html_is_self_contained_and_accessible(full_report):

@@ -8,8 +8,11 @@ make them sensitive to 1e-6 differences between optimizers); degrees of freedom 
 
 cmb.json also holds the HS ULMC with free loadings, where lavaan converges (76 iterations) to an
 inadmissible solution (negative variance of visual, chisq 26.02); surveykit's optimizer does not
-converge on it (and needs over a minute), so it is not tested here.  The demo's ULMC fits (42 items,
-about 15 s together) are marked slow.
+converge on it (and needs over a minute), so it is not tested here.  The same holds for the demo's
+ULMC with free loadings since the demo grew branches and a planted interaction (2026-12): lavaan
+reports a negative latent variance, surveykit stops after 5,500 iterations with a ConvergenceWarning
+(a known limitation of the optimizer on inadmissible solutions).  The demo's ULMC with equal
+loadings (42 items) is marked slow.
 """
 
 from __future__ import annotations
@@ -130,7 +133,6 @@ def test_single_factor_from_items_or_mapping(hs):
 # -- ULMC -----------------------------------------------------------------------------------
 ULMC_CASES = [
     ("bfi", "free"), ("bfi", "equal"), ("hs", "equal"),
-    pytest.param(("demo", "free"), marks=pytest.mark.slow),
     pytest.param(("demo", "equal"), marks=pytest.mark.slow),
 ]
 

@@ -191,19 +191,22 @@ def test_bad_input_gets_a_sentence():
 
 @pytest.mark.slow
 def test_lms_agrees_with_product_indicators_on_the_demo():
-    """The demo survey (complete rows, N = 551, Likert items as continuous): EXE ~ IDE + INS +
-    IDE:INS.  LMS and matched-pair product indicators agree within 0.25 LMS standard errors on
-    the main effects and 0.5 on the interaction (which the demo population does not contain:
-    both are near 0)."""
+    """The demo survey (complete rows, Likert items as continuous) holds a planted latent interaction,
+    'EXE ~ STY:MEC': 0.15 in its population file: EXE ~ STY + MEC + STY:MEC by LMS and by matched-pair
+    product indicators (MEC's first five items, to pair with STY's five).  The main effects agree
+    within 0.25 LMS standard errors; the two interaction estimates (different estimators on ordinal
+    items) each lie within the other's 95% interval, and both find the interaction (p < .05, positive)."""
     demo = pd.read_csv(Path(__file__).parents[1] / "reference" / "data" / "demo_keyed.csv")
-    demo = demo[[c for c in demo.columns if c[:3] in ("ide", "ins", "exe")]].dropna()
-    model = ("IDE =~ ide_1 + ide_2 + ide_3 + ide_4 + ide_5\nINS =~ ins_1 + ins_2 + ins_3 + ins_4 + ins_5\n"
-             "EXE =~ exe_1 + exe_2 + exe_3 + exe_4 + exe_5 + exe_6\nEXE ~ IDE + INS + IDE:INS")
+    demo = demo[[c for c in demo.columns if c[:3] in ("sty", "mec", "exe")]].dropna()
+    model = ("STY =~ sty_1 + sty_2 + sty_3 + sty_4 + sty_5\nMEC =~ mec_1 + mec_2 + mec_3 + mec_4 + mec_5\n"
+             "EXE =~ exe_1 + exe_2 + exe_3 + exe_4 + exe_5 + exe_6\nEXE ~ STY + MEC + STY:MEC")
     pe_l = sk.sem(model, demo, interaction="lms").parameter_estimates().query("op == '~'").set_index("rhs")
     pe_p = sk.sem(model, demo).parameter_estimates().query("op == '~'").set_index("rhs")
-    for rhs_l, rhs_p, k in (("IDE", "IDE", 0.25), ("INS", "INS", 0.25), ("IDE:INS", "IDE.INS", 0.5)):
-        assert abs(pe_l.loc[rhs_l, "est"] - pe_p.loc[rhs_p, "est"]) < k * pe_l.loc[rhs_l, "se"], rhs_l
-    assert pe_l.loc["IDE:INS", "pvalue"] > 0.05 and pe_p.loc["IDE.INS", "pvalue"] > 0.05
+    for rhs in ("STY", "MEC"):
+        assert abs(pe_l.loc[rhs, "est"] - pe_p.loc[rhs, "est"]) < 0.25 * pe_l.loc[rhs, "se"], rhs
+    lms, pi = pe_l.loc["STY:MEC"], pe_p.loc["STY.MEC"]
+    assert abs(lms["est"] - pi["est"]) < 1.96 * min(lms["se"], pi["se"])
+    assert lms["est"] > 0 and pi["est"] > 0 and lms["pvalue"] < 0.05 and pi["pvalue"] < 0.05
 
 
 def test_likelihood_equals_a_direct_two_dimensional_integral(lms_fit):
