@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -157,22 +158,10 @@ def _equal_kind(op: str, lhs: str, rhs: str, lv: set[str], ov_nox: set[str], ov_
     return None
 
 
-def lavaanify(
-    rows: list[SyntaxRow],
-    options: Options,
-    *,
-    ngroups: int = 1,
-    group_labels: tuple[str, ...] | None = None,
-    nthresholds: dict[str, int] | None = None,
-) -> ParTable:
-    """Compile parsed syntax rows into the full parameter table (see the module docstring).
-
-    ``nthresholds`` gives the number of thresholds (categories - 1) of every ordinal
-    indicator (``options.ordered``), from the data.
-    """
-    defined = tuple(r for r in rows if r.op == ":=")
-    constraints = tuple(r for r in rows if r.op == "==")
-    rows = [r for r in rows if r.op not in (":=", "==")]
+def _check_user_rows(rows: list[SyntaxRow]) -> None:
+    """The checks of the user's rows (without ``:=`` and ``==``) before anything is built, as
+    lavaanify checks the flattened syntax (``FLAT``) first: something to estimate, no variable
+    related to itself, no interaction term (those models go through sem()'s own paths)."""
     if not rows:
         raise ModelSpecificationError("The model has no '=~', '~' or '~~' line: there is nothing to estimate.")
     for r in rows:
@@ -183,8 +172,13 @@ def lavaanify(
             raise ModelSpecificationError(
                 f"Model syntax line {r.line}: the interaction '{r.rhs}' is estimated by sem() itself (product "
                 "indicators or LMS, interaction=...); this model cannot contain one.")
-    vn = variable_names(rows)
-    lv_set = set(vn.lv)
+
+
+def _ordinal_indicators(vn: VarNames, options: Options) -> tuple[str, ...]:
+    """The ordinal indicators in lavaan's order of the observed variables (``lav_partable_vnames``'s
+    ``ov.ord``): those of ``ordered=`` and those with user thresholds (``|``), after the checks
+    that ``ordered=`` names model variables that are not covariates and that thresholds come
+    with a categorical estimator."""
     ordered = tuple(v for v in options.ordered if v in vn.ov)
     not_in_model = [v for v in options.ordered if v not in vn.ov]
     if not_in_model:
@@ -199,19 +193,23 @@ def lavaanify(
         raise ModelSpecificationError(
             f"The model gives thresholds (|) for {', '.join(ov_ord)}; declare them with ordered= and use "
             "estimator='WLSMV'.")
-    ov_x = vn.ov_x if options.fixed_x else ()
-    ov_x_all = vn.ov_x  # covariates whatever fixed.x: their (co)variances are default rows
-    ov_nox = tuple(v for v in vn.ov if v not in ov_x_all)
-    nthresholds = dict(nthresholds or {})
+    return ov_ord
 
-    # -- the default rows of one group (lav_partable_flat), in lavaan's order ---------------------
+
+def _default_rows(vn: VarNames, ov_ord: tuple[str, ...], options: Options,
+                  nthresholds: dict[str, int]) -> list[tuple[str, str, str]]:
+    """The default rows of one group, in lavaan's order (``lav_partable_flat``): thresholds
+    (``auto.th``), variances (``auto.var``), latent covariances (``auto.cov.lv.x``), outcome
+    covariances (``auto.cov.y``), the covariates' (co)variances, scaling factors (``auto.delta``),
+    intercepts and means (``meanstructure``)."""
+    ov_x_all = vn.ov_x  # covariates whatever fixed.x: their (co)variances are default rows
     default: list[tuple[str, str, str]] = []
     for v in ov_ord:
         n_th = nthresholds.get(v)
         if n_th is None:
             raise ModelSpecificationError(f"The number of categories of the ordinal indicator {v!r} is unknown.")
         default += [(v, "|", f"t{k}") for k in range(1, n_th + 1)]
-    default += [(v, "~~", v) for v in ov_nox] + [(v, "~~", v) for v in vn.lv]
+    default += [(v, "~~", v) for v in vn.ov_nox] + [(v, "~~", v) for v in vn.lv]
     if options.auto_cov_lv_x:
         default += [(a, "~~", b) for a, b in combinations(vn.lv_x, 2)]
     if options.auto_cov_y:
@@ -221,8 +219,16 @@ def lavaanify(
     default += [(v, "~*~", v) for v in ov_ord]
     if options.meanstructure:
         default += [(v, "~1", "") for v in vn.ov] + [(v, "~1", "") for v in vn.lv]
+    return default
 
-    # user rows: lavaan ignores exact duplicates with a warning; surveykit refuses them
+
+def _user_keys(rows: list[SyntaxRow], ov_ord: tuple[str, ...],
+               nthresholds: dict[str, int]) -> set[tuple[str, str, str]]:
+    """The ``(lhs, op, rhs)`` of the user's rows, covariances both ways round, which replace the
+    default rows of the same parameter (``lav_partable_flat`` merges the user's rows with its
+    defaults), after the checks of each row: a scaling factor only for an ordinal indicator, a
+    threshold that the data have."""
+    # lavaan ignores exact duplicates with a warning; surveykit refuses them
     seen: dict[tuple[str, str, str], SyntaxRow] = {}
     for r in rows:
         key = (r.lhs, r.op, r.rhs)
@@ -243,91 +249,123 @@ def lavaanify(
                 raise ModelSpecificationError(
                     f"Model syntax line {r.line}: {r.lhs} has {n_th + 1} categories in the data, so {n_th} "
                     f"thresholds; '{r.lhs} | {r.rhs}' does not exist.")
-    user_keys = set(seen) | {(b, o, a) for (a, o, b) in seen if o == "~~"}
-    default = [d for d in default if d not in user_keys]
-    template = [(r.lhs, r.op, r.rhs, 1, r) for r in rows] + [(a, o, b, 0, None) for a, o, b in default]
+    return set(seen) | {(b, o, a) for (a, o, b) in seen if o == "~~"}
 
-    # -- free / fixed defaults of the template -----------------------------------------------------------
-    n = len(template)
-    free = np.ones(n, dtype=bool)
-    ustart = np.full(n, np.nan)
-    exo = np.zeros(n, dtype=int)
-    lhs = [t[0] for t in template]
-    op = [t[1] for t in template]
-    rhs = [t[2] for t in template]
-    user = np.array([t[3] for t in template])
 
-    def where(pred) -> list[int]:
-        return [i for i in range(n) if pred(i)]
+@dataclass
+class _Template:
+    """One group's rows, the user's then the remaining defaults, as ``(lhs, op, rhs, user, syntax
+    row)``, with their free/fixed defaults: ``free``, ``ustart`` (the fixed value; NaN when free
+    and for fixed.x rows until the sample statistics fill them) and ``exo`` (fixed.x rows)."""
 
+    rows: list[tuple[str, str, str, int, SyntaxRow | None]]
+    free: np.ndarray
+    ustart: np.ndarray
+    exo: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[SyntaxRow], default: list[tuple[str, str, str]]) -> _Template:
+        """The user's rows, free, then the ``default`` rows, free."""
+        template = [(r.lhs, r.op, r.rhs, 1, r) for r in rows] + [(a, o, b, 0, None) for a, o, b in default]
+        n = len(template)
+        return cls(template, np.ones(n, dtype=bool), np.full(n, np.nan), np.zeros(n, dtype=int))
+
+    def where(self, pred) -> list[int]:
+        """The indices of the rows for which ``pred(lhs, op, rhs, user)`` holds."""
+        return [i for i, (a, o, b, u, _) in enumerate(self.rows) if pred(a, o, b, u)]
+
+    def fix(self, idx, value: float) -> None:
+        """Fix the rows ``idx`` at ``value``."""
+        for i in idx:
+            self.free[i], self.ustart[i] = False, value
+
+
+def _single_indicators(t: _Template) -> set[str]:
+    """The indicators that are the only indicator of their factor and indicate no other factor
+    (``auto.fix.single``: their residual variance is fixed at 0)."""
+    mm = t.where(lambda a, o, b, u: o == "=~")
+    per_factor = Counter(t.rows[i][0] for i in mm)
+    per_indicator = Counter(t.rows[i][2] for i in mm)
+    return {b for a, _, b, _, _ in (t.rows[i] for i in mm)
+            if per_factor[a] == 1 and a != b and per_indicator[b] == 1}
+
+
+def _fix_identification(t: _Template, options: Options, lv_set: set[str]) -> None:
+    """The free/fixed defaults of ``lav_partable_flat`` that scale and identify the model, in its
+    order (a later rule overrides an earlier one): ``auto.th``, ``auto.var``, ``std.lv`` (latent
+    variances 1), ``auto.fix.first`` (the first loading of every factor 1), ``auto.fix.single``
+    (the residual variance of a single indicator 0), ``orthogonal`` (latent covariances 0)."""
     if not options.auto_th:
-        for i in where(lambda i: op[i] == "|" and not user[i]):
-            free[i] = False
+        for i in t.where(lambda a, o, b, u: o == "|" and not u):
+            t.free[i] = False
     if not options.auto_var:
-        for i in where(lambda i: op[i] == "~~" and lhs[i] == rhs[i] and not user[i]):
-            free[i], ustart[i] = False, 0.0
+        t.fix(t.where(lambda a, o, b, u: o == "~~" and a == b and not u), 0.0)
     if options.std_lv:
-        for i in where(lambda i: op[i] == "~~" and lhs[i] in lv_set and lhs[i] == rhs[i]):
-            free[i], ustart[i] = False, 1.0
+        t.fix(t.where(lambda a, o, b, u: o == "~~" and a in lv_set and a == b), 1.0)
     if options.auto_fix_first:
         firsts: dict[str, int] = {}
-        for i in where(lambda i: op[i] == "=~"):
-            firsts.setdefault(lhs[i], i)
-        for i in firsts.values():
-            free[i], ustart[i] = False, 1.0
+        for i in t.where(lambda a, o, b, u: o == "=~"):
+            firsts.setdefault(t.rows[i][0], i)
+        t.fix(firsts.values(), 1.0)
     if options.auto_var and options.auto_fix_single:
-        mm = where(lambda i: op[i] == "=~")
-        counts: dict[str, int] = {}
-        for i in mm:
-            counts[lhs[i]] = counts.get(lhs[i], 0) + 1
-        rhs_count: dict[str, int] = {}
-        for i in mm:
-            rhs_count[rhs[i]] = rhs_count.get(rhs[i], 0) + 1
-        single = {rhs[i] for i in mm if counts[lhs[i]] == 1 and lhs[i] != rhs[i] and rhs_count[rhs[i]] == 1}
-        for i in where(lambda i: op[i] == "~~" and lhs[i] == rhs[i] and lhs[i] in single and not user[i]):
-            free[i], ustart[i] = False, 0.0
+        single = _single_indicators(t)
+        t.fix(t.where(lambda a, o, b, u: o == "~~" and a == b and a in single and not u), 0.0)
     if options.orthogonal:
-        for i in where(lambda i: op[i] == "~~" and lhs[i] in lv_set and rhs[i] in lv_set and lhs[i] != rhs[i]
-                       and not user[i]):
-            free[i], ustart[i] = False, 0.0
+        t.fix(t.where(lambda a, o, b, u: o == "~~" and a in lv_set and b in lv_set and a != b and not u), 0.0)
+
+
+def _fix_means_covariates_ordinal(t: _Template, options: Options, lv_set: set[str], ov_ord: tuple[str, ...],
+                                  ov_x: tuple[str, ...]) -> None:
+    """The remaining free/fixed defaults of ``lav_partable_flat``, after :func:`_fix_identification`:
+    intercepts and means (``int.ov.free``, ``int.lv.free``; 0 for ordinal indicators), the
+    fixed.x covariates' (co)variances and means (fixed, ``exo`` = 1, valued later from the
+    sample), the residual variances and scaling factors of ordinal indicators (1)."""
     ord_set = set(ov_ord)
+
+    def fixed_mean(v: str) -> bool:
+        return v in ord_set or (v not in lv_set and not options.int_ov_free) or (
+            v in lv_set and not options.int_lv_free)
+
     if options.meanstructure:
-        for i in where(lambda i: op[i] == "~1" and not user[i]):
-            if lhs[i] in ord_set or (lhs[i] not in lv_set and not options.int_ov_free) or (
-                    lhs[i] in lv_set and not options.int_lv_free):
-                free[i], ustart[i] = False, 0.0
+        t.fix(t.where(lambda a, o, b, u: o == "~1" and not u and fixed_mean(a)), 0.0)
     if options.fixed_x and ov_x:
         xs = set(ov_x)
-        for i in where(lambda i: not user[i] and ((op[i] == "~~" and lhs[i] in xs and rhs[i] in xs)
-                                                  or (op[i] == "~1" and lhs[i] in xs))):
-            free[i], ustart[i], exo[i] = False, np.nan, 1
-    for i in where(lambda i: op[i] == "~~" and lhs[i] == rhs[i] and lhs[i] in ord_set and not user[i]):
-        free[i], ustart[i] = False, 1.0
-    for i in where(lambda i: op[i] == "~*~" and not user[i]):
-        free[i], ustart[i] = False, 1.0
+        for i in t.where(lambda a, o, b, u: not u and ((o == "~~" and a in xs and b in xs)
+                                                       or (o == "~1" and a in xs))):
+            t.free[i], t.ustart[i], t.exo[i] = False, np.nan, 1
+    t.fix(t.where(lambda a, o, b, u: o == "~~" and a == b and a in ord_set and not u), 1.0)
+    t.fix(t.where(lambda a, o, b, u: o == "~*~" and not u), 1.0)
 
-    # -- every group, group-specific defaults and the user's modifiers --------------------------------
-    labels_g = tuple(group_labels) if group_labels else tuple(str(g) for g in range(1, ngroups + 1))
+
+def _free_in_later_group(a: str, o: str, b: str, options: Options, lv_set: set[str], ord_set: set[str]) -> bool:
+    """Whether a default row fixed in group 1 is free in groups 2.. (``lav_partable_flat`` with
+    ``group.equal``): latent means when intercepts or thresholds are equal and means are not,
+    latent variances under ``std.lv`` when loadings are equal and latent variances are not, and
+    with equal thresholds the scaling factors (delta) or the residual variances (theta) of
+    ordinal indicators."""
+    geq = options.group_equal
+    if (o == "~1" and a in lv_set and options.meanstructure and not options.int_lv_free
+            and ("intercepts" in geq or "thresholds" in geq) and "means" not in geq):
+        return True
+    if options.std_lv and o == "~~" and a == b and a in lv_set and "loadings" in geq and "lv.variances" not in geq:
+        return True
+    if o == "~*~" and "thresholds" in geq and options.parameterization == "delta" and options.auto_delta:
+        return True
+    return options.parameterization == "theta" and o == "~~" and a == b and a in ord_set and "thresholds" in geq
+
+
+def _group_rows(t: _Template, options: Options, ngroups: int, lv_set: set[str], ord_set: set[str]) -> list[dict]:
+    """Every group's rows: the template repeated per group (``lav_partable_flat``) with the
+    group-specific defaults (:func:`_free_in_later_group`) and the user's modifiers (lavaanify's
+    ``MOD``: a fixed value, ``NA`` to free, a start value, a label; ``c(...)`` per group)."""
     recs: list[dict] = []
     for g in range(1, ngroups + 1):
-        for i, (a, o, b, u, srow) in enumerate(template):
-            rec = {"lhs": a, "op": o, "rhs": b, "group": g, "user": int(u), "free": bool(free[i]),
-                   "ustart": float(ustart[i]), "start": np.nan, "label": "", "exo": int(exo[i]),
+        for i, (a, o, b, u, srow) in enumerate(t.rows):
+            rec = {"lhs": a, "op": o, "rhs": b, "group": g, "user": int(u), "free": bool(t.free[i]),
+                   "ustart": float(t.ustart[i]), "start": np.nan, "label": "", "exo": int(t.exo[i]),
                    "line": srow.line if srow is not None else 0}
-            if g > 1 and not u:
-                if (o == "~1" and a in lv_set and options.meanstructure and not options.int_lv_free
-                        and ("intercepts" in options.group_equal or "thresholds" in options.group_equal)
-                        and "means" not in options.group_equal):
-                    rec["free"], rec["ustart"] = True, np.nan
-                if (options.std_lv and o == "~~" and a == b and a in lv_set and "loadings" in options.group_equal
-                        and "lv.variances" not in options.group_equal):
-                    rec["free"], rec["ustart"] = True, np.nan
-                if o == "~*~" and "thresholds" in options.group_equal and options.parameterization == "delta" \
-                        and options.auto_delta:
-                    rec["free"], rec["ustart"] = True, np.nan
-                if (options.parameterization == "theta" and o == "~~" and a == b and a in ord_set
-                        and "thresholds" in options.group_equal):
-                    rec["free"], rec["ustart"] = True, np.nan
+            if g > 1 and not u and _free_in_later_group(a, o, b, options, lv_set, ord_set):
+                rec["free"], rec["ustart"] = True, np.nan
             if srow is not None:
                 label, fixed, start, free_forced = srow.in_group(g, ngroups)
                 if fixed is not None:
@@ -338,16 +376,25 @@ def lavaanify(
                     rec["start"] = float(start)
                 rec["label"] = label
             recs.append(rec)
+    return recs
 
-    # -- labels, equality classes and free indices (lav_partable_labels) ----------------------------------
-    partial = set(options.group_partial)
+
+def _check_group_partial(recs: list[dict], partial: set[str]) -> None:
+    """Every parameter of ``group_partial`` is a parameter of the model (a group-1 label)."""
     partial_known = {_auto_label(r["lhs"], r["op"], r["rhs"], 1) for r in recs if r["group"] == 1}
     unknown_partial = [p for p in partial if p not in partial_known]
     if unknown_partial:
         raise ModelSpecificationError(
             f"group_partial names {', '.join(map(repr, sorted(unknown_partial)))}, which is not a parameter of the "
             "model; write it as lavaan does, e.g. 'visual=~x2' or 'x3~1'.")
-    ov_nox_set = set(ov_nox)
+
+
+def _equality_labels(recs: list[dict], options: Options, ngroups: int, lv_set: set[str], ov_nox_set: set[str],
+                     ord_set: set[str]) -> list[str]:
+    """Every row's label for the equality classes (``lav_partable_labels``): the user's label,
+    else the automatic one, which in groups 2.. is the group-1 label for the kinds of
+    ``group_equal`` (except the parameters of ``group_partial``)."""
+    partial = set(options.group_partial)
     eq_label: list[str] = []
     g1_label: dict[tuple[str, str, str], str] = {}
     for r in recs:
@@ -360,28 +407,43 @@ def lavaanify(
             if kind in options.group_equal and g1_label[key] not in partial:
                 auto = g1_label[key]
         eq_label.append(r["label"] or auto)
-    all_labels = set(eq_label)
-    user_labels = {r["label"] for r in recs if r["label"]}
+    return eq_label
+
+
+def _check_equal_references(recs: list[dict], eq_label: list[str]) -> None:
+    """An ``equal("...")`` modifier (a user label with ``=`` or ``~``) names a parameter of the
+    model by its automatic label."""
+    autos = {_auto_label(x["lhs"], x["op"], x["rhs"], x["group"]) for x in recs}
     for r, lab in zip(recs, eq_label):
-        if r["label"] and ("=" in lab or "~" in lab) and lab not in {
-                _auto_label(x["lhs"], x["op"], x["rhs"], x["group"]) for x in recs}:
+        if r["label"] and ("=" in lab or "~" in lab) and lab not in autos:
             raise ModelSpecificationError(
                 f"Model syntax line {r['line']}: equal({lab!r}) does not name a parameter of the model; write it "
                 "as lavaan labels parameters, e.g. equal(\"visual=~x1\").")
-    # simple equality constraints: label == label, label == number
-    parent: dict[str, str] = {lab: lab for lab in all_labels}
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
+def _find(parent: dict[str, str], x: str) -> str:
+    """The representative of ``x``'s class (union-find with path halving)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _simple_constraints(recs: list[dict], eq_label: list[str],
+                        constraints: tuple[SyntaxRow, ...]) -> tuple[dict[str, str], dict[str, float]]:
+    """The ``==`` rows as lavaanify's simple equality constraints (``ceq.simple``): ``a == b``
+    between two user labels joins their classes, ``a == number`` fixes the rows of ``a``; other
+    constraints are refused.  Returns the union-find parents of the labels and the fixed labels."""
+    user_labels = {r["label"] for r in recs if r["label"]}
+    parent: dict[str, str] = {lab: lab for lab in set(eq_label)}
     fixed_by_constraint: dict[str, float] = {}
     for c in constraints:
-        num = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", c.rhs)
+        num = _NUMBER.fullmatch(c.rhs)
         if c.lhs in user_labels and c.rhs in user_labels:
-            a, b = find(c.lhs), find(c.rhs)
+            a, b = _find(parent, c.lhs), _find(parent, c.rhs)
             if a != b:
                 parent[b] = a
         elif c.lhs in user_labels and num:
@@ -391,11 +453,20 @@ def lavaanify(
                 f"Model syntax line {c.line}: only simple equality constraints between two parameter labels "
                 f"('a == b') or a label and a number are supported, not '{c.lhs} == {c.rhs}'; "
                 "give both parameters the same label instead.")
+    return parent, fixed_by_constraint
+
+
+def _number_free(recs: list[dict], eq_label: list[str], parent: dict[str, str],
+                 fixed_by_constraint: dict[str, float]) -> None:
+    """The ``free`` column (``recs`` updated in place), as lavaanify numbers the free parameters
+    of its equality classes (rows with one label): a class with a fixed member is fixed at the
+    first member's value (lavaan warns when the values differ), the rows of a free class share
+    one index, numbered in the order of the class's first row; 0 for fixed rows."""
     classes: dict[str, list[int]] = {}
     for i, lab in enumerate(eq_label):
-        classes.setdefault(find(lab), []).append(i)
+        classes.setdefault(_find(parent, lab), []).append(i)
     for lab, val in fixed_by_constraint.items():
-        for i in classes[find(lab)]:
+        for i in classes[_find(parent, lab)]:
             recs[i]["free"], recs[i]["ustart"] = False, val
     for members in classes.values():
         fixed_members = [i for i in members if not recs[i]["free"]]
@@ -404,18 +475,19 @@ def lavaanify(
             for i in members:
                 recs[i]["free"], recs[i]["ustart"] = False, val
     free_idx: dict[str, int] = {}
-    n_free = 0
     for i, r in enumerate(recs):
         if not r["free"]:
             r["free"] = 0
             continue
-        cls = find(eq_label[i])
+        cls = _find(parent, eq_label[i])
         if cls not in free_idx:
-            n_free += 1
-            free_idx[cls] = n_free
+            free_idx[cls] = len(free_idx) + 1
         r["free"] = free_idx[cls]
         r["ustart"] = np.nan
 
+
+def _check_defined(defined: tuple[SyntaxRow, ...], recs: list[dict]) -> None:
+    """A defined parameter (``:=``) has a name of its own and is defined once."""
     labels_all = {r["label"] for r in recs if r["label"]}
     for d in defined:
         if d.lhs in labels_all:
@@ -425,7 +497,11 @@ def lavaanify(
     dup = sorted({x for x in names_d if names_d.count(x) > 1})
     if dup:
         raise ModelSpecificationError(f"The defined parameter {dup[0]!r} is defined twice (:=); keep one definition.")
-    table = pd.DataFrame({
+
+
+def _table_frame(recs: list[dict]) -> pd.DataFrame:
+    """The rows as the table's columns and dtypes (``id`` 1-based, in row order)."""
+    return pd.DataFrame({
         "id": np.arange(1, len(recs) + 1),
         "lhs": [r["lhs"] for r in recs], "op": [r["op"] for r in recs], "rhs": [r["rhs"] for r in recs],
         "group": np.array([r["group"] for r in recs], dtype=np.int64),
@@ -437,11 +513,58 @@ def lavaanify(
         "exo": np.array([r["exo"] for r in recs], dtype=np.int64),
         "line": np.array([r["line"] for r in recs], dtype=np.int64),
     })
+
+
+def lavaanify(
+    rows: list[SyntaxRow],
+    options: Options,
+    *,
+    ngroups: int = 1,
+    group_labels: tuple[str, ...] | None = None,
+    nthresholds: dict[str, int] | None = None,
+) -> ParTable:
+    """Compile parsed syntax rows into the full parameter table (see the module docstring).
+
+    ``nthresholds`` gives the number of thresholds (categories - 1) of every ordinal
+    indicator (``options.ordered``), from the data.
+
+    lavaan's steps: the checks of the rows (:func:`_check_user_rows`) and the variable
+    classification (:func:`variable_names`, :func:`_ordinal_indicators`); one group's default
+    rows (:func:`_default_rows`) after the user's (:func:`_user_keys`) with their free/fixed
+    defaults (:func:`_fix_identification`, :func:`_fix_means_covariates_ordinal`); every group's
+    rows with the user's modifiers (:func:`_group_rows`); the equality labels
+    (:func:`_equality_labels`) joined by the ``==`` rows (:func:`_simple_constraints`) and the
+    free indices (:func:`_number_free`); the defined parameters (:func:`_check_defined`).
+    """
+    defined = tuple(r for r in rows if r.op == ":=")
+    constraints = tuple(r for r in rows if r.op == "==")
+    rows = [r for r in rows if r.op not in (":=", "==")]
+    _check_user_rows(rows)
+    vn = variable_names(rows)
+    lv_set = set(vn.lv)
+    ov_ord = _ordinal_indicators(vn, options)
+    ord_set = set(ov_ord)
+    ov_x = vn.ov_x if options.fixed_x else ()
+    nthresholds = dict(nthresholds or {})
+    default = _default_rows(vn, ov_ord, options, nthresholds)
+    user_keys = _user_keys(rows, ov_ord, nthresholds)
+    template = _Template.of(rows, [d for d in default if d not in user_keys])
+    _fix_identification(template, options, lv_set)
+    _fix_means_covariates_ordinal(template, options, lv_set, ov_ord, ov_x)
+    recs = _group_rows(template, options, ngroups, lv_set, ord_set)
+    partial = set(options.group_partial)
+    _check_group_partial(recs, partial)
+    eq_label = _equality_labels(recs, options, ngroups, lv_set, set(vn.ov_nox), ord_set)
+    _check_equal_references(recs, eq_label)
+    parent, fixed_by_constraint = _simple_constraints(recs, eq_label, constraints)
+    _number_free(recs, eq_label, parent, fixed_by_constraint)
+    _check_defined(defined, recs)
+    labels_g = tuple(group_labels) if group_labels else tuple(str(g) for g in range(1, ngroups + 1))
     return ParTable(
-        table=table, ov_names=vn.ov, lv_names=vn.lv, ov_x=tuple(ov_x), defined=defined, ngroups=ngroups,
-        group_labels=labels_g, meanstructure=options.meanstructure, group_equal=options.group_equal,
-        group_partial=tuple(sorted(partial)), ov_ord=ov_ord, parameterization=options.parameterization,
-        ov_exo=vn.ov_x,
+        table=_table_frame(recs), ov_names=vn.ov, lv_names=vn.lv, ov_x=tuple(ov_x), defined=defined,
+        ngroups=ngroups, group_labels=labels_g, meanstructure=options.meanstructure,
+        group_equal=options.group_equal, group_partial=tuple(sorted(partial)), ov_ord=ov_ord,
+        parameterization=options.parameterization, ov_exo=vn.ov_x,
     )
 
 
