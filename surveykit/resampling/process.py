@@ -13,18 +13,20 @@ The steps, each a small function below:
    the 16th, 50th and 84th percentiles (R's ``quantile(type = 7)``), the two values of a
    dichotomous moderator, or each category of a categorical one (indicator coding against the
    first category, PROCESS ``mcw = 1``).
-3. ``_fit``: every equation by OLS (statsmodels), its covariance matrix (ordinary or HC0-HC4),
+3. ``_fit``: every equation by OLS (statsmodels), its covariance matrix (ordinary, HC0-HC4, or
+   with ``cluster=`` CR1 cluster-robust, whose t and F tests take G - 1 degrees of freedom),
    R-squared, the model's F and the change in R-squared when the highest-order product term(s)
    are removed, with their F tests (the Wald F with the chosen covariance matrix).
 4. Probing: the effect of a focal predictor is the derivative of its equation,
    ``sum over the terms containing it of coefficient x the other factors at the probe values``,
    a linear combination ``g'b`` with variance ``g'Vg`` and t inference on the equation's residual
-   degrees of freedom; Johnson-Neyman points in closed form (:func:`surveykit._core.ols.johnson_neyman`).
-5. ``_bootstrap``: case resampling of the complete rows and OLS refits of every equation, draw
-   ``i`` from its own stream ``SeedSequence(seed, spawn_key=(i,))``, so the draws are the same
-   for any number of worker processes (``jobs``) or on Dask (``scheduler``).  Indirect effects
-   are products of the path's (conditional) effects in each draw; intervals are percentile or
-   bias-corrected (:mod:`surveykit.resampling.intervals`).
+   degrees of freedom (G - 1 with clusters); Johnson-Neyman points in closed form
+   (:func:`surveykit._core.ols.johnson_neyman`).
+5. ``_bootstrap``: case resampling of the complete rows (of whole clusters with ``cluster=``) and
+   OLS refits of every equation, draw ``i`` from its own stream ``SeedSequence(seed, spawn_key=(i,))``,
+   so the draws are the same for any number of worker processes (``jobs``) or on Dask
+   (``scheduler``).  Indirect effects are products of the path's (conditional) effects in each
+   draw; intervals are percentile or bias-corrected (:mod:`surveykit.resampling.intervals`).
 6. Indices: where an indirect effect is linear in a moderator (it enters one stage only), the
    index of moderated mediation is its slope in that moderator (Hayes, 2015): ``a3 b`` in model 7,
    ``a b3`` in model 14; with two moderators, the index of *partial* moderated mediation when the
@@ -37,7 +39,9 @@ The steps, each a small function below:
 
 Validated against: R 4.2.2 ``lm`` with ``sandwich`` 3.0.2 ``vcovHC(type = "HC0".."HC4")``,
 ``rockchalk`` 1.8.157 ``testSlopes`` (Johnson-Neyman) and an R loop of ``lm`` refits for the
-bootstrap (``tests/reference/make_process_reference.R``).
+bootstrap (``tests/reference/make_process_reference.R``); clustered: ``sandwich::vcovCL(type = "HC1")``
+with ``lmtest`` 0.9.40 ``coeftest(df = G - 1)`` and an R loop resampling whole clusters
+(``tests/reference/make_process_cluster_reference.R``).
 
 References: Hayes, A. F. (2022). Introduction to Mediation, Moderation, and Conditional Process
 Analysis (3rd ed.). Guilford.  Hayes, A. F. (2015). An index and test of linear moderated
