@@ -516,21 +516,38 @@ def _process_hypothesis(h: ProcessHypothesis, res: ProcessResult, decided_by: Pr
     return test, row
 
 
+def _process_cluster(spec: AnalysisSpec) -> str | None:
+    """The design's cluster column for the PROCESS models (CR1 errors, cluster bootstrap), checked
+    against what OLS on the scores can honour."""
+    design = _design_options(spec)
+    if "sampling_weights" in design:
+        raise SpecError("process fits unweighted OLS models, and the spec weights the models; set "
+                        "design.weights_in_models to false (the weights then correct the descriptive means only) or "
+                        "remove process.")
+    cluster = design.get("cluster")
+    if cluster is not None and spec.process.hc is not None:
+        raise SpecError(f"process.hc ({spec.process.hc}) cannot be combined with design.cluster: the cluster-robust "
+                        "(CR1) covariance matrix of the design's clusters replaces the HC matrix; remove process.hc.")
+    return cluster
+
+
 def conditional_process(spec: AnalysisSpec, sample: Sample, seed: int) -> tuple[dict[str, ProcessResult],
                                                                                 list[rs.ProcessTest],
                                                                                 list[rs.Hypothesis]]:
     """Each moderation and moderated-mediation hypothesis: its PROCESS model on the construct
     scores of the analysis sample, and the decisions of the convention profile's procedures
     (moderation: the interaction's t test; moderated mediation: Hayes 2015 and Wen & Ye 2014, the
-    profile choosing which decides)."""
+    profile choosing which decides); with a design's clusters, cluster-robust (CR1) errors and a
+    bootstrap of whole clusters."""
     ps, prof = spec.process, load_profile(spec.report.convention)
+    cluster = _process_cluster(spec)
     results, tests, rows = {}, [], []
     for h in ps.hypotheses:
         decided_by = prof.procedure(h.kind)
         m = list(h.m) if isinstance(h.m, tuple) else h.m
         try:
             res = process(sample.data, model=h.process_model, x=h.x, m=m, y=h.y, w=h.w, z=h.z,
-                          covariates=list(h.covariates), center=ps.center, hc=ps.hc,
+                          covariates=list(h.covariates), center=ps.center, hc=ps.hc, cluster=cluster,
                           moderator_values=ps.moderator_values, n_boot=ps.n_boot, ci=ps.ci,
                           level=1 - decided_by.alpha, rng=seed, jobs=ps.jobs, progress=False)
         except (SpecError, DataError) as exc:

@@ -898,6 +898,9 @@ class _Builder:
             notes.append(mp["centered_note"].format(names=", ".join(run.centered)))
         if run.hc:
             notes.append(mp["hc_note"].format(hc=run.hc))
+        if run.cluster is not None:
+            notes.append(mp["cluster_note"].format(n=integer(run.n_clusters), cluster=run.cluster,
+                                                   df=integer(run.n_clusters - 1)))
         return Table(f"process-{t.id}-coef", mp["caption_coef"].format(id=t.id, model=run.model),
                      [mp["outcome"], mp["term"], mp["b"], mp["se"], mp["t"], mp["p"], mp["ci"]], rows, notes=notes)
 
@@ -918,6 +921,8 @@ class _Builder:
                                                         numeric=True)] for e in run.indirect_effects]
         notes.append(mp["boot_note"].format(n_boot=integer(run.n_boot), ci=self.m["ci_methods"].get(run.ci, run.ci),
                                             seed=integer(run.rng_seed), n=integer(run.n)))
+        if run.cluster is not None:
+            notes.append(mp["boot_cluster_note"].format(n=integer(run.n_clusters), cluster=run.cluster))
         return Table(f"process-{t.id}-indirect", mp["caption_indirect"].format(
             id=t.id, x=run.x, y=run.y, m=" → ".join(run.m), w=w), [w, mp["effect"], mp["boot_se"], mp["boot_ci"]],
             rows, notes=notes)
@@ -1061,6 +1066,9 @@ class _Builder:
                                                             cluster=r.mediation.cluster))
         if r.process:
             parts.append(mm["process"].format(n_boot=integer(max(t.run.n_boot for t in r.process))))
+            clustered = next((t.run for t in r.process if t.run.cluster is not None), None)
+            if clustered is not None:
+                parts.append(mm["process_cluster"].format(n=integer(clustered.n_clusters), cluster=clustered.cluster))
         if r.invariance is not None:
             parts.append(mm["invariance"].format(group=self.group_label(r.invariance.group)))
         if r.design is not None and r.design.models != "none":

@@ -870,6 +870,9 @@ class ProcessRun(_Model):
     n: int
     n_dropped: int
     hc: str | None
+    cluster: str | None = None  # the design's cluster column: CR1 errors and a bootstrap of whole clusters
+    n_clusters: int | None = None
+    df_rule: Literal["n - k", "G - 1"] = "n - k"  # denominator df of the t and F tests
     center: bool
     centered: dict[str, float]
     moderator_values: str

@@ -13,18 +13,20 @@ The steps, each a small function below:
    the 16th, 50th and 84th percentiles (R's ``quantile(type = 7)``), the two values of a
    dichotomous moderator, or each category of a categorical one (indicator coding against the
    first category, PROCESS ``mcw = 1``).
-3. ``_fit``: every equation by OLS (statsmodels), its covariance matrix (ordinary or HC0-HC4),
+3. ``_fit``: every equation by OLS (statsmodels), its covariance matrix (ordinary, HC0-HC4, or
+   with ``cluster=`` CR1 cluster-robust, whose t and F tests take G - 1 degrees of freedom),
    R-squared, the model's F and the change in R-squared when the highest-order product term(s)
    are removed, with their F tests (the Wald F with the chosen covariance matrix).
 4. Probing: the effect of a focal predictor is the derivative of its equation,
    ``sum over the terms containing it of coefficient x the other factors at the probe values``,
    a linear combination ``g'b`` with variance ``g'Vg`` and t inference on the equation's residual
-   degrees of freedom; Johnson-Neyman points in closed form (:func:`surveykit._core.ols.johnson_neyman`).
-5. ``_bootstrap``: case resampling of the complete rows and OLS refits of every equation, draw
-   ``i`` from its own stream ``SeedSequence(seed, spawn_key=(i,))``, so the draws are the same
-   for any number of worker processes (``jobs``) or on Dask (``scheduler``).  Indirect effects
-   are products of the path's (conditional) effects in each draw; intervals are percentile or
-   bias-corrected (:mod:`surveykit.resampling.intervals`).
+   degrees of freedom (G - 1 with clusters); Johnson-Neyman points in closed form
+   (:func:`surveykit._core.ols.johnson_neyman`).
+5. ``_bootstrap``: case resampling of the complete rows (of whole clusters with ``cluster=``) and
+   OLS refits of every equation, draw ``i`` from its own stream ``SeedSequence(seed, spawn_key=(i,))``,
+   so the draws are the same for any number of worker processes (``jobs``) or on Dask
+   (``scheduler``).  Indirect effects are products of the path's (conditional) effects in each
+   draw; intervals are percentile or bias-corrected (:mod:`surveykit.resampling.intervals`).
 6. Indices: where an indirect effect is linear in a moderator (it enters one stage only), the
    index of moderated mediation is its slope in that moderator (Hayes, 2015): ``a3 b`` in model 7,
    ``a b3`` in model 14; with two moderators, the index of *partial* moderated mediation when the
@@ -37,7 +39,9 @@ The steps, each a small function below:
 
 Validated against: R 4.2.2 ``lm`` with ``sandwich`` 3.0.2 ``vcovHC(type = "HC0".."HC4")``,
 ``rockchalk`` 1.8.157 ``testSlopes`` (Johnson-Neyman) and an R loop of ``lm`` refits for the
-bootstrap (``tests/reference/make_process_reference.R``).
+bootstrap (``tests/reference/make_process_reference.R``); clustered: ``sandwich::vcovCL(type = "HC1")``
+with ``lmtest`` 0.9.40 ``coeftest(df = G - 1)`` and an R loop resampling whole clusters
+(``tests/reference/make_process_cluster_reference.R``).
 
 References: Hayes, A. F. (2022). Introduction to Mediation, Moderation, and Conditional Process
 Analysis (3rd ed.). Guilford.  Hayes, A. F. (2015). An index and test of linear moderated
@@ -155,7 +159,8 @@ def _too_few(n: int, n_coef: int) -> None:
 
 
 def _prepare(frame: pd.DataFrame, pm, cov, center: bool):
-    """(the complete rows of the model variables, the centring means, the number of rows dropped)."""
+    """(the complete rows of the model variables, the centring means, the number of rows dropped,
+    the mask of the complete rows in ``frame``)."""
     x, ms, y, w, z = pm.x, pm.m, pm.y, pm.w, pm.z
     roles = {x: "x", y: "y", **{v: "m" for v in ms}, **{v: "covariate" for v in cov}}
     if w is not None:
@@ -208,7 +213,38 @@ def _prepare(frame: pd.DataFrame, pm, cov, center: bool):
             if not _is_categorical(sub[v]):
                 means[v] = float(sub[v].astype(float).mean())
                 sub[v] = sub[v].astype(float) - means[v]
-    return sub, means, n_drop
+    return sub, means, n_drop, complete
+
+
+_FEW_CLUSTERS = 30  # below this, cluster-robust SEs are biased downward (Cameron & Miller, 2015)
+
+
+def _cluster_codes(frame: pd.DataFrame, cluster: str, complete: np.ndarray, n_coef: int) -> np.ndarray:
+    """The cluster of each complete row as codes 0..G-1 (in order of appearance), checked.
+
+    The clusters are those of the rows the model uses: rows with a missing model variable were
+    dropped first, so a cluster whose rows all lack a value does not count."""
+    if cluster not in frame.columns:
+        raise DataError(f"The cluster column {cluster!r} (cluster=) is not a column of the data.")
+    col = frame[cluster].to_numpy()[complete]
+    n_missing = int(pd.isna(col).sum())
+    if n_missing:
+        raise DataError(f"The cluster column {cluster!r} has {n_missing} missing value(s) in the complete rows of the "
+                        "model variables; give every row its cluster or drop those rows.")
+    codes, uniques = pd.factorize(col, sort=False)
+    g = len(uniques)
+    if g < 2:
+        raise DataError(f"The cluster column {cluster!r} has a single cluster in the complete rows; cluster-robust "
+                        "standard errors need many clusters (drop cluster= for independent respondents).")
+    if g <= n_coef:
+        raise DataError(f"The cluster column {cluster!r} has {g} clusters in the complete rows but the largest "
+                        f"equation has {n_coef} coefficients; the cluster-robust covariance matrix has rank at most "
+                        f"G - 1, so at least {n_coef + 1} clusters are needed.")
+    if g < _FEW_CLUSTERS:
+        warnings.warn(f"Only {g} clusters of {cluster!r}: cluster-robust standard errors are biased downward with "
+                      f"fewer than about {_FEW_CLUSTERS} clusters (Cameron & Miller, 2015), so read the tests and "
+                      "intervals with caution.", DataQualityWarning, stacklevel=3)
+    return codes.astype(np.intp)
 
 
 def _moderators(sub: pd.DataFrame, w, z, moderator_values) -> dict[str, _Moderator]:
@@ -291,25 +327,34 @@ def _design(cols, base: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
-def _ols(x: np.ndarray, y: np.ndarray, hc: str | None):
-    """(b, V, residual df, R2, MSE) by statsmodels OLS; V ordinary or HC0-HC4.
+def _ols(x: np.ndarray, y: np.ndarray, hc: str | None, groups: np.ndarray | None = None):
+    """(b, V, inference df, R2, MSE) by statsmodels OLS; V ordinary, HC0-HC4 or, with ``groups``
+    (cluster codes), cluster-robust CR1.
 
     statsmodels' HC0-HC3 are sandwich's (checked in the tests); statsmodels has no HC4, which
-    :func:`surveykit._core.ols.hc_covariance` computes as sandwich::vcovHC(type = "HC4") does."""
+    :func:`surveykit._core.ols.hc_covariance` computes as sandwich::vcovHC(type = "HC4") does.
+    statsmodels' cluster matrix is CR1, ``G/(G-1) (N-1)/(N-K)`` times the sandwich of the clusters'
+    score sums (sandwich::vcovCL(type = "HC1"), Stata's vce(cluster)); its t and F tests then take
+    ``G - 1`` degrees of freedom, as Stata and statsmodels do, not the residual ``N - K``: with few
+    clusters the matrix is estimated from G score sums, and N - K would overstate its precision."""
     # the regression module only: statsmodels.api imports its whole namespace (seconds)
     from statsmodels.regression.linear_model import OLS
 
     res = OLS(y, x).fit()
-    if hc is None:
+    df = int(round(res.df_resid))
+    if groups is not None:
+        v = np.asarray(res.get_robustcov_results(cov_type="cluster", groups=groups).cov_params())
+        df = int(groups.max()) if len(groups) else 0  # G - 1 (codes run 0..G-1)
+    elif hc is None:
         v = np.asarray(res.cov_params())
     elif hc == "HC4":
         v = hc_covariance(x, np.asarray(res.resid), "HC4")
     else:
         v = np.asarray(res.get_robustcov_results(cov_type=hc).cov_params())
-    return np.asarray(res.params), v, int(round(res.df_resid)), float(res.rsquared), float(res.mse_resid)
+    return np.asarray(res.params), v, df, float(res.rsquared), float(res.mse_resid)
 
 
-def _fit_all(model, sub: pd.DataFrame, mods: Mapping[str, _Moderator], hc):
+def _fit_all(model, sub: pd.DataFrame, mods: Mapping[str, _Moderator], hc, groups=None):
     base: dict[str, np.ndarray] = {}
     keys: dict[str, tuple[str, ...]] = {}
     for v in sub.columns:
@@ -332,7 +377,7 @@ def _fit_all(model, sub: pd.DataFrame, mods: Mapping[str, _Moderator], hc):
         if np.linalg.matrix_rank(x) < x.shape[1]:
             raise DataError(f"The predictors of the equation for {eq.outcome!r} are collinear (their design matrix "
                             "is rank deficient); drop a redundant covariate.")
-        b, v, df, r2, mse = _ols(x, yv, hc)
+        b, v, df, r2, mse = _ols(x, yv, hc, groups)
         fits[eq.label] = _Fit(eq, names, cols, x, yv, b, v, df, r2, mse)
     return fits
 
@@ -516,12 +561,39 @@ class _BootTask:
     designs: tuple[np.ndarray, ...]
     outcomes: tuple[np.ndarray, ...]
     seed: int
+    clusters: np.ndarray | None = None  # each row's cluster code 0..G-1: draws resample whole clusters
 
     @property
     def moments(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """Per equation the row-wise products x_i x_i' (n x k^2) and x_i y_i (n x k)."""
         return tuple(((x[:, :, None] * x[:, None, :]).reshape(len(x), -1), x * y[:, None])
                      for x, y in zip(self.designs, self.outcomes))
+
+
+def _draw_counts(task: _BootTask, i: int) -> np.ndarray:
+    """How often each row enters draw ``i``: ``n`` rows drawn with replacement from the draw's own
+    stream or, with clusters, ``G`` clusters drawn so, each row counted as often as its cluster (the
+    clusters are the independent units; a cluster's members stay together)."""
+    n = task.designs[0].shape[0]
+    if task.clusters is None:
+        return np.bincount(stream(task.seed, i).integers(0, n, size=n), minlength=n).astype(float)
+    g = int(task.clusters.max()) + 1
+    per_cluster = np.bincount(stream(task.seed, i).integers(0, g, size=g), minlength=g)
+    return per_cluster[task.clusters].astype(float)
+
+
+def _solve_counts(moments, widths, counts: np.ndarray, tol: float) -> np.ndarray | None:
+    """The coefficients of every equation fitted to the rows repeated ``counts`` times (None: singular)."""
+    row = np.empty(sum(widths))
+    pos = 0
+    for (xx, xy), k in zip(moments, widths):
+        a = (counts @ xx).reshape(k, k)
+        ev = np.linalg.eigvalsh(a)
+        if ev[0] <= 0 or np.sqrt(ev[0] / ev[-1]) <= tol:
+            return None
+        row[pos:pos + k] = np.linalg.solve(a, counts @ xy)
+        pos += k
+    return row
 
 
 def _boot_batch(task: _BootTask, start: int, stop: int) -> np.ndarray:
@@ -539,23 +611,14 @@ def _boot_batch(task: _BootTask, start: int, stop: int) -> np.ndarray:
     tol = max(n, max(widths)) * np.finfo(float).eps
     out = np.full((stop - start, sum(widths)), np.nan)
     for j, i in enumerate(range(start, stop)):
-        counts = np.bincount(stream(task.seed, i).integers(0, n, size=n), minlength=n).astype(float)
-        pos = 0
-        row = np.empty(sum(widths))
-        for (xx, xy), k in zip(moments, widths):
-            a = (counts @ xx).reshape(k, k)
-            ev = np.linalg.eigvalsh(a)
-            if ev[0] <= 0 or np.sqrt(ev[0] / ev[-1]) <= tol:
-                break
-            row[pos:pos + k] = np.linalg.solve(a, counts @ xy)
-            pos += k
-        else:
+        row = _solve_counts(moments, widths, _draw_counts(task, i), tol)
+        if row is not None:
             out[j] = row
     return out
 
 
-def _bootstrap(fits, seed: int, n_boot: int, *, jobs, scheduler, batch_size, progress) -> np.ndarray:
-    task = _BootTask(tuple(f.x for f in fits.values()), tuple(f.y for f in fits.values()), seed)
+def _bootstrap(fits, seed: int, n_boot: int, *, groups=None, jobs, scheduler, batch_size, progress) -> np.ndarray:
+    task = _BootTask(tuple(f.x for f in fits.values()), tuple(f.y for f in fits.values()), seed, groups)
     out = np.empty((n_boot, sum(f.x.shape[1] for f in fits.values())))
     for start, stop, res in run_batches(_boot_batch, task, n_boot, jobs=jobs, scheduler=scheduler,
                                         batch_size=batch_size, progress=progress, description="bootstrap"):
@@ -782,6 +845,8 @@ class ProcessResult(ResultMixin):
     n: int
     n_dropped: int
     hc: str | None
+    cluster: str | None  # the column whose clusters give CR1 errors and the cluster bootstrap
+    n_clusters: int | None
     center: bool
     centered: dict[str, float]  # the means subtracted (center=True)
     moderator_values: str
@@ -923,6 +988,12 @@ class ProcessResult(ResultMixin):
             return pd.DataFrame(columns=list(self._draw_names))
         return pd.DataFrame(self._draws, columns=list(self._draw_names)).rename_axis("draw")
 
+    @property
+    def df_rule(self) -> str:
+        """The denominator degrees of freedom of the t and F tests: ``"G - 1"`` with clusters
+        (Stata's vce(cluster), statsmodels), else ``"n - k"`` (each equation's residual df)."""
+        return "G - 1" if self.cluster is not None else "n - k"
+
     # -- conversion and display ----------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         return self.coefficients()
@@ -931,7 +1002,8 @@ class ProcessResult(ResultMixin):
         return to_jsonable({
             "model": self.model, "x": self.x, "m": list(self.m), "y": self.y, "w": self.w, "z": self.z,
             "covariates": list(self.covariates), "n": self.n, "n_dropped": self.n_dropped, "hc": self.hc,
-            "center": self.center, "centered": self.centered, "moderator_values": self.moderator_values,
+            "cluster": self.cluster, "n_clusters": self.n_clusters, "df_rule": self.df_rule, "center": self.center,
+            "centered": self.centered, "moderator_values": self.moderator_values,
             "probe_values": {k: list(v) for k, v in self.probe_values.items()},
             "moderator_kinds": self.moderator_kinds, "ci": self.ci, "level": self.level, "n_boot": self.n_boot,
             "n_failed": self.n_failed, "rng_seed": self.rng_seed,
@@ -950,7 +1022,8 @@ class ProcessResult(ResultMixin):
     def _repr_line(self) -> str:
         roles = " ".join(f"{k}={v}" for k, v in (("x", self.x), ("m", ",".join(self.m)), ("y", self.y),
                                                   ("w", self.w), ("z", self.z)) if v)
-        return f"ProcessResult model={self.model} {roles} n={self.n} n_boot={self.n_boot} rng_seed={self.rng_seed}"
+        cl = f" cluster={self.cluster} ({self.n_clusters} clusters)" if self.cluster is not None else ""
+        return f"ProcessResult model={self.model} {roles} n={self.n}{cl} n_boot={self.n_boot} rng_seed={self.rng_seed}"
 
     def _named(self, df: pd.DataFrame) -> pd.DataFrame:
         """Moderator columns under the moderators' names, empty ones dropped (display only)."""
@@ -964,7 +1037,8 @@ class ProcessResult(ResultMixin):
         return out
 
     def summary(self) -> Summary:
-        hc = f" ({self.hc} standard errors)" if self.hc else ""
+        hc = f" ({self.hc} standard errors)" if self.hc else " (CR1 cluster-robust standard errors)" \
+            if self.cluster is not None else ""
         roles = [("Y", self.y), ("X", self.x)] + [(f"M{k + 1}" if len(self.m) > 1 else "M", v)
                                                    for k, v in enumerate(self.m)]
         roles += [(r, v) for r, v in (("W", self.w), ("Z", self.z)) if v]
@@ -1005,9 +1079,15 @@ class ProcessResult(ResultMixin):
         if self.hc:
             notes.append(f"Standard errors and tests use the {self.hc} heteroscedasticity-consistent covariance "
                          "matrix.")
+        if self.cluster is not None:
+            notes.append(f"Standard errors and tests use the CR1 cluster-robust covariance matrix ({self.n_clusters} "
+                         f"clusters of {self.cluster!r}); t and F tests on G - 1 = {self.n_clusters - 1} denominator "
+                         "degrees of freedom (as Stata's vce(cluster)).")
         if self.n_boot:
             notes.append(f"Number of bootstrap samples for {_CI_NAMES[self.ci]} bootstrap confidence intervals: "
-                         f"{self.n_boot} (seed {self.rng_seed}; {self.n_failed} singular resamples dropped).")
+                         f"{self.n_boot} (seed {self.rng_seed}; {self.n_failed} singular resamples dropped)"
+                         + (f"; each resampled the {self.n_clusters} clusters of {self.cluster!r} whole."
+                            if self.cluster is not None else "."))
         for v, kind in self.moderator_kinds.items():
             if kind == "continuous" and self.moderator_values in ("mean_sd", "percentiles"):
                 how = ("the mean and plus/minus one SD (a value beyond the data replaced by the minimum or maximum)"
@@ -1027,6 +1107,42 @@ class ProcessResult(ResultMixin):
 
 
 # -- the public function -----------------------------------------------------------------------------------
+def _check_options(hc, cluster, ci, moderator_values, n_boot, level, center, jobs) -> None:
+    if hc is not None:
+        check_option("hc", hc, HC_TYPES)
+    if cluster is not None:
+        if not isinstance(cluster, str) or not cluster:
+            raise SpecError(f"cluster= must be the name of the cluster column, not {cluster!r}.")
+        if hc is not None:
+            raise SpecError(f"cluster= and hc={hc!r} cannot be combined: the cluster-robust (CR1) covariance matrix "
+                            "replaces the HC matrix (it is heteroscedasticity-consistent too); drop hc=.")
+    check_option("ci", ci, get_args(CI))
+    if not isinstance(moderator_values, Mapping):
+        check_option("moderator_values", moderator_values, get_args(ModeratorValues))
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0 or n_boot == 1:
+        raise SpecError(f"n_boot={n_boot!r} must be 0 (no bootstrap) or an int of at least 2.")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise SpecError(f"level={level!r} must lie strictly between 0 and 1 (e.g. 0.95).")
+    if not isinstance(center, (bool, np.bool_)):
+        raise SpecError(f"center={center!r} must be True or False.")
+    check_jobs(jobs)
+
+
+def _kept_draws(raw: np.ndarray) -> np.ndarray:
+    """The mask of the estimable draws; too few is an error, some dropped a warning."""
+    ok = np.isfinite(raw).all(axis=1)
+    n_boot, n_failed = len(raw), int((~ok).sum())
+    if ok.sum() < 2:
+        raise EstimationError(f"Only {int(ok.sum())} of {n_boot} bootstrap resamples gave estimable equations; "
+                              "no intervals can be formed. Check the data (a rare category, a near-constant "
+                              "variable).")
+    if n_failed:
+        warnings.warn(f"{n_failed} of {n_boot} bootstrap resamples had a singular design matrix (e.g. a "
+                      f"category absent from the resample) and were dropped; the intervals use the other "
+                      f"{n_boot - n_failed}.", DataQualityWarning, stacklevel=3)
+    return ok
+
+
 def process(
     data,
     *,
@@ -1039,6 +1155,7 @@ def process(
     covariates: str | Sequence[str] = (),
     center: bool = False,
     hc: HC | None = None,
+    cluster: str | None = None,
     moderator_values: ModeratorValues | Mapping[str, Sequence[float]] = "mean_sd",
     n_boot: int = 5000,
     ci: CI = "percentile",
@@ -1076,6 +1193,17 @@ def process(
     hc : {None, "HC0", "HC1", "HC2", "HC3", "HC4"}
         Heteroscedasticity-consistent standard errors (PROCESS ``hc``; ``sandwich::vcovHC``); the
         model and R-squared-change F tests then are Wald tests with that matrix.
+    cluster : str, optional
+        A column of ``data`` identifying clusters (e.g. members' branches).  Every equation then
+        gets the CR1 cluster-robust covariance matrix, ``G/(G-1) (N-1)/(N-K)`` times the sandwich of
+        the clusters' score sums (R ``sandwich::vcovCL(fit, cluster = ~g, type = "HC1")``, Stata
+        ``vce(cluster)``), and every t test, confidence interval, Wald F (model, R-squared change),
+        conditional effect and Johnson-Neyman point uses it with ``G - 1`` denominator degrees of
+        freedom (Stata's and statsmodels' choice; R's ``lmtest::coeftest(fit, vcovCL(...))``
+        would use N - K, which overstates the precision of a matrix estimated from G cluster sums:
+        give it ``df = G - 1`` to match).  The bootstrap resamples whole clusters.  Rows with a
+        missing model variable are dropped first; the cluster column may then have no missing value.
+        Replaces ``hc`` (the cluster-robust matrix is heteroscedasticity-consistent too).
     moderator_values : {"mean_sd", "percentiles"} or mapping
         Where continuous moderators are probed: the mean and +-1 SD (PROCESS 3's default; PROCESS 4
         defaults to the percentiles), the 16th, 50th and 84th percentiles, or ``{name: [values]}``.
@@ -1103,9 +1231,11 @@ def process(
     -----
     Validated against: R 4.2.2 ``lm``, ``sandwich::vcovHC`` 3.0.2 (HC0-HC4), ``rockchalk::testSlopes``
     1.8.157 (Johnson-Neyman points) to 1e-8 relative, and an R bootstrap loop of ``lm`` refits within
-    Monte Carlo error (``tests/reference/make_process_reference.R``).  The R equivalent of model 7 is
-    ``lm(STY ~ IDE * INS)`` and ``lm(EXE ~ IDE + STY)`` with the conditional indirect effect
-    ``(a1 + a3 w) b`` bootstrapped by refitting both on resampled rows.
+    Monte Carlo error (``tests/reference/make_process_reference.R``); with ``cluster=``, against
+    ``sandwich::vcovCL(type = "HC1")`` with ``lmtest::coeftest(df = G - 1)`` to 1e-8 and an R loop
+    resampling whole clusters (``tests/reference/make_process_cluster_reference.R``).  The R
+    equivalent of model 7 is ``lm(STY ~ IDE * INS)`` and ``lm(EXE ~ IDE + STY)`` with the conditional
+    indirect effect ``(a1 + a3 w) b`` bootstrapped by refitting both on resampled rows.
 
     Examples
     --------
@@ -1115,57 +1245,40 @@ def process(
     >>> r.index_of_moderated_mediation()  # doctest: +SKIP
     """
     x, ms, y, w, z, cov = _roles(model, x, m, y, w, z, covariates)
-    if hc is not None:
-        check_option("hc", hc, HC_TYPES)
-    check_option("ci", ci, get_args(CI))
-    if not isinstance(moderator_values, Mapping):
-        check_option("moderator_values", moderator_values, get_args(ModeratorValues))
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0 or n_boot == 1:
-        raise SpecError(f"n_boot={n_boot!r} must be 0 (no bootstrap) or an int of at least 2.")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise SpecError(f"level={level!r} must lie strictly between 0 and 1 (e.g. 0.95).")
-    if not isinstance(center, (bool, np.bool_)):
-        raise SpecError(f"center={center!r} must be True or False.")
-    check_jobs(jobs)
+    _check_options(hc, cluster, ci, moderator_values, n_boot, level, center, jobs)
     frame = _frame_of(data)
     pm = build_model(model, x=x, m=ms, y=y, w=w, z=z, covariates=cov)
     with capture_warnings() as log:
-        sub, means, n_drop = _prepare(frame, pm, cov, bool(center))
+        sub, means, n_drop, complete = _prepare(frame, pm, cov, bool(center))
         if isinstance(moderator_values, Mapping):
             unknown = [k for k in moderator_values if k not in pm.moderators]
             if unknown:
                 raise SpecError(f"moderator_values names {', '.join(map(repr, unknown))}, not a moderator of this "
                                 f"model ({', '.join(pm.moderators)}).")
         mods = _moderators(sub, w, z, moderator_values)
-        fits = _fit_all(pm, sub, mods, hc)
+        groups = None
+        if cluster is not None:
+            groups = _cluster_codes(frame, cluster, complete, max(1 + len(eq.terms) for eq in pm.equations))
+        fits = _fit_all(pm, sub, mods, hc, groups)
         coef = _coef_table(fits, level)
         conditional, links = _conditional_table(pm, fits, mods, level)
         jn_points, jn_regions, jn_curve = _jn(pm, fits, mods, links, level)
         slopes = _simple_slopes(pm, fits, mods, sub, level)
         seed, draws, n_failed, n_used = None, None, 0, 0
+        kept = _Draws(fits, None)
         if pm.paths and n_boot:
             seed = resolve_seed(rng)
-            raw = _bootstrap(fits, seed, int(n_boot), jobs=jobs, scheduler=scheduler, batch_size=batch_size,
-                             progress=progress)
-            ok = np.isfinite(raw).all(axis=1)
+            draws = _bootstrap(fits, seed, int(n_boot), groups=groups, jobs=jobs, scheduler=scheduler,
+                               batch_size=batch_size, progress=progress)
+            ok = _kept_draws(draws)
             n_failed, n_used = int((~ok).sum()), int(n_boot)
-            if ok.sum() < 2:
-                raise EstimationError(f"Only {int(ok.sum())} of {n_boot} bootstrap resamples gave estimable equations; "
-                                      "no intervals can be formed. Check the data (a rare category, a near-constant "
-                                      "variable).")
-            if n_failed:
-                warnings.warn(f"{n_failed} of {n_boot} bootstrap resamples had a singular design matrix (e.g. a "
-                              f"category absent from the resample) and were dropped; the intervals use the other "
-                              f"{n_boot - n_failed}.", DataQualityWarning, stacklevel=2)
-            draws = raw
-            kept = _Draws(fits, raw[ok])
-        else:
-            kept = _Draws(fits, None)
+            kept = _Draws(fits, draws[ok])
         eff = _effects_tables(pm, fits, mods, kept, ci, level)
     names = tuple(f"{label}|{t}" for label, f in fits.items() for t in f.names)
     return ProcessResult(
         model=model, x=x, m=ms, y=y, w=w, z=z, covariates=cov, n=len(sub), n_dropped=n_drop, hc=hc,
-        center=bool(center), centered=means,
+        cluster=cluster, n_clusters=None if groups is None else int(groups.max()) + 1, center=bool(center),
+        centered=means,
         moderator_values=moderator_values if isinstance(moderator_values, str) else "given",
         probe_values={v: tuple(val for val, _ in md.probes) for v, md in mods.items()},
         moderator_kinds={v: md.kind for v, md in mods.items()}, ci=ci, level=float(level), n_boot=n_used,

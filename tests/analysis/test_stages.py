@@ -246,6 +246,41 @@ def test_process_stage_runs_each_hypothesis_on_the_scores(light, processed):
     assert t8.outcomes["hayes-2015"] == bool(index.significant and index.est > 0)
 
 
+def test_process_stage_uses_the_design_clusters(tmp_path, light):
+    _, _, sample, _, _ = light
+    spec = _spec(tmp_path, design={"cluster": "branch_id", "weights": "weight", "weights_in_models": False})
+    results, tests, rows = st.conditional_process(spec, sample, 5)
+    direct = sk.process(sample.data, model=1, x="STY", w="MEC", y="EXE", covariates=["IDE", "ORG"], center=True,
+                        cluster="branch_id", n_boot=0)
+    coef = direct.coefficients().set_index("term")
+    h7 = {r.id: r for r in rows}["H7"]
+    assert (h7.est, h7.se, h7.pvalue) == pytest.approx(tuple(coef.loc["STY:MEC", ["est", "se", "pvalue"]]), rel=1e-12)
+    g = sample.data.frame["branch_id"].nunique()
+    for t in tests:
+        assert (t.run.cluster, t.run.n_clusters, t.run.df_rule) == ("branch_id", g, "G - 1")
+        assert {s.df2 for s in t.run.model_summary} == {g - 1}
+    h8 = results["H8"]
+    rows_only = st.conditional_process(_spec(tmp_path), sample, 5)[0]["H8"]
+    np.testing.assert_array_equal(h8.coefficients()["est"], rows_only.coefficients()["est"])
+    assert not np.array_equal(h8.draws.to_numpy(), rows_only.draws.to_numpy())  # whole branches resampled
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"design": {"cluster": "branch_id", "weights": "weight", "weights_in_models": True}},
+     "process fits unweighted OLS models, and the spec weights the models; set design.weights_in_models to false"),
+    ({"design": {"cluster": "branch_id"}, "process": "HC3"},
+     "process.hc (HC3) cannot be combined with design.cluster: the cluster-robust (CR1) covariance matrix of the "
+     "design's clusters replaces the HC matrix; remove process.hc."),
+])
+def test_process_stage_refuses_what_ols_on_clusters_cannot_honour(tmp_path, light, changes, message):
+    _, _, sample, _, _ = light
+    spec = load_spec(write_light_spec(tmp_path))[0]
+    if changes.get("process") == "HC3":
+        changes = {**changes, "process": {**spec.process.model_dump(mode="json", exclude_none=True), "hc": "HC3"}}
+    with pytest.raises(SpecError, match=re.escape(message)):
+        st.conditional_process(_spec(tmp_path, **changes), sample, 5)
+
+
 def test_the_convention_profile_chooses_the_procedure(tmp_path, light):
     _, _, sample, _, _ = light
     spec = _spec(tmp_path, report={"lang": "en", "convention": "hu-bentler-1999"})

@@ -228,3 +228,24 @@ def test_ordinal_invariance_is_reported_with_its_identification_and_indices(full
     assert "Estabrook" in md and "WLSMV" in md
     assert ("阈值等值" if lang == "zh" else "Thresholds") in md
     assert ("由校正 χ² 计算" if lang == "zh" else "computed from it") in md
+
+
+def test_clustered_process_models_say_so_in_both_languages(demo_run):
+    """The demo's members are nested in branches: the PROCESS tables and the methods say the errors
+    are cluster-robust (CR1) and the bootstrap resampled whole branches."""
+    runs = [t["run"] for t in demo_run.results["process"]]
+    g = demo_run.results["design"]["clusters"]["n_clusters"]
+    assert {(r["cluster"], r["n_clusters"], r["df_rule"]) for r in runs} == {("branch_id", g, "G - 1")}
+    zh, en = render_markdown(demo_run.results, "zh"), render_markdown(demo_run.results, "en")
+    assert en.count(f"Standard errors: cluster-robust (CR1) for the {g} clusters of branch_id; t and F tests on "
+                    f"G − 1 = {g - 1} degrees of freedom.") == len(runs)
+    assert f"Each bootstrap draw resampled whole clusters ({g} clusters of branch_id)" in en
+    assert (f"the PROCESS models' standard errors are cluster-robust (CR1, {g} clusters of branch_id; t and F tests "
+            "on G − 1 degrees of freedom) and their bootstrap resampled whole clusters.") in en
+    assert zh.count(f"标准误：按 branch_id 的 {g} 个群组计算的整群稳健标准误（CR1）；t 检验与 F 检验的自由度为 "
+                    f"G − 1 = {g - 1}。") == len(runs)
+    assert f"PROCESS 模型的标准误采用整群稳健估计（CR1，branch_id 的 {g} 个群组" in zh
+    plain = copy.deepcopy(demo_run.results)
+    for t in plain["process"]:
+        t["run"].update(cluster=None, n_clusters=None, df_rule="n - k")
+    assert "CR1" not in render_markdown(plain, "en")
