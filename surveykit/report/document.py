@@ -190,6 +190,7 @@ class FigureBlock:
     png: str = ""           # relative path of the PNG
     svg_file: str = ""      # relative path of the SVG
     number: int = 0
+    note: str = ""          # the figure's note, below its caption
     kind: str = "figure"
 
 

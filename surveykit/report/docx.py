@@ -32,6 +32,8 @@ EAST_ASIA_FONT = "SimSun"
 # rule weights in eighths of a point
 _RULES = {"apa": {"top": 6, "head": 6, "bottom": 6}, "cn": {"top": 12, "head": 6, "bottom": 12}}
 _MAX_WIDTH_CM = 16.0
+BODY_PT = 10.5
+NOTE_PT = 9  # table and figure notes: the body's font (not set on the run), smaller than the body
 
 
 def normalize_zip(data: bytes, *, modified: str | None = None) -> bytes:
@@ -241,15 +243,23 @@ def _table(d, t: Table, doc: Document, style: str) -> None:
         table.rows[0].height = Pt(2)
     _style_table(table, style)
     for k, n in enumerate(t.notes):
-        p = d.add_paragraph()
-        p.paragraph_format.space_before = Pt(3 if k == 0 else 0)
-        p.paragraph_format.space_after = Pt(2)
-        if k == 0:
-            lab = p.add_run(doc.note_label + ("" if doc.note_label.endswith("：") else " "))
-            lab.italic = doc.lang != "zh"
-            lab.font.size = Pt(9)
-        r = p.add_run(n)
-        r.font.size = Pt(9)
+        _note(d, doc, n, first=k == 0)
+
+
+
+def _note(d, doc: Document, text: str, *, first: bool) -> None:
+    """A note paragraph below a table or figure; the first one opens with the note label."""
+    from docx.shared import Pt
+
+    p = d.add_paragraph()
+    p.paragraph_format.space_before = Pt(3 if first else 0)
+    p.paragraph_format.space_after = Pt(2)
+    if first:
+        lab = p.add_run(doc.note_label + ("" if doc.note_label.endswith("：") else " "))
+        lab.italic = doc.lang != "zh"
+        lab.font.size = Pt(NOTE_PT)
+    r = p.add_run(text)
+    r.font.size = Pt(NOTE_PT)
 
 
 def _figure(d, fig, doc: Document, images: dict[str, bytes], style: str) -> None:
@@ -270,6 +280,8 @@ def _figure(d, fig, doc: Document, images: dict[str, bytes], style: str) -> None
     pic.paragraph_format.keep_with_next = style != "apa"
     if style != "apa":
         _caption(d, label, fig.caption, style, above=False)
+    if fig.note:
+        _note(d, doc, fig.note, first=True)
 
 
 def _png_width_cm(png: bytes) -> float:
@@ -298,7 +310,7 @@ def render_docx(doc: Document, images: dict[str, bytes], *, table_style: str = "
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(2.5))
     normal = d.styles["Normal"]
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(BODY_PT)
     set_fonts(normal.element, lang=doc.lang)
     from docx.enum.style import WD_STYLE_TYPE
 
