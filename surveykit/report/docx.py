@@ -16,17 +16,13 @@ is rewritten with fixed entry dates and attributes, so the same results give the
 from __future__ import annotations
 
 import io
-import re
-import zipfile
-from datetime import datetime, timezone
 
 from surveykit.errors import check_option
+from surveykit.io.stable import FIXED_TIME, normalize_zip
 from surveykit.report.document import Document, Table
 
 __all__ = ["render_docx", "normalize_zip", "set_fonts", "FIXED_TIME", "LATIN_FONT", "EAST_ASIA_FONT"]
 
-FIXED_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 LATIN_FONT = "Times New Roman"
 EAST_ASIA_FONT = "SimSun"
 # rule weights in eighths of a point
@@ -34,26 +30,6 @@ _RULES = {"apa": {"top": 6, "head": 6, "bottom": 6}, "cn": {"top": 12, "head": 6
 _MAX_WIDTH_CM = 16.0
 BODY_PT = 10.5
 NOTE_PT = 9  # table and figure notes: the body's font (not set on the run), smaller than the body
-
-
-def normalize_zip(data: bytes, *, modified: str | None = None) -> bytes:
-    """Rewrite a zip (docx) with fixed entry dates, attributes and order-preserving entries;
-    ``modified`` (e.g. '2000-01-01T00:00:00Z') replaces the document's modification date, which
-    openpyxl sets to the time of saving whatever the workbook says."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.create_system = 0
-            zi.external_attr = 0o644 << 16
-            body = src.read(info.filename)
-            if modified is not None and info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + modified.encode() + rb"\g<2>", body)
-            dst.writestr(zi, body)
-    return out.getvalue()
 
 
 def set_fonts(rpr_owner, size_pt: float | None = None, lang: str = "zh") -> None:
