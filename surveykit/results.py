@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number", "markdown_text", "SIGNIFICANT_DIGITS"]
+__all__ = ["Summary", "ResultMixin", "to_jsonable", "format_number", "format_pvalue", "markdown_text",
+           "SIGNIFICANT_DIGITS"]
 
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
@@ -51,6 +52,19 @@ def format_number(x: Any, digits: int = 3) -> str:
     return str(x)
 
 
+# a p-value's column ("p", "pvalue", "CR p", "pvalue_diff") or row ("P-value (Chi-square)")
+P_NAME = re.compile(r"(?i)(?:^|[\s_(])(?:p|pvalue|p_value|p-value)(?:$|[\s_)]|(?<=value)\b)")
+
+
+def format_pvalue(p: Any) -> str:
+    """A p-value for a summary: three decimals, as lavaan's ``summary()`` prints ``P(>|z|)`` (0.000
+    below .0005), so that a summary can be read against R line by line; the report instead follows
+    APA (``< .001``, see :mod:`surveykit.report.document`)."""
+    if p is None or isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
+        return format_number(p)
+    return "" if math.isnan(p) else f"{float(p):.3f}"
+
+
 @dataclass(frozen=True)
 class Summary:
     """A titled list of tables and notes that renders as text, HTML or Markdown."""
@@ -61,9 +75,14 @@ class Summary:
     digits: int = 3
 
     def _fmt(self, df: pd.DataFrame) -> pd.DataFrame:
-        out = df.copy()
-        for c in out.columns:
-            out[c] = [format_number(v, self.digits) for v in out[c]]
+        """Every number with ``digits`` decimals; p-values (a column or a row named as one, see
+        :data:`P_NAME`) with three, never in scientific notation."""
+        out = df.copy().astype(object)
+        p_rows = [isinstance(v, str) and bool(P_NAME.search(v)) for v in df.iloc[:, 0]] if len(df.columns) else []
+        for j, c in enumerate(out.columns):
+            p_col = bool(P_NAME.search(str(c)))
+            out[c] = [format_pvalue(v) if (p_col or (j > 0 and p_rows[i])) else format_number(v, self.digits)
+                      for i, v in enumerate(df.iloc[:, j])]
         return out
 
     def as_text(self) -> str:

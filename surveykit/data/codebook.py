@@ -32,7 +32,16 @@ import pandas as pd
 from surveykit.data.survey import SurveyData, TextState, clean_frame, load, plan_columns, reading_notes
 from surveykit.errors import SpecError, check_option
 from surveykit.instrument import Instrument
-from surveykit.io import FileMetadata, VariableMeta, atomic_write_bytes, atomic_write_text, read_file, text_not_formulas
+from surveykit.io import (
+    FileMetadata,
+    VariableMeta,
+    atomic_write_bytes,
+    atomic_write_text,
+    fix_workbook_dates,
+    read_file,
+    stable_xlsx,
+    text_not_formulas,
+)
 from surveykit.results import ResultMixin, Summary, format_number, markdown_text, to_jsonable
 
 __all__ = ["Codebook", "codebook", "CODEBOOK_FORMATS"]
@@ -200,7 +209,8 @@ class Codebook(ResultMixin):
             )
             info.to_excel(writer, sheet_name="file", index=False)
             text_not_formulas(writer.book)  # a label starting with '=' stays text
-        return buffer.getvalue()
+            fix_workbook_dates(writer.book)
+        return stable_xlsx(buffer.getvalue())
 
     def render(self, format: CodebookFormat) -> str | bytes:
         """The codebook in `format`: text for md, json and html; bytes for xlsx."""

@@ -21,6 +21,7 @@ from surveykit.io.formats import SUPPORTED_EXTENSIONS
 from surveykit.io.layouts import LAYOUTS
 from surveykit.io.metadata import FileMetadata, PlatformColumns, RawData, VariableMeta
 from surveykit.io.read import iter_chunks, read_file
+from surveykit.io.stable import fix_workbook_dates, normalize_zip, stable_xlsx
 from surveykit.io.write import write_csv, write_sav
 
 __all__ = [
@@ -35,6 +36,9 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "file_sha256",
+    "fix_workbook_dates",
+    "normalize_zip",
+    "stable_xlsx",
     "iter_chunks",
     "read_file",
     "safe_cell",

@@ -11,7 +11,7 @@ names render the same on every machine.
 from __future__ import annotations
 
 import shutil
-import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +27,8 @@ BOX_H = 0.62
 GAP_X = 1.75  # horizontal space between boxes of adjacent ranks
 GAP_Y = 0.5   # vertical space between boxes of one rank
 MARGIN = 0.3
+LABEL_COLUMNS = 18  # a box line's width in columns (a CJK character is two)
+LABEL_PAD = 0.08  # inches kept free inside a box on each side
 
 
 @dataclass(frozen=True)
@@ -154,11 +156,38 @@ def _graphviz_layout(nodes: list[str], edges: list[_Edge]):
     return pos, splines
 
 
-def _wrap(label: str, width: int = 9) -> str:
-    lines = []
-    for line in str(label).split("\n"):
-        lines += textwrap.wrap(line, width=width, break_long_words=True) or [""]
+def _columns(text: str) -> int:
+    """Display width: a wide (CJK) character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wrap(label: str, width: int = LABEL_COLUMNS) -> str:
+    """A box label in lines: the given lines, a bilingual name split at its separator (' / '), and a
+    line wider than ``width`` columns broken at its spaces only.  A word is never split, so a name
+    without spaces (Chinese) stays whole; :func:`_fit_text` shrinks what is still too wide."""
+    lines: list[str] = []
+    for given in str(label).split("\n"):
+        for part in given.split(" / "):
+            line = ""
+            for word in part.split():
+                if line and _columns(f"{line} {word}") > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = f"{line} {word}" if line else word
+            lines.append(line)
     return "\n".join(lines)
+
+
+def _fit_text(text, width: float, height: float, renderer, *, smallest: float = 6.0) -> None:
+    """Shrink ``text`` (a matplotlib Text) in half points until it fits ``width`` x ``height``
+    inches, down to ``smallest`` points: a long name is drawn smaller rather than cut."""
+    dpi = text.figure.dpi
+    while text.get_fontsize() > smallest:
+        box = text.get_window_extent(renderer)
+        if box.width <= width * dpi and box.height <= height * dpi:
+            return
+        text.set_fontsize(text.get_fontsize() - 0.5)
 
 
 def _quad(p0, c, p2, t):
@@ -291,13 +320,15 @@ def path_diagram(paths: Sequence[Mapping], *, labels: Mapping | None = None, r_s
         ax.set_ylim(y0, y1)
         ax.set_aspect("equal")
         ax.axis("off")
+        renderer = fig.canvas.get_renderer()
         for n in nodes:
             cx, cy = pos[n]
             ax.add_patch(FancyBboxPatch((cx - BOX_W / 2, cy - BOX_H / 2), BOX_W, BOX_H,
                                         boxstyle="round,pad=0,rounding_size=0.06", facecolor="#f4f7fb",
                                         edgecolor="#1a1a1a", linewidth=1.0, zorder=3))
             text = labels.get(n, n) if labels else n
-            ax.text(cx, cy, _wrap(text), ha="center", va="center", fontsize=8.5, zorder=4, linespacing=1.15)
+            _fit_text(ax.text(cx, cy, _wrap(text), ha="center", va="center", fontsize=8.5, zorder=4,
+                              linespacing=1.15), BOX_W - 2 * LABEL_PAD, BOX_H - LABEL_PAD, renderer)
             if n in r2 and r2[n] is not None:
                 ax.text(cx, cy - BOX_H / 2 - 0.06, f"{r2_label} = {format_coef(r2[n], digits)}", ha="center",
                         va="top", fontsize=7.5, color="#333333", zorder=4)

@@ -12,11 +12,10 @@ paper questionnaires and check the data.
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 import pandas as pd
 
-from surveykit.io import text_not_formulas
+from surveykit.io import fix_workbook_dates, stable_xlsx, text_not_formulas
 from surveykit.questionnaire.form import Form
 from surveykit.questionnaire.printable import order
 
@@ -84,8 +83,6 @@ def render_codebook_md(form: Form) -> str:
 
 def render_codebook_xlsx(form: Form) -> bytes:
     """The codebook as an .xlsx workbook: sheets 'codebook', 'scales' and 'instrument'."""
-    from surveykit.report.docx import normalize_zip
-
     ins = form.instrument
     scales = [{"scale": key, "code": code, "label_zh": t.zh, "label_en": t.en, "missing": code in s.missing}
               for key, s in ins.scales.items() for code, t in sorted({**s.labels, **s.missing}.items())]
@@ -98,5 +95,5 @@ def render_codebook_xlsx(form: Form) -> bytes:
             writer, sheet_name="scales", index=False)
         pd.DataFrame(info, columns=["key", "value"]).to_excel(writer, sheet_name="instrument", index=False)
         text_not_formulas(writer.book)  # a text starting with '=' stays text
-        writer.book.properties.created = writer.book.properties.modified = datetime(2000, 1, 1)
-    return normalize_zip(buf.getvalue(), modified="2000-01-01T00:00:00Z")
+        fix_workbook_dates(writer.book)
+    return stable_xlsx(buf.getvalue())

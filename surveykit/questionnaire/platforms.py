@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 
 from surveykit.errors import SpecError
-from surveykit.io import text_not_formulas
+from surveykit.io import fix_workbook_dates, stable_xlsx, text_not_formulas
 from surveykit.questionnaire.form import LANG_NAMES, Form, Question
 
 __all__ = ["render_xlsform", "render_wjx", "render_qualtrics", "xlsform_sheets", "choice_list"]
@@ -101,11 +101,7 @@ def xlsform_sheets(form: Form) -> dict[str, list[list]]:
 
 def render_xlsform(form: Form) -> bytes:
     """The XLSForm workbook (.xlsx bytes; fixed document dates, so the same form gives the same bytes)."""
-    from datetime import datetime
-
     from openpyxl import Workbook
-
-    from surveykit.report.docx import normalize_zip
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -115,10 +111,10 @@ def render_xlsform(form: Form) -> bytes:
             ws.append(r)
     text_not_formulas(wb)  # a text starting with '=' stays text
     wb.properties.creator = "surveykit"
-    wb.properties.created = wb.properties.modified = datetime(2000, 1, 1)
+    fix_workbook_dates(wb)
     buf = io.BytesIO()
     wb.save(buf)
-    return normalize_zip(buf.getvalue(), modified="2000-01-01T00:00:00Z")
+    return stable_xlsx(buf.getvalue())
 
 
 def _flat(text: str) -> str:

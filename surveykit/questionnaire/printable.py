@@ -18,8 +18,10 @@ from importlib import resources
 import jinja2
 
 from surveykit._version import __version__
+from surveykit.io import normalize_zip
+from surveykit.io.stable import FIXED_TIME
 from surveykit.questionnaire.form import Form, Question
-from surveykit.report.docx import FIXED_TIME, normalize_zip, set_fonts
+from surveykit.report.docx import set_fonts
 from surveykit.report.pdf import docx_to_pdf
 
 __all__ = ["render_html", "render_docx", "render_pdf"]

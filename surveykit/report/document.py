@@ -25,7 +25,7 @@ from surveykit.report.conventions import Profile, load_procedure
 from surveykit.report.schema import ResultsRecord, SEMFit
 
 __all__ = ["Cell", "Table", "Paragraph", "FigureBlock", "Section", "Document", "build_document", "messages",
-           "code_message", "num", "pval"]
+           "code_message", "num", "pval", "fmt", "QUANTITIES"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +68,32 @@ def coef(x, digits: int = 2) -> str:
     """A correlation-like coefficient without the leading zero: .39, −.03."""
     s = num(x, digits)
     return s.replace("0.", ".", 1) if s.startswith(("0.", "−0.")) else s
+
+
+# The format of each kind of quantity, decided here only (APA 7, section 6.36, which the Chinese
+# journals follow): a statistic that cannot exceed 1 in absolute value has no leading zero (.05,
+# −.21, p < .001); every other number keeps it (0.95).  A TLI or a standardized coefficient beyond 1
+# (a Heywood case) keeps its integer digit: 1.006.  kind: (bounded by 1, decimals)
+QUANTITIES: dict[str, tuple[bool, int]] = {
+    "alpha_level": (True, 2),  # a significance level: p < .05
+    "r2": (True, 3),  # R², ΔR²
+    "r": (True, 2),  # correlations in a matrix
+    "beta": (True, 3),  # standardized coefficients, loadings and effects
+    "reliability": (True, 3),  # α, ω, CR, AVE, item-total correlations
+    "fit": (True, 3),  # CFI, TLI, RMSEA, SRMR and their changes
+    "icc": (True, 2),
+    "power": (True, 3),
+    "estimate": (False, 3),  # unstandardized coefficients, standard errors, their intervals
+    "statistic": (False, 2),  # z, t, F, χ² and other test statistics
+}
+
+
+def fmt(kind: str, x, digits: int | None = None) -> str:
+    """``x`` formatted as its kind of quantity (see :data:`QUANTITIES`; ``"p"`` is a p-value)."""
+    if kind == "p":
+        return pval(x)
+    bounded, default = QUANTITIES[kind]
+    return (coef if bounded else num)(x, default if digits is None else digits)
 
 
 def thr(x) -> str:
@@ -164,6 +190,7 @@ class FigureBlock:
     png: str = ""           # relative path of the PNG
     svg_file: str = ""      # relative path of the SVG
     number: int = 0
+    note: str = ""          # the figure's note, below its caption
     kind: str = "figure"
 
 
@@ -283,6 +310,10 @@ class _Builder:
 
     def n(self, x, digits=3) -> Cell:
         return Cell(num(x, digits), numeric=True)
+
+    def q(self, kind: str, x, digits: int | None = None) -> Cell:
+        """A cell holding a quantity of ``kind`` (see :data:`QUANTITIES`)."""
+        return Cell(fmt(kind, x, digits), numeric=True)
 
     def judged(self, measure: str, value, text: str | None = None) -> Cell:
         cell = Cell(num(value) if text is None else text, numeric=True)
@@ -477,7 +508,8 @@ class _Builder:
                 continue
             crow = [[Cell(self.tx(mc["models"].get(c.model, c.model))),
                      Cell(f"{num(c.chisq, 2)} ({integer(c.df)})", numeric=True),
-                     self.b(c.cfi), self.n(c.tli), self.b(c.rmsea), self.b(c.srmr)] for c in block.comparison]
+                     self.q("fit", c.cfi), self.q("fit", c.tli), self.q("fit", c.rmsea),
+                     self.q("fit", c.srmr)] for c in block.comparison]
             t = block.test
             tnote = mc["delta_note"].format(dchi=num(t.delta_chisq, 2), ddf=integer(t.delta_df), p=p_eq(t.pvalue),
                                             dcfi=coef(t.delta_cfi, 3), drmsea=coef(t.delta_rmsea, 3))
@@ -512,12 +544,10 @@ class _Builder:
                 rows.append([Cell(mf["shift"]), self.n(f.extra("chisq_shift_parameter"), 2)])
         rows += [
             [Cell(mf["chisq_df"]), self.judged("chisq_df", ratio, num(ratio, 2))],
-            [Cell(mf["cfi"]), self.judged("cfi", r["cfi"], coef(r["cfi"], 3))],
-            [Cell(mf["tli"]), self.judged("tli", r["tli"])],
-            [Cell(mf["rmsea"]), self.judged("rmsea", r["rmsea"], coef(r["rmsea"], 3))],
-            [Cell(mf["rmsea_ci"]), Cell(f"[{coef(r['rmsea_ci_lower'], 3)}, {coef(r['rmsea_ci_upper'], 3)}]",
+            *([Cell(mf[k]), self.judged(k, r[k], fmt("fit", r[k]))] for k in ("cfi", "tli", "rmsea")),
+            [Cell(mf["rmsea_ci"]), Cell(f"[{fmt('fit', r['rmsea_ci_lower'])}, {fmt('fit', r['rmsea_ci_upper'])}]",
                                         numeric=True)],
-            [Cell(mf["srmr"]), self.judged("srmr", r["srmr"], coef(r["srmr"], 3))],
+            [Cell(mf["srmr"]), self.judged("srmr", r["srmr"], fmt("fit", r["srmr"]))],
         ]
         if f.aic is not None:
             rows += [[Cell(mf["aic"]), self.n(f.aic, 1)], [Cell(mf["bic"]), self.n(f.bic, 1)]]
@@ -551,7 +581,7 @@ class _Builder:
         blocks += self._fornell_larcker(meas)
         blocks += self._htmt(meas)
         if meas.modindices:
-            mrows = [[Cell(f"{x.lhs} {x.op} {x.rhs}"), self.n(x.mi, 2), self.n(x.epc), self.n(x.sepc_all)]
+            mrows = [[Cell(f"{x.lhs} {x.op} {x.rhs}"), self.n(x.mi, 2), self.n(x.epc), self.q("beta", x.sepc_all)]
                      for x in meas.modindices]
             blocks.append(Table("modindices", mm["mi_caption"], [mm["mi_param"], "MI", "EPC", "SEPC (std.all)"],
                                 mrows, notes=[mm["mi_note"]]))
@@ -657,7 +687,7 @@ class _Builder:
 
         def row(p, first):
             return [Cell(first), self.n(p.est), self.n(p.se), self.n(p.z, 2), Cell(pval(p.pvalue), numeric=True),
-                    Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True), self.n(p.std_all)]
+                    Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True), self.q("beta", p.std_all)]
 
         prows = [row(p, f"{p.rhs} → {p.lhs}") for p in s.rows("~")]
         blocks.append(Table("paths", ms["paths"], head, prows))
@@ -693,7 +723,7 @@ class _Builder:
             words = mm["excludes_zero" if sig else "includes_zero"]
             rows.append([self._effect_cell(p.lhs, p.rhs), self.n(p.est), self.n(p.se),
                          Cell(f"[{num(p.ci_lower)}, {num(p.ci_upper)}]", numeric=True),
-                         self.n(std.est_std if std is not None else None),
+                         self.q("beta", std.est_std if std is not None else None),
                          Cell(words.get(kind, words["other"]))])
         note = mm["note"].format(n_boot=integer(med.n_boot), ci=self.m["ci_methods"].get(med.ci, med.ci),
                                  seed=integer(med.rng_seed))
@@ -721,11 +751,11 @@ class _Builder:
             dec.mark = "ok" if h.supported else "no"
             rows.append([Cell(h.id), Cell(self.tx(h.text), sub=self.effect_name(h.target)),
                          Cell(mh["expects"].get(h.expect, h.expect)), self.n(h.est), self.n(h.se),
-                         self.n(h.std_all), Cell(pval(h.pvalue), numeric=True),
+                         self.q("beta", h.std_all), Cell(pval(h.pvalue), numeric=True),
                          Cell(f"[{num(h.ci_lower)}, {num(h.ci_upper)}]" if h.ci_lower is not None else "—",
                               numeric=True), dec])
         alpha = self.r.analysis.alpha
-        notes = [mh["rule"].replace("{alpha}", coef(alpha, 2))]
+        notes = [mh["rule"].replace("{alpha}", fmt("alpha_level", alpha))]
         if any(h.kind in ("moderation", "moderated_mediation") for h in hs):
             notes.append(self.m["process"]["hypotheses_rule"])
         return Section("hypotheses", self.m["sections"]["hypotheses"], [
@@ -875,7 +905,8 @@ class _Builder:
         rows = [[Cell(c.parameter), Cell(integer(c.n), numeric=True), self.judged("power", c.power, coef(c.power, 3)),
                  Cell(f"[{coef(c.power_ci_lower, 3)}, {coef(c.power_ci_upper, 3)}]" if c.power_ci_lower is not None
                       else "—", numeric=True)] for c in pw.table]
-        notes = [mp["note"].format(reps=integer(pw.reps), alpha=num(pw.alpha, 2), seed=integer(pw.rng_seed))] + (
+        notes = [mp["note"].format(reps=integer(pw.reps), alpha=fmt("alpha_level", pw.alpha),
+                                   seed=integer(pw.rng_seed))] + (
             [self.mark_note()] if self.judged_any else [])
         return Section("power", self.m["sections"]["power"], [
             Table("power", mp["caption"], [mp["parameter"], "N", mp["power"], mp["ci"]], rows, notes=notes),
@@ -888,11 +919,12 @@ class _Builder:
                  self.n(c.est), self.n(c.se), self.n(c.t, 2), Cell(pval(c.pvalue), numeric=True),
                  Cell(f"[{num(c.ci_lower)}, {num(c.ci_upper)}]", numeric=True)]
                 for c in run.coefficients if c.equation != "total"]
-        notes = [mp["r2_note"].format(outcome=s.outcome, r2=num(s.r_squared), df1=num(s.df1, 0), df2=num(s.df2, 0),
-                                      f=num(s.f, 2), p=p_eq(s.pvalue)) for s in run.model_summary
+        notes = [mp["r2_note"].format(outcome=s.outcome, r2=fmt("r2", s.r_squared), df1=num(s.df1, 0),
+                                      df2=num(s.df2, 0), f=num(s.f, 2), p=p_eq(s.pvalue)) for s in run.model_summary
                  if s.equation != "total"]
-        notes += [mp["r2_change_note"].format(outcome=c.outcome, term=c.term.replace(":", " × "), r2=num(c.r2_change),
-                                              df1=num(c.df1, 0), df2=num(c.df2, 0), f=num(c.f, 2), p=p_eq(c.pvalue))
+        notes += [mp["r2_change_note"].format(outcome=c.outcome, term=c.term.replace(":", " × "),
+                                              r2=fmt("r2", c.r2_change), df1=num(c.df1, 0), df2=num(c.df2, 0),
+                                              f=num(c.f, 2), p=p_eq(c.pvalue))
                   for c in run.r_squared_change]
         if run.centered:
             notes.append(mp["centered_note"].format(names=", ".join(run.centered)))
@@ -974,12 +1006,13 @@ class _Builder:
             sig = [r for r in regs if r.significant]
             label = effect.replace("->", "→")
             if not sig:
-                out.append(Paragraph(mp["jn_none"].format(effect=label, w=w, alpha=num(alpha, 2))))
+                out.append(Paragraph(mp["jn_none"].format(effect=label, w=w, alpha=fmt("alpha_level", alpha))))
             elif len(sig) == len(regs):
-                out.append(Paragraph(mp["jn_all"].format(effect=label, w=w, alpha=num(alpha, 2))))
+                out.append(Paragraph(mp["jn_all"].format(effect=label, w=w, alpha=fmt("alpha_level", alpha))))
             else:
                 parts = mp["jn_join"].join(mp["jn_region"].format(lo=num(r.from_), hi=num(r.to)) for r in sig)
-                out.append(Paragraph(mp["jn"].format(effect=label, w=w, regions=parts, alpha=num(alpha, 2))))
+                out.append(Paragraph(mp["jn"].format(effect=label, w=w, regions=parts,
+                                                     alpha=fmt("alpha_level", alpha))))
         return out
 
     def process(self) -> Section | None:
@@ -1019,7 +1052,8 @@ class _Builder:
         used = list(dict.fromkeys(k for t in self.r.process for k, v in t.outcomes.items() if v is not None))
         if used:
             procs = [load_procedure(k) for k in used]
-            blocks.insert(2, Paragraph(self.m["process"]["procedures_intro"].format(alpha=num(procs[0].alpha, 2))))
+            level = fmt("alpha_level", procs[0].alpha)
+            blocks.insert(2, Paragraph(self.m["process"]["procedures_intro"].format(alpha=level)))
             for k, pr in enumerate(procs):
                 blocks.insert(3 + k, Paragraph(f"{self.m['process']['procedures'].get(pr.name, pr.name)}: "
                                                f"{self.tx(pr.title)} ({pr.cite})", style="item"))

@@ -16,42 +16,20 @@ is rewritten with fixed entry dates and attributes, so the same results give the
 from __future__ import annotations
 
 import io
-import re
-import zipfile
-from datetime import datetime, timezone
 
 from surveykit.errors import check_option
+from surveykit.io.stable import FIXED_TIME, normalize_zip
 from surveykit.report.document import Document, Table
 
 __all__ = ["render_docx", "normalize_zip", "set_fonts", "FIXED_TIME", "LATIN_FONT", "EAST_ASIA_FONT"]
 
-FIXED_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 LATIN_FONT = "Times New Roman"
 EAST_ASIA_FONT = "SimSun"
 # rule weights in eighths of a point
 _RULES = {"apa": {"top": 6, "head": 6, "bottom": 6}, "cn": {"top": 12, "head": 6, "bottom": 12}}
 _MAX_WIDTH_CM = 16.0
-
-
-def normalize_zip(data: bytes, *, modified: str | None = None) -> bytes:
-    """Rewrite a zip (docx) with fixed entry dates, attributes and order-preserving entries;
-    ``modified`` (e.g. '2000-01-01T00:00:00Z') replaces the document's modification date, which
-    openpyxl sets to the time of saving whatever the workbook says."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.create_system = 0
-            zi.external_attr = 0o644 << 16
-            body = src.read(info.filename)
-            if modified is not None and info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + modified.encode() + rb"\g<2>", body)
-            dst.writestr(zi, body)
-    return out.getvalue()
+BODY_PT = 10.5
+NOTE_PT = 9  # table and figure notes: the body's font (not set on the run), smaller than the body
 
 
 def set_fonts(rpr_owner, size_pt: float | None = None, lang: str = "zh") -> None:
@@ -241,15 +219,23 @@ def _table(d, t: Table, doc: Document, style: str) -> None:
         table.rows[0].height = Pt(2)
     _style_table(table, style)
     for k, n in enumerate(t.notes):
-        p = d.add_paragraph()
-        p.paragraph_format.space_before = Pt(3 if k == 0 else 0)
-        p.paragraph_format.space_after = Pt(2)
-        if k == 0:
-            lab = p.add_run(doc.note_label + ("" if doc.note_label.endswith("：") else " "))
-            lab.italic = doc.lang != "zh"
-            lab.font.size = Pt(9)
-        r = p.add_run(n)
-        r.font.size = Pt(9)
+        _note(d, doc, n, first=k == 0)
+
+
+
+def _note(d, doc: Document, text: str, *, first: bool) -> None:
+    """A note paragraph below a table or figure; the first one opens with the note label."""
+    from docx.shared import Pt
+
+    p = d.add_paragraph()
+    p.paragraph_format.space_before = Pt(3 if first else 0)
+    p.paragraph_format.space_after = Pt(2)
+    if first:
+        lab = p.add_run(doc.note_label + ("" if doc.note_label.endswith("：") else " "))
+        lab.italic = doc.lang != "zh"
+        lab.font.size = Pt(NOTE_PT)
+    r = p.add_run(text)
+    r.font.size = Pt(NOTE_PT)
 
 
 def _figure(d, fig, doc: Document, images: dict[str, bytes], style: str) -> None:
@@ -270,6 +256,8 @@ def _figure(d, fig, doc: Document, images: dict[str, bytes], style: str) -> None
     pic.paragraph_format.keep_with_next = style != "apa"
     if style != "apa":
         _caption(d, label, fig.caption, style, above=False)
+    if fig.note:
+        _note(d, doc, fig.note, first=True)
 
 
 def _png_width_cm(png: bytes) -> float:
@@ -298,7 +286,7 @@ def render_docx(doc: Document, images: dict[str, bytes], *, table_style: str = "
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(2.5))
     normal = d.styles["Normal"]
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(BODY_PT)
     set_fonts(normal.element, lang=doc.lang)
     from docx.enum.style import WD_STYLE_TYPE
 

@@ -23,6 +23,7 @@ class RenderedFigure:
     caption: str
     svg: bytes
     png: bytes
+    note: str = ""  # text below the figure (APA), in the report's note size rather than drawn in
 
     @property
     def svg_name(self) -> str:
@@ -89,7 +90,7 @@ def _figure_specs(results: ResultsRecord, lang: str, profile: Profile, path_layo
                                        "std_all"}) for p in st.rows("~")]
         specs.append(("path", mf["path"], lambda: plots.path_diagram(
             paths, labels={k: f"{v}\n{k}" if v else k for k, v in names.items()},
-            r_squared=construct_r_squared(results), order=order, layout=path_layout, note=mf["path_note"])))
+            r_squared=construct_r_squared(results), order=order, layout=path_layout)))
 
     # two-level CFA: each level's factor and its items (the between-level items are the items' cluster means)
     tl = results.two_level
@@ -154,13 +155,20 @@ def _process_figures(t, lang: str, mf: dict) -> list:
     return out
 
 
+# a figure's note is text of the report below it (APA), not drawn in the figure: a figure scaled to
+# the page in Word would shrink a drawn note below the size of the table notes
+_NOTES = {"path": "path_note"}
+
+
 def render_figures(results: ResultsRecord, lang: str, profile: Profile, *,
                    path_layout: str = "layered") -> list[RenderedFigure]:
-    """Draw every figure the results support; SVG and PNG bytes for each."""
+    """Draw every figure the results support; SVG and PNG bytes for each, and its note."""
     out = []
+    mf = messages(lang)["figures"]
     for key, caption, build in _figure_specs(results, lang, profile, path_layout):
         fig = build()
-        out.append(RenderedFigure(key=key, caption=caption, svg=plots.figure_svg(fig), png=plots.figure_png(fig)))
+        out.append(RenderedFigure(key=key, caption=caption, svg=plots.figure_svg(fig), png=plots.figure_png(fig),
+                                  note=mf[_NOTES[key]] if key in _NOTES else ""))
     return out
 
 

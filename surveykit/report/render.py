@@ -66,7 +66,7 @@ def render_document(results: dict | ResultsRecord, lang: str = "zh", *, conventi
     for f in figures or []:
         blocks[f.key] = FigureBlock(key=f.key, caption=f.caption,
                                     svg=inline_svg(f.svg, f.key, f"cap-{f.key}") if inline else "",
-                                    png=f.png_name, svg_file=f.svg_name)
+                                    png=f.png_name, svg_file=f.svg_name, note=f.note)
     return build_document(results, lang, profile, figures=blocks, versions=_versions(manifest))
 
 

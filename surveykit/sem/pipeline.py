@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from surveykit.errors import IdentificationWarning
+from surveykit.errors import DataQualityWarning, IdentificationWarning
 from surveykit.sem.discrepancy import FIML, LeastSquares
 from surveykit.sem.estimate import Optimum, minimize_scoring, ml_hessian_total, optimize, starting_values
 from surveykit.sem.inference import Context, VcovResult, observed_hessian, vcov_of
@@ -193,11 +193,7 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
     else:
         fmin = float(sum(0.5 * (g.nobs - 1) / n_all * f for g, f in zip(stats.groups, f_groups)))
     df = degrees_of_freedom(pt)
-    if df < 0:
-        warnings.warn(
-            f"The model has more free parameters ({pt.n_free}) than sample statistics ({ndat(pt)}): df = {df}, so it "
-            "is not identified and its estimates are not unique. Fix or constrain parameters (e.g. equal loadings) "
-            "or add indicators.", IdentificationWarning, stacklevel=3)
+    _warn_model_size(pt, stats, df)
     ctx = Context(options=options, stats=stats, models=models, theta=opt.theta, hessian=hessian,
                   n_free_rows=int((pt.table["free"] > 0).sum()))
     vc = vcov_of(ctx) if se else VcovResult(vcov=np.full((pt.n_free, pt.n_free), np.nan), information=None,
@@ -209,6 +205,21 @@ def estimate_partable(pt: ParTable, stats: SampleMoments, options: Options, *, s
     rob = robust_test(ctx, std, vc.e_inv) if tests else None
     return Estimation(options=options, pt=pt, stats=stats, models=models, opt=opt, f_groups=tuple(f_groups),
                       fmin=fmin, df=df, ctx=ctx, vcov=vc, standard=std, robust=rob)
+
+
+def _warn_model_size(pt: ParTable, stats: SampleMoments, df: int) -> None:
+    """Warn when the model has more free parameters than sample statistics (not identified) or
+    than rows (N): both reach the result's warnings and the report."""
+    if df < 0:
+        warnings.warn(
+            f"The model has more free parameters ({pt.n_free}) than sample statistics ({ndat(pt)}): df = {df}, so it "
+            "is not identified and its estimates are not unique. Fix or constrain parameters (e.g. equal loadings) "
+            "or add indicators.", IdentificationWarning, stacklevel=4)
+    if stats.nobs < pt.n_free:
+        warnings.warn(
+            f"The sample (N = {stats.nobs} rows used) is smaller than the number of free parameters ({pt.n_free}): "
+            "the estimates, standard errors and test statistic are not trustworthy. Collect more data or estimate "
+            "a smaller model.", DataQualityWarning, stacklevel=4)
 
 
 def _ml_gradient_terms(ram, theta: np.ndarray, gm) -> tuple[np.ndarray, np.ndarray]:

@@ -188,6 +188,24 @@ def test_codebook_formats(tmp_path):
     assert sha(path) == before
 
 
+def test_codebook_xlsx_is_byte_identical_across_runs(tmp_path):
+    """Two runs a second apart write the same bytes: fixed document dates (created, modified) and
+    zip entry dates, as the questionnaire's workbooks (surveykit.io.stable)."""
+    import time
+    import zipfile
+
+    path = FIXTURES / "wjx_text_gbk.csv"
+    one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"
+    assert invoke("codebook", path, "--format", "xlsx", "--out", one).exit_code == 0
+    time.sleep(1.1)
+    assert invoke("codebook", path, "--format", "xlsx", "--out", two).exit_code == 0
+    assert one.read_bytes() == two.read_bytes()
+    core = zipfile.ZipFile(one).read("docProps/core.xml").decode("utf-8")
+    assert core.count("2000-01-01T00:00:00Z") == 2  # created and modified
+    assert {i.date_time for i in zipfile.ZipFile(one).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert openpyxl.load_workbook(one).sheetnames == ["variables", "value_labels", "file"]
+
+
 def test_validate_on_fixtures_and_layouts(tmp_path):
     for name in ("qualtrics_text.csv", "wjx_numeric.xlsx", "gbk_headers.csv"):
         result = invoke("validate", FIXTURES / name, "--instrument", INSTRUMENT, "--format", "json")

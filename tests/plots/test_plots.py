@@ -199,3 +199,33 @@ def test_invariance_plot_tick_labels_do_not_overlap(labels):
         for a, b in zip(boxes, boxes[1:]):
             assert a.x1 < b.x0, (a, b)
         assert boxes[0].x0 >= 0 and boxes[-1].x1 <= width
+
+
+def test_path_diagram_labels_never_split_a_word_and_fit_their_box():
+    """Box labels break at spaces and at the bilingual separator only: a Chinese name stays whole
+    (a long one is drawn smaller), an English word is never cut (issue 18)."""
+    from matplotlib.patches import FancyBboxPatch
+
+    labels = {"IDE": "思想建设\nIDE", "ORG": "思想政治建设与组织制度建设\nORG",
+              "STY": "Integrity and strict governance\nSTY", "EXE": "执行力 / Execution capacity\nEXE"}
+    fig = plots.path_diagram(PATHS, labels=labels, layout="layered")
+    ax = fig.axes[0]
+    drawn = {t.get_text().split("\n")[-1]: t for t in ax.texts if t.get_text().split("\n")[-1] in labels}
+    assert drawn["IDE"].get_text() == "思想建设\nIDE"
+    assert drawn["ORG"].get_text() == "思想政治建设与组织制度建设\nORG"
+    assert drawn["STY"].get_text() == "Integrity and\nstrict governance\nSTY"
+    assert drawn["EXE"].get_text() == "执行力\nExecution capacity\nEXE"
+    assert drawn["ORG"].get_fontsize() < drawn["IDE"].get_fontsize() == 8.5
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    for t in drawn.values():
+        e = t.get_window_extent(renderer)
+        assert any(b.x0 < e.x0 and e.x1 < b.x1 and b.y0 < e.y0 and e.y1 < b.y1 for b in boxes), t.get_text()
+
+
+def test_wrap_breaks_only_at_spaces():
+    from surveykit.plots.path import _wrap
+
+    assert _wrap("Organizational building\nORG") == "Organizational\nbuilding\nORG"
+    assert _wrap("Supercalifragilisticexpialidocious") == "Supercalifragilisticexpialidocious"
+    assert _wrap("廉政建设与从严治党从严治党") == "廉政建设与从严治党从严治党"

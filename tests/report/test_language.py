@@ -72,8 +72,10 @@ NUMBER_KINDS = {
         ("invariance", "CFI"), ("invariance", "RMSEA"), ("invariance", "SRMR"), ("invariance", "ΔCFI")]),
     "bounded by 1, two decimals (matrices, loadings of the EFA)": (r"−?\.\d{2}|—|", [
         ("fornell-larcker", "IDE"), ("htmt", "ORG"), ("efa", "共同度 h²")]),
-    "unbounded, three decimals": (r"−?\d+\.\d{3}", [("paths", "非标准化系数"), ("paths", "标准误"), ("paths", "β"),
+    "unbounded, three decimals": (r"−?\d+\.\d{3}", [("paths", "非标准化系数"), ("paths", "标准误"),
                                                     ("loadings", "估计值")]),
+    "standardized coefficients (bounded by convention; a Heywood case keeps its 1)": (r"−?\.\d{3}|−?1\.\d{3}|—", [
+        ("paths", "β"), ("defined", "β"), ("mediation", "β"), ("hypotheses", "β")]),
     "test statistics, two decimals": (r"−?\d+\.\d{2}", [("paths", "z"), ("item-analysis", "临界比（t）")]),
 }
 
@@ -104,5 +106,52 @@ def test_fit_table_formats(full_results, key):
     assert re.fullmatch(r"< \.001|\.\d{3}|1\.000", rows["p"])
     for index in ("CFI", "RMSEA", "SRMR"):
         assert re.fullmatch(r"\.\d{3}|1\.000", rows[index]), (index, rows[index])
-    assert re.fullmatch(r"\d\.\d{3}", rows["TLI"])  # TLI can exceed 1: leading zero
+    assert re.fullmatch(r"\.\d{3}|1\.\d{3}", rows["TLI"])  # TLI can exceed 1: then it keeps its 1
     assert re.fullmatch(r"\[\.\d{3}, \.\d{3}\]", rows["RMSEA 90% 置信区间"])
+
+
+# a statistic that cannot exceed 1 (APA 7 section 6.36, and the Chinese journals): its symbol in a
+# sentence, or the column or row it heads in a table
+BOUNDED_SYMBOL = re.compile(r"(?<![A-Za-z])(?:p|Δ?R²|r|α|ω|β|λ|Δ?CFI|TLI|Δ?RMSEA|SRMR|ICC\(\d\)|CR|AVE|HTMT|KMO)"
+                            r" ?(?:=|<|>|≤|≥) ?[−-]?0\.\d")
+BOUNDED_HEADER = re.compile(r"p|β|Δ?R²|Δ?CFI|TLI|Δ?RMSEA|SRMR|ICC\(\d\)|CR|AVE|√AVE|MSV|KMO|HTMT|.*[αωλ].*"
+                            r"|校正的题总相关|Corrected item-total r|平均相关|Mean r|共同度 h²|h²")
+LEADING_ZERO = re.compile(r"(?<![\d.])[−-]?0\.\d")
+
+
+def _md_tables(md: str):
+    """(header, rows) of every table of a Markdown text, the cells split on unescaped bars."""
+    lines = md.splitlines()
+    split = [re.split(r"(?<!\\)\|", x.strip())[1:-1] for x in lines]
+    for i in range(len(lines) - 1):
+        if lines[i].startswith("| ") and re.fullmatch(r"\|(?:-+:?\|)+", lines[i + 1].strip()) and (
+                i == 0 or not lines[i - 1].startswith("|")):
+            j = i + 2
+            while j < len(lines) and lines[j].startswith("|"):
+                j += 1
+            yield [c.strip() for c in split[i]], [[c.strip() for c in r] for r in split[i + 2:j]]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_leading_zero_on_a_quantity_bounded_by_1(demo_run, lang):
+    """The rendered demo report, sentences and tables: p, R², ΔR², correlations, standardized
+    coefficients, α, ω, fit indices and ICC never carry a leading zero (p < .05, R² = .197)."""
+    from surveykit.report.render import render_markdown
+
+    md = render_markdown(demo_run.results, lang, convention="cn-journal" if lang == "zh" else "hu-bentler-1999")
+    found = [m.group(0) for m in BOUNDED_SYMBOL.finditer(md)]
+    cells = 0
+    for header, rows in _md_tables(md):
+        for row in rows:
+            for j, text in enumerate(row):
+                bounded = (BOUNDED_HEADER.fullmatch(header[j]) if j else False) or (
+                    len(row) == 2 and j == 1 and BOUNDED_HEADER.fullmatch(row[0]))
+                if bounded:
+                    cells += 1
+                    if LEADING_ZERO.search(text):
+                        found.append(f"{header[j] or row[0]}: {text}")
+    assert not found, found
+    assert cells > 300  # the scan reached the tables
+    assert "R² = ." in md and ("p < .05" in md)  # and the sentences it guards
+    for bad in ("R² = 0.197", "p < 0.05"):  # what the scan catches
+        assert BOUNDED_SYMBOL.search(bad)

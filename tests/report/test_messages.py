@@ -51,6 +51,8 @@ EXAMPLES = [
     "bootstrap draws; its interval and standard error use the other 963, the other parameters every draw.",  # bootstrap
     "The defined parameter r := a1/(b1-b1) is inf at the estimates (a division by zero, or the log or a fractional "
     "power of a negative value); it has no standard error. Check its expression.",  # sem/assemble
+    "The sample (N = 15 rows used) is smaller than the number of free parameters (21): the estimates, standard "
+    "errors and test statistic are not trustworthy. Collect more data or estimate a smaller model.",  # sem/pipeline
 ]
 
 

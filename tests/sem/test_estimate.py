@@ -34,6 +34,21 @@ def test_a_model_with_negative_degrees_of_freedom_is_flagged_not_identified():
     assert any("not identified" in m for _, m in fit.warnings)
 
 
+def test_a_sample_smaller_than_the_number_of_free_parameters_is_flagged():
+    """15 complete rows for 21 free parameters: a sentence in the result (and so in the report's
+    warnings table, where tests/report/test_messages.py translates it); 16 rows for a model of 13
+    parameters are not flagged."""
+    hs = holzinger_swineford()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = cfa(HS, hs.head(15))
+        enough = cfa("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", hs.head(16))
+    assert ("DataQualityWarning", "The sample (N = 15 rows used) is smaller than the number of free parameters "
+            "(21): the estimates, standard errors and test statistic are not trustworthy. Collect more data or "
+            "estimate a smaller model.") in small.warnings
+    assert enough.partable.n_free == 13 and not any("smaller than the number of free" in m for _, m in enough.warnings)
+
+
 def test_an_empirically_unidentified_model_says_its_information_is_singular():
     hs = holzinger_swineford()
     model = "f1 =~ x1 + x2\nf2 =~ x4 + x5\nf1 ~~ 0*f2"
