@@ -103,7 +103,7 @@ def _figure_specs(results: ResultsRecord, lang: str, profile: Profile, path_layo
                      for s, lv in (("w", "within"), ("b", "between"))}
         specs.append(("two-level-path", mf["two_level_path"], lambda: plots.path_diagram(
             loads, labels={**tl_labels, **{v: v.replace(" (", "\n(") for v in between.values()}},
-            layout=path_layout, note=mf["two_level_path_note"])))
+            layout=path_layout)))
 
     # moderation and moderated mediation: simple slopes, Johnson-Neyman, conditional indirect effect
     for t in results.process:
@@ -157,7 +157,7 @@ def _process_figures(t, lang: str, mf: dict) -> list:
 
 # a figure's note is text of the report below it (APA), not drawn in the figure: a figure scaled to
 # the page in Word would shrink a drawn note below the size of the table notes
-_NOTES = {"path": "path_note"}
+_NOTES = {"path": "path_note", "two-level-path": "two_level_path_note"}
 
 
 def render_figures(results: ResultsRecord, lang: str, profile: Profile, *,
