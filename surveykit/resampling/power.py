@@ -42,7 +42,7 @@ from scipy import stats
 
 from surveykit._core.guards import check_memory
 from surveykit._core.rng import resolve_seed, stream
-from surveykit.errors import EstimationError, SpecError, check_option
+from surveykit.errors import DataQualityWarning, EstimationError, SpecError, check_option
 from surveykit.resampling._parallel import check_jobs, run_batches
 from surveykit.resampling._refit import Refitter
 from surveykit.resampling.population import PopulationModel, _population, _Sampler
@@ -199,7 +199,12 @@ def _truth_fit(model: str, pop: PopulationModel, names: list[str]) -> SEMResult:
     cols = [pop.names.index(v) for v in names]
     cov = pop.cov[np.ix_(cols, cols)]
     frame = pd.DataFrame(_exact_sample(cov), columns=names)
-    fit = sem(model, frame)
+    with warnings.catch_warnings():
+        # 2p rows stand for the population matrix itself: "N smaller than the free parameters" is no
+        # concern of this fit (its estimates are the population values)
+        warnings.filterwarnings("ignore", message=r"The sample \(N = \d+ rows used\) is smaller than the number of "
+                                "free parameters", category=DataQualityWarning)
+        fit = sem(model, frame)
     if not fit.converged:
         raise EstimationError("The analysis model could not be fitted to the population covariance matrix; "
                               "check that it is identified and matches the population's variables.")
