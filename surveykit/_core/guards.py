@@ -26,6 +26,9 @@ def check_covariance(cov: np.ndarray, names, n: int, *, what: str = "model varia
     correlation).  ``indefinite_ok``: a matrix of pairwise-complete covariances may have a negative
     eigenvalue without being singular; only an eigenvalue near zero is refused then."""
     names = [str(v) for v in names]
+    if not names:  # every name of the model is a latent variable
+        raise DataError(f"The {what}{where} include no column of the data (every name is a latent variable); "
+                        "measure each latent variable by observed columns (=~).")
     if n <= len(names):
         raise DataError(
             f"Only {n} usable rows{where} for {len(names)} {what}; the covariance matrix cannot be "

@@ -328,6 +328,14 @@ def _structural_constructs(ins: Instrument, model: str) -> list[str]:
 def structural(spec: AnalysisSpec, sample: Sample) -> tuple[SEMResult, rs.Structural]:
     """The measurement model of the constructs the structural model names, with its paths."""
     ins = sample.data.instrument
+    columns = set(ins.item_ids) | {r.id for r in ins.respondent}
+    made_latent = [r for r in parse_syntax(spec.structural.model) if r.op == "=~" and r.lhs in columns]
+    if made_latent:  # lavaan would silently turn the column into a latent variable
+        r = made_latent[0]
+        raise ModelSpecificationError(
+            f"structural.model line {r.line}: '{r.lhs} =~ {r.rhs}' makes {r.lhs}, a variable of the instrument, a "
+            "latent variable; the constructs' items are measured by the instrument, so use construct codes "
+            f"({', '.join(c.code for c in ins.constructs)}) in the structural model.")
     measurement = ins.measurement_syntax(_structural_constructs(ins, spec.structural.model))
     full = measurement + "\n" + spec.structural.model
     try:

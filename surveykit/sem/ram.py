@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from surveykit.errors import EstimationError
 from surveykit.sem.partable import ParTable
 
 __all__ = ["RamModel", "EntryDerivatives", "ml_discrepancy", "trace_products"]
@@ -112,7 +113,13 @@ class RamModel:
         depth = self._layout.depth
         eye = self._layout.eye if A.dtype == float else np.eye(self.m, dtype=A.dtype)
         if depth is None:
-            return np.linalg.inv(eye - A)
+            try:
+                return np.linalg.inv(eye - A)
+            except np.linalg.LinAlgError:
+                raise EstimationError(
+                    "The model's loadings and regressions form a loop whose matrix (I - B) is singular (a cycle of "
+                    "coefficients multiplying to 1, such as a latent variable measured through its own indicator); "
+                    "check the model's feedback loops and what each =~ line measures.") from None
         B = eye + A
         for _ in range(depth - 2):
             B = eye + A @ B

@@ -53,3 +53,17 @@ def test_memory_is_checked_before_allocating():
                                             r"memory, more than the 8.0 GiB surveykit allows one request; lower "
                                             r"n_boot.$"):
         check_memory(1e9 * 16 * 16, "n_boot=1000000000 draws of 16 estimates", "n_boot")
+
+
+def test_a_model_without_observed_columns_gets_a_sentence():
+    """Found by the fuzz test: every name of the model a latent variable left an empty covariance matrix."""
+    import numpy as np
+    import pandas as pd
+
+    import surveykit as sk
+    from surveykit.errors import DataError
+
+    d = pd.DataFrame(np.random.default_rng(1).normal(size=(50, 2)), columns=["y1", "y2"])
+    with pytest.raises(DataError, match=r"^The model variables include no column of the data \(every name is a "
+                                        r"latent variable\); measure each latent variable by observed columns"):
+        sk.sem("f =~ g\ng =~ f", d)

@@ -45,6 +45,10 @@ def _model(text: str, **extra) -> dict:
      "structural.model line 2: the defined parameter expression is nested more than 200 deep (long chains of signs or "
      "operators); split it into several := lines that use each other."),
     ("BBB ~ p*AAA\nr := p^9^9^9\n", "structural.model line 2: the exponent "),
+    # found by the fuzz test: an item on the left of =~ became a latent variable (no columns left, or a loop)
+    ("a1 =~ a1\n", "structural.model line 1: 'a1 =~ a1' makes a1, a variable of the instrument, a latent variable; "
+                   "the constructs' items are measured by the instrument, so use construct codes (AAA, BBB)"),
+    ("BBB ~ p*AAA\na1 =~ AAA\n", "structural.model line 2: 'a1 =~ AAA' makes a1, a variable of the instrument"),
 ])
 def test_model_mistakes(tmp_path, model, sentence):
     assert _refused(tmp_path, **_model(model)).startswith(sentence)

@@ -118,3 +118,17 @@ def test_fiml_reports_an_em_that_did_not_converge(monkeypatch):
     with pytest.warns(Warning, match=r"EM algorithm for the saturated model did not converge in 2 iterations"):
         fit = cfa(HS, hs, missing="fiml")
     assert any("EM algorithm" in m for _, m in fit.warnings)
+
+
+def test_a_loop_with_a_singular_i_minus_b_gets_a_sentence():
+    """y1 -> y2 -> y1 with both coefficients fixed at 1: (I - B) has no inverse (found in kind by the
+    fuzz test, where an item was made a latent measured by its own construct)."""
+    import numpy as np
+    import pandas as pd
+
+    import surveykit as sk
+    from surveykit.errors import EstimationError
+
+    d = pd.DataFrame(np.random.default_rng(1).normal(size=(100, 3)), columns=["y1", "y2", "y3"])
+    with pytest.raises(EstimationError, match=r"form a loop whose matrix \(I - B\) is singular"):
+        sk.sem("y1 ~ 1*y2 + y3\ny2 ~ 1*y1", d)
